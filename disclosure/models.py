@@ -1,0 +1,433 @@
+"""Units, staff roles, requests and their records, the append-only event log, the calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .workflow import CONCLUDED_STATUSES, OPEN_STATUSES, Outcome, Status
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("姓名"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+
+class Unit(models.Model):
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", _("本级政府")
+        DEPARTMENT = "department", _("部门")
+        TOWNSHIP = "township", _("乡镇（街道）")
+        OTHER = "other", _("其他")
+
+    code = models.CharField(
+        _("单位编码"),
+        max_length=64,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", _("单位编码只能包含字母、数字、“-”和“_”。"))],
+    )
+    name = models.CharField(_("单位名称"), max_length=200)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    kind = models.CharField(_("单位类型"), max_length=16, choices=Kind.choices)
+    # Materialised path "/root/child/": a subtree is one indexed prefix filter.
+    path = models.CharField(_("路径"), max_length=1000, editable=False, db_index=True)
+    ref_prefix = models.CharField(
+        _("编号前缀"), max_length=50, blank=True, help_text=_("例如“金东公开”，生成“金东公开〔2026〕第0001号”。")
+    )
+    reminder_days = models.CharField(
+        _("提醒阈值（工作日）"), max_length=50, blank=True, help_text=_("逗号分隔，例如“5,1”；留空使用系统默认值。")
+    )
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk and self.pk is not None:
+                raise ValidationError({"parent": _("上级单位不能是本单位或其下级单位。")})
+            ancestor = ancestor.parent
+
+    def compute_path(self) -> str:
+        return (self.parent.path if self.parent_id else "/") + self.code + "/"
+
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        self.path = self.compute_path()
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                child.path = self.path + child.path[len(old_path) :]
+                Unit.objects.filter(pk=child.pk).update(path=child.path)
+
+    def subtree(self):
+        return Unit.objects.filter(path__startswith=self.path)
+
+    def next_reference_seq(self, year: int) -> int:
+        last = (
+            DisclosureRequest.objects.filter(unit=self, ref_year=year)
+            .aggregate(m=models.Max("ref_seq"))
+            .get("m")
+        )
+        return (last or 0) + 1
+
+
+class StaffRole(models.Model):
+    class Role(models.TextChoices):
+        CLERK = "clerk", _("经办人")
+        REVIEWER = "reviewer", _("审核人")
+        LEGAL_REVIEWER = "legal_reviewer", _("法制审核人")
+        HEAD = "head", _("工作机构负责人")
+        SUPERVISOR = "supervisor", _("督办人")
+        ADMIN = "admin", _("系统管理员")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("岗位角色")
+        verbose_name_plural = _("岗位角色")
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="unique_staff_role")]
+
+    def __str__(self):
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class Channel(models.TextChoices):
+    IN_PERSON = "in_person", _("当面")
+    LETTER = "letter", _("信函")
+    ONLINE = "online", _("网络")
+    FAX = "fax", _("传真")
+    EMAIL = "email", _("电子邮件")
+    OTHER = "other", _("其他")
+
+
+class PostKind(models.TextChoices):
+    SIGNED = "signed", _("需签收的邮寄（挂号、EMS）")
+    ORDINARY = "ordinary", _("平常信函")
+
+
+class ApplicantType(models.TextChoices):
+    NATURAL_PERSON = "natural_person", _("自然人")
+    COMMERCIAL = "commercial", _("商业企业")
+    RESEARCH = "research", _("科研机构")
+    SOCIAL_WELFARE = "social_welfare", _("社会公益组织")
+    LEGAL_SERVICE = "legal_service", _("法律服务机构")
+    OTHER_ORG = "other_org", _("其他")
+
+
+class ProvisionForm(models.TextChoices):
+    PAPER = "paper", _("纸质")
+    EMAIL = "email", _("电子邮件")
+    DISC = "disc", _("光盘/磁盘")
+    INSPECTION = "inspection", _("当场查阅、抄录")
+    OTHER = "other", _("其他")
+
+
+class ProceedingOutcome(models.TextChoices):
+    UPHELD = "upheld", _("维持")
+    CORRECTED = "corrected", _("纠正")
+    OTHER = "other", _("其他")
+
+
+class DisclosureRequestQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def concluded(self):
+        return self.filter(status__in=CONCLUDED_STATUSES)
+
+    def overdue(self, today: date):
+        return self.open().filter(due_on__lt=today)
+
+    def due_between(self, first: date, last: date):
+        return self.open().filter(due_on__gte=first, due_on__lte=last)
+
+    def received_in(self, year: int):
+        return self.filter(received_on__gte=date(year, 1, 1), received_on__lt=date(year + 1, 1, 1))
+
+    def in_units(self, units):
+        return self.filter(unit__in=units)
+
+
+class DisclosureRequest(models.Model):
+    """One application (件). Status and deadline fields are written only by services.py."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("受理单位"), on_delete=models.PROTECT, related_name="requests")
+    ref = models.CharField(_("申请编号"), max_length=100, blank=True)
+    ref_year = models.PositiveSmallIntegerField(_("编号年度"), null=True, blank=True, editable=False)
+    ref_seq = models.PositiveIntegerField(_("编号序号"), null=True, blank=True, editable=False)
+
+    # Applicant (申请人)
+    applicant_type = models.CharField(_("申请人类型"), max_length=20, choices=ApplicantType.choices)
+    applicant_name = models.CharField(_("申请人"), max_length=200)
+    applicant_id_number = models.CharField(_("证件号码"), max_length=64, blank=True)
+    applicant_contact = models.CharField(_("联系方式"), max_length=300, blank=True)
+    agent_name = models.CharField(_("代理人"), max_length=200, blank=True)
+    agent_id_number = models.CharField(_("代理人证件号码"), max_length=64, blank=True)
+    agent_contact = models.CharField(_("代理人联系方式"), max_length=300, blank=True)
+
+    # Channel and the Art. 31 receipt date
+    channel = models.CharField(_("申请方式"), max_length=16, choices=Channel.choices)
+    post_kind = models.CharField(_("邮寄方式"), max_length=16, choices=PostKind.choices, blank=True)
+    submitted_on = models.DateField(_("提交日期"))
+    signed_for_on = models.DateField(_("签收日期"), null=True, blank=True)
+    confirmed_on = models.DateField(_("双方确认日期"), null=True, blank=True)
+    received_on = models.DateField(_("收到申请日期"), db_index=True)
+    receipt_override_reason = models.CharField(_("收到日期调整理由"), max_length=500, blank=True)
+
+    content = models.TextField(_("申请内容"))
+    provision_form = models.CharField(_("提供形式"), max_length=16, choices=ProvisionForm.choices, blank=True)
+    purpose = models.CharField(_("用途"), max_length=300, blank=True)
+
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handled_requests",
+    )
+
+    # Workflow state (services.py only)
+    status = models.CharField(_("状态"), max_length=24, choices=Status.choices, default=Status.REGISTERED, db_index=True)
+    version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
+
+    # 补正 (the latest round; earlier rounds are in the events)
+    correction_requested_on = models.DateField(_("补正告知日期"), null=True, blank=True)
+    correction_items = models.TextField(_("补正事项"), blank=True)
+    correction_period_until = models.DateField(_("补正期限"), null=True, blank=True)
+    correction_received_on = models.DateField(_("收到补正日期"), null=True, blank=True)
+    correction_rounds = models.PositiveSmallIntegerField(_("补正次数"), default=0)
+
+    # 延长答复期限 (第三十三条)
+    extension_days = models.PositiveSmallIntegerField(_("延长工作日数"), default=0)
+    extension_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("延期批准人"),
+    )
+    extension_approved_on = models.DateField(_("延期批准日期"), null=True, blank=True)
+    extension_notified_on = models.DateField(_("延期告知日期"), null=True, blank=True)
+    extension_reason = models.CharField(_("延期理由"), max_length=500, blank=True)
+
+    # Computed deadlines (stored and indexed so "overdue" is a plain filter)
+    correction_due_on = models.DateField(_("补正告知期限"), null=True, blank=True)
+    clock_start_on = models.DateField(_("起算日期"), null=True, blank=True)
+    base_due_on = models.DateField(_("法定答复期限"), null=True, blank=True)
+    due_on = models.DateField(_("答复期限"), null=True, blank=True, db_index=True)
+    due_is_provisional = models.BooleanField(_("期限为暂定"), default=False)
+
+    # Conclusion
+    outcome = models.CharField(_("办理结果"), max_length=48, choices=Outcome.choices, blank=True)
+    concluded_on = models.DateField(_("办结日期"), null=True, blank=True, db_index=True)
+    reply_data = models.JSONField(_("答复要素"), default=dict, blank=True)
+    delivery_method = models.CharField(_("送达方式"), max_length=100, blank=True)
+    delivered_on = models.DateField(_("送达日期"), null=True, blank=True)
+    archived_on = models.DateField(_("归档日期"), null=True, blank=True)
+    archive_number = models.CharField(_("档案号"), max_length=100, blank=True)
+
+    # Later proceedings (table 四)
+    reconsideration_filed_on = models.DateField(_("申请复议日期"), null=True, blank=True)
+    reconsideration_outcome = models.CharField(
+        _("复议结果"), max_length=16, choices=ProceedingOutcome.choices, blank=True
+    )
+    reconsideration_decided_on = models.DateField(_("复议决定日期"), null=True, blank=True)
+    litigation_filed_on = models.DateField(_("起诉日期"), null=True, blank=True)
+    litigation_after_reconsideration = models.BooleanField(_("是否复议后起诉"), null=True, blank=True)
+    litigation_outcome = models.CharField(_("诉讼结果"), max_length=16, choices=ProceedingOutcome.choices, blank=True)
+    litigation_decided_on = models.DateField(_("判决日期"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = DisclosureRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("政府信息公开申请")
+        verbose_name_plural = _("政府信息公开申请")
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "ref"], name="unique_ref_per_unit"),
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in Status]), name="request_status_valid"),
+            models.CheckConstraint(
+                condition=Q(extension_days__lte=20), name="request_extension_at_most_20"
+            ),
+            models.CheckConstraint(
+                condition=Q(concluded_on__isnull=True) | ~Q(outcome=""), name="request_concluded_has_outcome"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "status", "due_on"], name="request_unit_status_due"),
+            models.Index(fields=["unit", "received_on"], name="request_unit_received"),
+            models.Index(fields=["unit", "concluded_on"], name="request_unit_concluded"),
+        ]
+
+    def __str__(self):
+        return self.ref or f"#{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class RequestEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("request events are append-only")
+
+    def delete(self):
+        raise TypeError("request events are append-only")
+
+
+class RequestEvent(models.Model):
+    """Append-only: one row per action on a request (who, when, from, to, data)."""
+
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("操作"), max_length=40)
+    from_status = models.CharField(_("原状态"), max_length=24, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=24, blank=True)
+    data = models.JSONField(_("内容"), default=dict, blank=True)
+
+    objects = RequestEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["at", "id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("request events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("request events are append-only")
+
+
+class Consultation(models.Model):
+    """第三十二条 (third party) and 第三十四条 (another body: silence counts as consent)."""
+
+    class Kind(models.TextChoices):
+        THIRD_PARTY = "third_party", _("第三方（第三十二条）")
+        AGENCY = "agency", _("其他行政机关（第三十四条）")
+
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="consultations")
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    party = models.CharField(_("被征求意见方"), max_length=200)
+    sent_on = models.DateField(_("征求意见日期"))
+    due_on = models.DateField(_("答复期限"))
+    replied_on = models.DateField(_("征求意见答复日期"), null=True, blank=True)
+    opinion = models.TextField(_("意见"), blank=True)
+    consents = models.BooleanField(_("同意公开"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("征求意见")
+        verbose_name_plural = _("征求意见")
+        ordering = ["sent_on", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.party}"
+
+
+class FeeNotice(models.Model):
+    """信息处理费 (条例第四十二条, 国办函〔2020〕109号)."""
+
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="fee_notices")
+    amount = models.DecimalField(_("金额（元）"), max_digits=10, decimal_places=2)
+    basis = models.CharField(_("收费依据和标准"), max_length=300)
+    notice_on = models.DateField(_("收费通知日期"))
+    due_on = models.DateField(_("缴费期限"))
+    paid_on = models.DateField(_("缴费日期"), null=True, blank=True)
+    receipt_number = models.CharField(_("票据号"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("收费通知")
+        verbose_name_plural = _("收费通知")
+        ordering = ["notice_on", "id"]
+
+    def __str__(self):
+        return f"{self.amount} 元"
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{instance.request.unit.code}/{instance.request_id}/{filename}"
+
+
+class Attachment(models.Model):
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=attachment_path)
+    name = models.CharField(_("文件名"), max_length=200)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    content_type = models.CharField(_("类型"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("大小"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("上传人"),
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class CalendarYear(models.Model):
+    """A year whose official holiday schedule (国务院办公厅放假安排) is loaded."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    source = models.CharField(_("来源"), max_length=300, blank=True)
+    loaded_at = models.DateTimeField(_("载入时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("已载入的年度放假安排")
+        verbose_name_plural = _("已载入的年度放假安排")
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that differs from Monday–Friday: a holiday on a weekday or a make-up working day."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"), help_text=_("勾选：调休上班日；不勾选：放假日。"))
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+    source = models.CharField(_("来源"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {'上班' if self.is_workday else '放假'} {self.note}"

@@ -1,0 +1,137 @@
+"""The working-day calendar in the database: load it, seed it from chinesecalendar or a CSV.
+
+The database is the truth (staff edit it in the admin); the pinned `chinesecalendar` package and
+CSV files of the State Council's notice are ways to fill it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .deadlines import WorkCalendar
+
+CHINESECALENDAR_SOURCE = "chinesecalendar"
+
+
+def load_work_calendar() -> WorkCalendar:
+    """The calendar as the pure core takes it: two queries."""
+    from .models import CalendarDay, CalendarYear
+
+    holidays, workdays = set(), set()
+    for day, is_workday in CalendarDay.objects.values_list("date", "is_workday"):
+        (workdays if is_workday else holidays).add(day)
+    years = frozenset(CalendarYear.objects.values_list("year", flat=True))
+    return WorkCalendar(holidays=frozenset(holidays), extra_workdays=frozenset(workdays), known_years=years)
+
+
+def package_days(year: int) -> list[tuple[date, bool, str]]:
+    """(date, is_workday, note) for the holidays and make-up days chinesecalendar has for `year`."""
+    import chinese_calendar
+
+    days = []
+    for day, name in chinese_calendar.holidays.items():
+        if day.year == year:
+            days.append((day, False, _holiday_name(name)))
+    for day, name in chinese_calendar.workdays.items():
+        if day.year == year:
+            days.append((day, True, _holiday_name(name) + "调休上班"))
+    return sorted(days)
+
+
+def package_years() -> list[int]:
+    import chinese_calendar
+
+    return sorted({d.year for d in chinese_calendar.holidays})
+
+
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+def _holiday_name(name) -> str:
+    text = getattr(name, "value", name)
+    if isinstance(text, tuple):
+        text = text[0]
+    return HOLIDAY_NAMES.get(str(text), str(text))
+
+
+@transaction.atomic
+def replace_year(year: int, days: list[tuple[date, bool, str]], source: str) -> int:
+    """Replace the schedule of `year` and mark it loaded; returns the number of days stored."""
+    from .models import CalendarDay, CalendarYear
+
+    CalendarDay.objects.filter(date__gte=date(year, 1, 1), date__lt=date(year + 1, 1, 1)).delete()
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(date=d, is_workday=w, note=note, source=source) for d, w, note in days]
+    )
+    CalendarYear.objects.update_or_create(year=year, defaults={"source": source})
+    return len(days)
+
+
+def load_from_package(years: list[int] | None = None) -> list[int]:
+    """Load every year chinesecalendar knows (or those given); returns the years loaded."""
+    available = package_years()
+    chosen = [y for y in (years or available) if y in available]
+    for year in chosen:
+        replace_year(year, package_days(year), CHINESECALENDAR_SOURCE)
+    return chosen
+
+
+class CalendarCSVError(ValueError):
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
+    """Rows `date,is_workday,note` (or 日期,是否工作日,说明); is_workday is 1/0, yes/no, 是/否, 上班/放假.
+
+    Every year that appears is taken as a complete schedule for that year.
+    """
+    text = text.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text))
+    aliases = {"日期": "date", "是否工作日": "is_workday", "说明": "note"}
+    years: dict[int, list[tuple[date, bool, str]]] = {}
+    errors = []
+    for number, row in enumerate(reader, start=2):
+        row = {aliases.get((k or "").strip(), (k or "").strip()): (v or "").strip() for k, v in row.items()}
+        try:
+            day = date.fromisoformat(row.get("date", ""))
+        except ValueError:
+            errors.append(_("第%(row)d行，date列：“%(value)s”不是YYYY-MM-DD格式的日期。") % {"row": number, "value": row.get("date", "")})
+            continue
+        flag = row.get("is_workday", "").lower()
+        if flag in {"1", "yes", "true", "是", "上班", "y"}:
+            is_workday = True
+        elif flag in {"0", "no", "false", "否", "放假", "n"}:
+            is_workday = False
+        else:
+            errors.append(_("第%(row)d行，is_workday列：“%(value)s”应为1/0、是/否或上班/放假。") % {"row": number, "value": flag})
+            continue
+        years.setdefault(day.year, []).append((day, is_workday, row.get("note", "")))
+    if reader.fieldnames is None or "date" not in {aliases.get(f.strip(), f.strip()) for f in reader.fieldnames}:
+        errors.insert(0, _("缺少表头：需要 date,is_workday,note（或 日期,是否工作日,说明）。"))
+    if errors:
+        raise CalendarCSVError(errors)
+    return years
+
+
+def load_from_csv(text: str, source: str = "CSV") -> list[int]:
+    years = parse_calendar_csv(text)
+    with transaction.atomic():
+        for year, days in sorted(years.items()):
+            replace_year(year, days, source)
+    return sorted(years)

@@ -1,0 +1,247 @@
+"""The request workflow as data: states, outcomes, the transition table and its guards. Pure.
+
+条例 第四十五条 names the backbone — 登记、审核、办理、答复、归档 — and 第三十条、第三十二至三十五条
+the side paths (补正, 征求意见, 延长). Services in services.py are the only writers; they ask
+this module whether an arrow exists and what a reply needs.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    REGISTERED = "registered", _("已登记")
+    REVIEWING = "reviewing", _("审核中")
+    AWAITING_CORRECTION = "awaiting_correction", _("待补正")
+    HANDLING = "handling", _("办理中")
+    CONSULTING = "consulting", _("征求意见中")
+    LEGAL_REVIEW = "legal_review", _("法制审核")
+    SIGN_OFF = "sign_off", _("待签发")
+    REPLIED = "replied", _("已答复")
+    CLOSED = "closed", _("已终止")  # concluded without a substantive reply
+    ARCHIVED = "archived", _("已归档")
+
+
+OPEN_STATUSES = frozenset(
+    {
+        Status.REGISTERED,
+        Status.REVIEWING,
+        Status.AWAITING_CORRECTION,
+        Status.HANDLING,
+        Status.CONSULTING,
+        Status.LEGAL_REVIEW,
+        Status.SIGN_OFF,
+    }
+)
+CONCLUDED_STATUSES = frozenset({Status.REPLIED, Status.CLOSED, Status.ARCHIVED})
+
+
+class Outcome(models.TextChoices):
+    """How a request was concluded (annual-report.md); one per request."""
+
+    ALREADY_PUBLIC = "already_public", _("已主动公开，告知获取途径")
+    GRANTED = "granted", _("予以公开")
+    PARTIAL = "partial", _("部分公开（区分处理）")
+    REFUSED_STATE_SECRET = "refused.state_secret", _("属于国家秘密")
+    REFUSED_LAW_PROHIBITED = "refused.law_prohibited", _("其他法律行政法规禁止公开")
+    REFUSED_SECURITY_STABILITY = "refused.security_stability", _("危及“三安全一稳定”")
+    REFUSED_THIRD_PARTY = "refused.third_party", _("保护第三方合法权益")
+    REFUSED_INTERNAL_AFFAIRS = "refused.internal_affairs", _("属于三类内部事务信息")
+    REFUSED_PROCESS_INFO = "refused.process_info", _("属于四类过程性信息")
+    REFUSED_ENFORCEMENT_FILE = "refused.enforcement_file", _("属于行政执法案卷")
+    REFUSED_QUERY_MATTER = "refused.query_matter", _("属于行政查询事项")
+    SPECIAL_ACCESS = "special_access", _("工商、不动产登记等有特别规定")
+    UNAVAILABLE_NOT_HELD = "unavailable.not_held", _("本机关不掌握相关政府信息")
+    NOT_THIS_AGENCY = "not_this_agency", _("不属于本机关负责公开")
+    UNAVAILABLE_NEEDS_CREATION = "unavailable.needs_creation", _("没有现成信息需要另行制作")
+    UNAVAILABLE_UNCLEAR = "unavailable.unclear_after_correction", _("补正后申请内容仍不明确")
+    NOT_PROCESSED_PETITION = "not_processed.petition", _("信访举报投诉类申请")
+    NOT_PROCESSED_DUPLICATE = "not_processed.duplicate", _("重复申请")
+    NOT_PROCESSED_PUBLICATION = "not_processed.publication", _("要求提供公开出版物")
+    NOT_PROCESSED_EXCESSIVE = "not_processed.excessive", _("无正当理由大量反复申请")
+    NOT_PROCESSED_CONFIRM = "not_processed.confirm_existing", _("要求行政机关确认或重新出具已获取信息")
+    ABANDONED_NO_CORRECTION = "abandoned_no_correction", _("无正当理由逾期不补正，视为放弃")
+    ABANDONED_FEE_UNPAID = "abandoned_fee_unpaid", _("逾期未缴纳信息处理费，视为放弃")
+    WITHDRAWN = "withdrawn", _("申请人撤回")
+    OTHER = "other", _("其他处理")
+
+
+# The 2021 row codes the ledger accepts as aliases (annual-report.md).
+OUTCOME_ALIASES = {
+    "other.no_correction": Outcome.ABANDONED_NO_CORRECTION,
+    "other.fee_unpaid": Outcome.ABANDONED_FEE_UNPAID,
+    "other.other": Outcome.OTHER,
+}
+
+# Outcomes that end a request without a substantive reply (the CLOSED state).
+CLOSING_OUTCOMES = frozenset(
+    {Outcome.ABANDONED_NO_CORRECTION, Outcome.ABANDONED_FEE_UNPAID, Outcome.WITHDRAWN}
+)
+REFUSALS = frozenset(o for o in Outcome if o.value.startswith("refused."))
+
+# What a reply with each outcome must carry (field name → what it is), 第三十六、三十七条.
+REPLY_REQUIREMENTS: dict[str, dict[str, str]] = {
+    Outcome.ALREADY_PUBLIC: {"access_route": _("获取途径（网址或栏目）")},
+    Outcome.PARTIAL: {"reason": _("不予公开部分的理由"), "withheld_parts": _("不予公开的内容")},
+    Outcome.NOT_THIS_AGENCY: {"competent_body": _("负责公开的行政机关")},
+    Outcome.NOT_PROCESSED_DUPLICATE: {"earlier_request": _("此前的申请编号")},
+    **{o: {"reason": _("不予公开的理由")} for o in REFUSALS},
+}
+
+
+class Action(models.TextChoices):
+    """The arrows of the workflow; each has one service function."""
+
+    REGISTER = "register", _("登记")
+    START_REVIEW = "start_review", _("开始审核")
+    REQUEST_CORRECTION = "request_correction", _("告知补正")
+    RECORD_CORRECTION = "record_correction", _("收到补正")
+    ACCEPT = "accept", _("审核通过，进入办理")
+    START_CONSULTATION = "start_consultation", _("征求意见")
+    RECORD_CONSULTATION_REPLY = "record_consultation_reply", _("收到征求意见答复")
+    ISSUE_FEE_NOTICE = "issue_fee_notice", _("发出收费通知")
+    RECORD_FEE_PAYMENT = "record_fee_payment", _("收到缴费")
+    APPROVE_EXTENSION = "approve_extension", _("批准延期答复")
+    ASSIGN = "assign", _("指定经办人")
+    SUBMIT_FOR_LEGAL_REVIEW = "submit_for_legal_review", _("提交法制审核")
+    APPROVE_LEGAL_REVIEW = "approve_legal_review", _("法制审核通过")
+    RETURN_FOR_REVISION = "return_for_revision", _("退回修改")
+    REPLY = "reply", _("签发答复")
+    CONCLUDE = "conclude", _("终止办理")
+    ARCHIVE = "archive", _("归档")
+    RECOMPUTE_DEADLINE = "recompute_deadline", _("重算期限")
+    EDIT = "edit", _("修改登记信息")
+    IMPORT = "import", _("台账导入")
+
+
+# Actions that move a request from one state to another, and where from.
+TRANSITIONS: dict[str, dict[Status, Status]] = {
+    Action.START_REVIEW: {Status.REGISTERED: Status.REVIEWING},
+    Action.REQUEST_CORRECTION: {
+        Status.REGISTERED: Status.AWAITING_CORRECTION,
+        Status.REVIEWING: Status.AWAITING_CORRECTION,
+        Status.HANDLING: Status.AWAITING_CORRECTION,
+    },
+    Action.RECORD_CORRECTION: {Status.AWAITING_CORRECTION: Status.REVIEWING},
+    Action.ACCEPT: {Status.REGISTERED: Status.HANDLING, Status.REVIEWING: Status.HANDLING},
+    Action.START_CONSULTATION: {Status.HANDLING: Status.CONSULTING, Status.CONSULTING: Status.CONSULTING},
+    Action.RECORD_CONSULTATION_REPLY: {Status.CONSULTING: Status.HANDLING},
+    Action.SUBMIT_FOR_LEGAL_REVIEW: {Status.HANDLING: Status.LEGAL_REVIEW},
+    Action.APPROVE_LEGAL_REVIEW: {Status.LEGAL_REVIEW: Status.SIGN_OFF},
+    Action.RETURN_FOR_REVISION: {Status.LEGAL_REVIEW: Status.HANDLING, Status.SIGN_OFF: Status.HANDLING},
+    Action.REPLY: {Status.HANDLING: Status.REPLIED, Status.SIGN_OFF: Status.REPLIED},
+    Action.CONCLUDE: {s: Status.CLOSED for s in OPEN_STATUSES},
+    Action.ARCHIVE: {Status.REPLIED: Status.ARCHIVED, Status.CLOSED: Status.ARCHIVED},
+}
+# Actions that keep the state but need it to be one of these.
+STAYING_ACTIONS: dict[str, frozenset[Status]] = {
+    Action.ISSUE_FEE_NOTICE: frozenset({Status.HANDLING, Status.CONSULTING}),
+    Action.RECORD_FEE_PAYMENT: OPEN_STATUSES,
+    Action.APPROVE_EXTENSION: frozenset(
+        {Status.HANDLING, Status.CONSULTING, Status.LEGAL_REVIEW, Status.SIGN_OFF, Status.REVIEWING}
+    ),
+    Action.ASSIGN: OPEN_STATUSES,
+    Action.EDIT: OPEN_STATUSES,
+}
+
+# Roles (ledger.md staff file) that may take each action; admins may take any.
+ROLE_CLERK, ROLE_REVIEWER, ROLE_LEGAL, ROLE_HEAD = "clerk", "reviewer", "legal_reviewer", "head"
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    Action.REGISTER: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
+    Action.START_REVIEW: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
+    Action.REQUEST_CORRECTION: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
+    Action.RECORD_CORRECTION: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
+    Action.ACCEPT: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
+    Action.START_CONSULTATION: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
+    Action.RECORD_CONSULTATION_REPLY: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
+    Action.ISSUE_FEE_NOTICE: frozenset({ROLE_CLERK, ROLE_HEAD}),
+    Action.RECORD_FEE_PAYMENT: frozenset({ROLE_CLERK, ROLE_HEAD}),
+    Action.APPROVE_EXTENSION: frozenset({ROLE_HEAD}),
+    Action.ASSIGN: frozenset({ROLE_REVIEWER, ROLE_HEAD}),
+    Action.SUBMIT_FOR_LEGAL_REVIEW: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
+    Action.APPROVE_LEGAL_REVIEW: frozenset({ROLE_LEGAL}),
+    Action.RETURN_FOR_REVISION: frozenset({ROLE_LEGAL, ROLE_HEAD}),
+    Action.REPLY: frozenset({ROLE_CLERK, ROLE_HEAD}),
+    Action.CONCLUDE: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
+    Action.ARCHIVE: frozenset({ROLE_CLERK, ROLE_HEAD}),
+    Action.EDIT: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
+}
+
+
+class WorkflowError(Exception):
+    """A rule of the workflow refused the action; the message says why, in the user's language."""
+
+    def __init__(self, message, *, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class InvalidTransition(WorkflowError):
+    pass
+
+
+class ConcurrentChange(WorkflowError):
+    """Someone else changed the request between reading and writing it."""
+
+
+def target_status(action: str, current: str) -> Status:
+    """The state `action` leads to from `current`, or InvalidTransition saying why not."""
+    current = Status(current)
+    if action in TRANSITIONS:
+        targets = TRANSITIONS[action]
+        if current not in targets:
+            raise InvalidTransition(
+                _("“%(action)s”不能在“%(status)s”状态下进行。")
+                % {"action": Action(action).label, "status": current.label}
+            )
+        return targets[current]
+    allowed = STAYING_ACTIONS.get(action)
+    if allowed is not None and current not in allowed:
+        raise InvalidTransition(
+            _("“%(action)s”不能在“%(status)s”状态下进行。") % {"action": Action(action).label, "status": current.label}
+        )
+    return current
+
+
+def available_actions(current: str, roles: frozenset[str] | set[str], *, is_admin: bool = False) -> list[str]:
+    """The actions valid in this state for someone holding these roles, in workflow order."""
+    current = Status(current)
+    result = []
+    for action in Action:
+        if action in (Action.REGISTER, Action.IMPORT, Action.RECOMPUTE_DEADLINE):
+            continue
+        if action in TRANSITIONS and current not in TRANSITIONS[action]:
+            continue
+        if action in STAYING_ACTIONS and current not in STAYING_ACTIONS[action]:
+            continue
+        if action not in TRANSITIONS and action not in STAYING_ACTIONS:
+            continue
+        if is_admin or ACTION_ROLES.get(action, frozenset()) & set(roles):
+            result.append(action.value)
+    return result
+
+
+def missing_reply_fields(outcome: str, data: dict) -> dict[str, str]:
+    """The fields a reply with this outcome needs and lacks: {field: what it is}."""
+    needs = REPLY_REQUIREMENTS.get(outcome, {})
+    return {name: label for name, label in needs.items() if not str(data.get(name) or "").strip()}
+
+
+def status_for_history(
+    *,
+    concluded: bool,
+    outcome: str | None,
+    waiting_correction: bool,
+    consulting: bool,
+) -> Status:
+    """The state an imported ledger row is in, from its dates (a ledger records history)."""
+    if concluded:
+        return Status.CLOSED if outcome in CLOSING_OUTCOMES else Status.REPLIED
+    if waiting_correction:
+        return Status.AWAITING_CORRECTION
+    if consulting:
+        return Status.CONSULTING
+    return Status.HANDLING

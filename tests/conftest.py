@@ -1,0 +1,29 @@
+import pytest
+
+from disclosure.models import Unit
+
+from .factories import UnitFactory, staff
+
+
+@pytest.fixture
+def tree(db):
+    """A district government with a department and a township, and a second district."""
+    root = UnitFactory(code="jindong", name="金东区人民政府", kind=Unit.Kind.GOVERNMENT, ref_prefix="金东公开")
+    dept = UnitFactory(code="jd-fgj", name="金东区发展和改革局", kind=Unit.Kind.DEPARTMENT, parent=root)
+    town = UnitFactory(code="jd-dxz", name="多湖街道", kind=Unit.Kind.TOWNSHIP, parent=root)
+    other = UnitFactory(code="wucheng", name="婺城区人民政府", kind=Unit.Kind.GOVERNMENT)
+    return {"root": root, "dept": dept, "town": town, "other": other}
+
+
+@pytest.fixture
+def people(tree):
+    return {
+        "clerk": staff("clerk", tree["dept"], "clerk"),
+        "reviewer": staff("reviewer", tree["dept"], "reviewer"),
+        "legal": staff("legal", tree["dept"], "legal_reviewer"),
+        "head": staff("head", tree["dept"], "head"),
+        "supervisor": staff("supervisor", tree["root"], "supervisor"),
+        "town_clerk": staff("town_clerk", tree["town"], "clerk"),
+        "other_clerk": staff("other_clerk", tree["other"], "clerk"),
+        "admin": staff("sysadmin", tree["root"], "admin"),
+    }
