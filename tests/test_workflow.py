@@ -1,0 +1,216 @@
+"""The workflow as data: every arrow, who may take it, what a reply needs. Pure: no database."""
+
+import pytest
+
+from disclosure.workflow import (
+    ACTION_ROLES,
+    CLOSING_OUTCOMES,
+    OPEN_STATUSES,
+    REFUSALS,
+    STAYING_ACTIONS,
+    TRANSITIONS,
+    Action,
+    InvalidTransition,
+    Outcome,
+    Status,
+    available_actions,
+    missing_reply_fields,
+    status_for_history,
+    target_status,
+)
+
+S = Status
+A = Action
+
+# The arrows of issue 2, written out by hand (action, from, to): the table must say exactly this.
+ARROWS = {
+    (A.START_REVIEW, S.REGISTERED, S.REVIEWING),
+    (A.REQUEST_CORRECTION, S.REGISTERED, S.AWAITING_CORRECTION),
+    (A.REQUEST_CORRECTION, S.REVIEWING, S.AWAITING_CORRECTION),
+    (A.REQUEST_CORRECTION, S.HANDLING, S.AWAITING_CORRECTION),
+    (A.RECORD_CORRECTION, S.AWAITING_CORRECTION, S.REVIEWING),
+    (A.ACCEPT, S.REGISTERED, S.HANDLING),
+    (A.ACCEPT, S.REVIEWING, S.HANDLING),
+    (A.START_CONSULTATION, S.HANDLING, S.CONSULTING),
+    (A.START_CONSULTATION, S.CONSULTING, S.CONSULTING),
+    (A.RECORD_CONSULTATION_REPLY, S.CONSULTING, S.HANDLING),
+    (A.SUBMIT_FOR_LEGAL_REVIEW, S.HANDLING, S.LEGAL_REVIEW),
+    (A.APPROVE_LEGAL_REVIEW, S.LEGAL_REVIEW, S.SIGN_OFF),
+    (A.RETURN_FOR_REVISION, S.LEGAL_REVIEW, S.HANDLING),
+    (A.RETURN_FOR_REVISION, S.SIGN_OFF, S.HANDLING),
+    (A.REPLY, S.HANDLING, S.REPLIED),
+    (A.REPLY, S.SIGN_OFF, S.REPLIED),
+    *((A.CONCLUDE, s, S.CLOSED) for s in OPEN_STATUSES),
+    (A.ARCHIVE, S.REPLIED, S.ARCHIVED),
+    (A.ARCHIVE, S.CLOSED, S.ARCHIVED),
+}
+# Actions that keep the state, and the states they are allowed in.
+STAYING = {
+    A.ISSUE_FEE_NOTICE: {S.HANDLING, S.CONSULTING},
+    A.RECORD_FEE_PAYMENT: set(OPEN_STATUSES),
+    A.APPROVE_EXTENSION: {S.REVIEWING, S.HANDLING, S.CONSULTING, S.LEGAL_REVIEW, S.SIGN_OFF},
+    A.ASSIGN: set(OPEN_STATUSES),
+    A.EDIT: set(OPEN_STATUSES),
+}
+MOVING_ACTIONS = sorted({a for a, _, _ in ARROWS})
+
+
+def test_transition_table_is_exactly_the_documented_arrows():
+    table = {(a, s, t) for a, targets in TRANSITIONS.items() for s, t in targets.items()}
+    assert table == ARROWS
+    assert {a: set(states) for a, states in STAYING_ACTIONS.items()} == STAYING
+
+
+@pytest.mark.parametrize("action", MOVING_ACTIONS)
+@pytest.mark.parametrize("current", list(Status))
+def test_every_arrow_is_valid_or_refused(action, current):
+    expected = {s: t for a, s, t in ARROWS if a == action}
+    if current in expected:
+        assert target_status(action, current) == expected[current]
+    else:
+        with pytest.raises(InvalidTransition) as info:
+            target_status(action, current)
+        assert str(current.label) in str(info.value)  # says which state refused it
+
+
+@pytest.mark.parametrize("action", sorted(STAYING))
+@pytest.mark.parametrize("current", list(Status))
+def test_staying_actions_keep_the_state_where_allowed(action, current):
+    if current in STAYING[action]:
+        assert target_status(action, current) == current
+    else:
+        with pytest.raises(InvalidTransition):
+            target_status(action, current)
+
+
+@pytest.mark.parametrize("current", [S.REPLIED, S.CLOSED, S.ARCHIVED])
+def test_nothing_but_archiving_leaves_a_concluded_request(current):
+    assert {a for a in A if a in TRANSITIONS and current in TRANSITIONS[a]} <= {A.ARCHIVE}
+
+
+def test_archived_is_final():
+    assert available_actions(S.ARCHIVED, {"clerk", "reviewer", "legal_reviewer", "head"}, is_admin=True) == []
+
+
+def test_every_status_is_reachable_from_registered():
+    seen, frontier = {S.REGISTERED}, [S.REGISTERED]
+    while frontier:
+        current = frontier.pop()
+        for _, s, t in ARROWS:
+            if s == current and t not in seen:
+                seen.add(t)
+                frontier.append(t)
+    assert seen == set(Status)
+
+
+@pytest.mark.parametrize(
+    ("status", "roles", "expected"),
+    [
+        (S.REGISTERED, {"clerk"}, ["start_review", "request_correction", "accept", "conclude", "record_fee_payment",
+                                   "edit"]),
+        (S.REGISTERED, {"legal_reviewer"}, []),
+        (S.REGISTERED, {"supervisor"}, []),
+        (S.REGISTERED, {"reviewer"}, ["start_review", "request_correction", "accept", "conclude", "assign", "edit"]),
+        (S.HANDLING, {"head"}, ["request_correction", "start_consultation", "issue_fee_notice",
+                                "record_fee_payment", "approve_extension", "assign", "submit_for_legal_review",
+                                "reply", "conclude", "edit"]),
+        (S.HANDLING, {"clerk"}, ["request_correction", "start_consultation", "issue_fee_notice",
+                                 "record_fee_payment", "submit_for_legal_review", "reply", "conclude", "edit"]),
+        (S.LEGAL_REVIEW, {"legal_reviewer"}, ["approve_legal_review", "return_for_revision"]),
+        (S.LEGAL_REVIEW, {"clerk"}, ["record_fee_payment", "conclude", "edit"]),
+        (S.SIGN_OFF, {"head"}, ["record_fee_payment", "approve_extension", "assign", "return_for_revision", "reply",
+                                "conclude", "edit"]),
+        (S.AWAITING_CORRECTION, {"clerk"}, ["record_correction", "record_fee_payment", "conclude", "edit"]),
+        (S.CONSULTING, {"clerk"}, ["start_consultation", "record_consultation_reply", "issue_fee_notice",
+                                   "record_fee_payment", "conclude", "edit"]),
+        (S.REPLIED, {"clerk"}, ["archive"]),
+        (S.REPLIED, {"reviewer"}, []),
+        (S.CLOSED, {"head"}, ["archive"]),
+    ],
+)
+def test_available_actions_per_role(status, roles, expected):
+    assert sorted(available_actions(status, roles)) == sorted(expected)
+
+
+def test_only_the_head_may_approve_an_extension():
+    assert ACTION_ROLES[A.APPROVE_EXTENSION] == {"head"}
+    for role in ("clerk", "reviewer", "legal_reviewer", "supervisor"):
+        assert A.APPROVE_EXTENSION not in available_actions(S.HANDLING, {role})
+
+
+def test_only_a_legal_reviewer_approves_legal_review():
+    for role in ("clerk", "reviewer", "head"):
+        assert A.APPROVE_LEGAL_REVIEW not in available_actions(S.LEGAL_REVIEW, {role})
+
+
+def test_admin_gets_every_action_valid_in_the_state():
+    assert available_actions(S.LEGAL_REVIEW, set(), is_admin=True) == [
+        "record_fee_payment", "approve_extension", "assign", "approve_legal_review", "return_for_revision",
+        "conclude", "edit",
+    ]
+
+
+def test_available_actions_never_offers_an_invalid_arrow():
+    everyone = {"clerk", "reviewer", "legal_reviewer", "head"}
+    for status in Status:
+        for action in available_actions(status, everyone):
+            target_status(action, status)  # raises if the offer were wrong
+
+
+@pytest.mark.parametrize(
+    ("outcome", "data", "missing"),
+    [
+        (Outcome.GRANTED, {}, set()),
+        (Outcome.UNAVAILABLE_NOT_HELD, {}, set()),
+        (Outcome.ALREADY_PUBLIC, {}, {"access_route"}),
+        (Outcome.ALREADY_PUBLIC, {"access_route": "  "}, {"access_route"}),
+        (Outcome.ALREADY_PUBLIC, {"access_route": "https://www.jindong.gov.cn/col/col1229"}, set()),
+        (Outcome.PARTIAL, {}, {"reason", "withheld_parts"}),
+        (Outcome.PARTIAL, {"reason": "涉及个人隐私"}, {"withheld_parts"}),
+        (Outcome.PARTIAL, {"reason": "涉及个人隐私", "withheld_parts": "身份证号码"}, set()),
+        (Outcome.NOT_THIS_AGENCY, {}, {"competent_body"}),
+        (Outcome.NOT_THIS_AGENCY, {"competent_body": "金华市自然资源和规划局"}, set()),
+        (Outcome.NOT_PROCESSED_DUPLICATE, {}, {"earlier_request"}),
+        (Outcome.NOT_PROCESSED_DUPLICATE, {"earlier_request": "金东公开〔2026〕第0001号"}, set()),
+        (Outcome.NOT_PROCESSED_PETITION, {}, set()),
+    ],
+)
+def test_missing_reply_fields(outcome, data, missing):
+    assert set(missing_reply_fields(outcome, data)) == missing
+
+
+@pytest.mark.parametrize("outcome", sorted(REFUSALS))
+def test_every_refusal_needs_a_reason(outcome):
+    assert set(missing_reply_fields(outcome, {})) == {"reason"}
+    assert missing_reply_fields(outcome, {"reason": "属于国家秘密"}) == {}
+
+
+def test_missing_reply_fields_name_what_is_missing():
+    labels = missing_reply_fields(Outcome.NOT_THIS_AGENCY, {})
+    assert "行政机关" in str(labels["competent_body"])
+
+
+def test_refusals_are_the_eight_refused_codes():
+    assert len(REFUSALS) == 8
+    assert all(o.value.startswith("refused.") for o in REFUSALS)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        (dict(concluded=True, outcome="granted", waiting_correction=False, consulting=False), S.REPLIED),
+        (dict(concluded=True, outcome="refused.state_secret", waiting_correction=False, consulting=False), S.REPLIED),
+        (dict(concluded=True, outcome="abandoned_no_correction", waiting_correction=True, consulting=False), S.CLOSED),
+        (dict(concluded=True, outcome="abandoned_fee_unpaid", waiting_correction=False, consulting=False), S.CLOSED),
+        (dict(concluded=True, outcome="withdrawn", waiting_correction=False, consulting=True), S.CLOSED),
+        (dict(concluded=False, outcome=None, waiting_correction=True, consulting=True), S.AWAITING_CORRECTION),
+        (dict(concluded=False, outcome=None, waiting_correction=False, consulting=True), S.CONSULTING),
+        (dict(concluded=False, outcome=None, waiting_correction=False, consulting=False), S.HANDLING),
+    ],
+)
+def test_status_for_history(kwargs, expected):
+    assert status_for_history(**kwargs) == expected
+
+
+def test_closing_outcomes_end_without_a_reply():
+    assert CLOSING_OUTCOMES == {Outcome.ABANDONED_NO_CORRECTION, Outcome.ABANDONED_FEE_UNPAID, Outcome.WITHDRAWN}
