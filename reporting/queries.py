@@ -1,0 +1,195 @@
+"""ORM aggregation → plain rows. The one module of `reporting` that reads disclosure's tables.
+
+Counting is "as of" the recorded dates (annual-report.md), never the current status, and happens in
+SQL: one query per section whatever the number of requests and units. The Q objects below are the
+single definition of what a cell counts; the compile aggregates over them and the drill-down lists
+filter by them (requests_for_cell), so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, QuerySet
+
+from disclosure.models import DisclosureRequest, Unit
+
+from . import tables as t
+
+# Applicant columns of table 三 are the applicant_type codes themselves.
+assert set(t.APPLICANT_COLUMNS) == {c for c, _l in DisclosureRequest._meta.get_field("applicant_type").choices}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Report year Y as a closed date range [Y-01-01, Y-12-31]."""
+
+    year: int
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 1, 1)
+
+    @property
+    def end(self) -> date:
+        return date(self.year, 12, 31)
+
+
+# --- Table 三: what each row counts --------------------------------------------------------------
+
+
+def q_new(p: Period) -> Q:
+    """一: original receipt date in Y (a 补正 does not make a new request)."""
+    return Q(received_on__gte=p.start, received_on__lte=p.end)
+
+
+def q_carried_in(p: Period) -> Q:
+    """二: received before Y and not concluded before Y-01-01."""
+    return Q(received_on__lt=p.start) & (Q(concluded_on__isnull=True) | Q(concluded_on__gte=p.start))
+
+
+def q_concluded(p: Period) -> Q:
+    """三: concluded in Y (the decision date), whatever happened later."""
+    return Q(concluded_on__gte=p.start, concluded_on__lte=p.end)
+
+
+def q_carried_out(p: Period) -> Q:
+    """四: received on or before Y-12-31 and not concluded on Y-12-31."""
+    return Q(received_on__lte=p.end) & (Q(concluded_on__isnull=True) | Q(concluded_on__gt=p.end))
+
+
+def q_relevant(p: Period) -> Q:
+    """Every request that appears anywhere in table 三 of Y (a WHERE the date indexes can serve)."""
+    return q_new(p) | q_carried_in(p)
+
+
+def q_overdue_open(p: Period) -> Q:
+    """Check 7: still open on Y-12-31 with its deadline already past."""
+    return q_carried_out(p) & Q(due_on__lt=p.end)
+
+
+def q_replied_late(p: Period) -> Q:
+    from django.db.models import F
+
+    return q_concluded(p) & Q(due_on__isnull=False, concluded_on__gt=F("due_on"))
+
+
+def q_row(row: str, p: Period, edition: str, mapping: t.RowMapping) -> Q:
+    """What one table-三 row counts."""
+    fixed = {"new": q_new, "carried_in": q_carried_in, "carried_out": q_carried_out, "total": q_concluded}
+    if row in fixed:
+        return fixed[row](p)
+    if row not in t.OUTCOME_ROWS[edition]:
+        raise ValueError(f"row {row!r} is not in the {edition} edition")
+    return q_concluded(p) & Q(outcome__in=mapping.outcomes_for(row, edition))
+
+
+def q_column(column: str) -> Q:
+    if column == "total":
+        return Q()
+    if column not in t.APPLICANT_COLUMNS:
+        raise ValueError(f"column {column!r} is not a table-三 column")
+    return Q(applicant_type=column)
+
+
+# --- Table 四: what each cell counts --------------------------------------------------------------
+
+_PROCEEDINGS = {
+    "reconsideration": ("reconsideration", Q()),
+    "litigation_direct": ("litigation", ~Q(litigation_after_reconsideration=True)),
+    "litigation_after_reconsideration": ("litigation", Q(litigation_after_reconsideration=True)),
+}
+
+
+def q_table4(group: str, column: str, p: Period, rule: str) -> Q:
+    """Default rule: filed in Y, or filed earlier and undecided on Y-01-01; column = outcome as of
+    Y-12-31 (尚未审结 if undecided then). Alternative: filed in Y only. An outcome recorded without a
+    decision date counts as decided."""
+    prefix, extra = _PROCEEDINGS[group]
+    filed, outcome, decided = f"{prefix}_filed_on", f"{prefix}_outcome", f"{prefix}_decided_on"
+    undecided_at = lambda d: Q(**{outcome: ""}) | Q(**{f"{decided}__gt": d})  # noqa: E731
+    if rule == t.TABLE4_RULE_FILED_IN_YEAR:
+        counted = Q(**{f"{filed}__gte": p.start, f"{filed}__lte": p.end})
+    else:
+        counted = Q(**{f"{filed}__lte": p.end}) & (
+            Q(**{f"{filed}__gte": p.start}) | undecided_at(p.start - timedelta(days=1))
+        )
+    counted &= extra
+    if column == "total":
+        return counted
+    if column == "pending":
+        return counted & undecided_at(p.end)
+    return counted & Q(**{outcome: column}) & ~undecided_at(p.end)
+
+
+def q_table4_relevant(p: Period) -> Q:
+    return Q(reconsideration_filed_on__lte=p.end) | Q(litigation_filed_on__lte=p.end)
+
+
+# --- Scope -----------------------------------------------------------------------------------------
+
+
+def q_scope(unit: Unit, excluded_paths: tuple[str, ...] = ()) -> Q:
+    """The unit and everything below it (a prefix match on the joined unit's materialised path),
+    without the subtrees whose figures come from an imported report."""
+    q = Q(unit__path__startswith=unit.path)
+    for path in excluded_paths:
+        q &= ~Q(unit__path__startswith=path)
+    return q
+
+
+def requests_in(unit: Unit, excluded_paths: tuple[str, ...] = ()) -> QuerySet:
+    return DisclosureRequest.objects.filter(q_scope(unit, excluded_paths))
+
+
+# --- The aggregation queries ---------------------------------------------------------------------
+
+TABLE3_GROUPING = ("applicant_type", "outcome", "channel", "unit__kind")
+
+
+def table3_counts(scope: QuerySet, p: Period, by: tuple[str, ...] = TABLE3_GROUPING) -> list[dict]:
+    """One query: per (applicant type, outcome, channel, unit kind) the counts of new, carried in,
+    concluded in Y, carried out, and check 7's overdue and late requests."""
+    return list(
+        scope.filter(q_relevant(p))
+        .values(*by)
+        .annotate(
+            new=Count("pk", filter=q_new(p)),
+            carried_in=Count("pk", filter=q_carried_in(p)),
+            concluded=Count("pk", filter=q_concluded(p)),
+            carried_out=Count("pk", filter=q_carried_out(p)),
+            overdue_open=Count("pk", filter=q_overdue_open(p)),
+            replied_late=Count("pk", filter=q_replied_late(p)),
+        )
+        .order_by()
+    )
+
+
+def table4_counts(scope: QuerySet, p: Period, rule: str, by: tuple[str, ...] = ()) -> list[dict]:
+    """One query: the 12 result cells of table 四 ("<group>__<column>")."""
+    aggregates = {
+        f"{g}__{c}": Count("pk", filter=q_table4(g, c, p, rule)) for g in t.TABLE4_GROUPS for c in t.TABLE4_RESULT_COLUMNS
+    }
+    qs = scope.filter(q_table4_relevant(p))
+    if by:
+        return list(qs.values(*by).annotate(**aggregates).order_by())
+    return [qs.aggregate(**aggregates)]
+
+
+def overdue_list(scope: QuerySet, p: Period, limit: int = 20) -> list[dict]:
+    """Check 7's listing (the count comes from table3_counts): the first `limit` by deadline."""
+    rows = (
+        scope.filter(q_overdue_open(p) | q_replied_late(p))
+        .order_by("due_on", "pk")
+        .values("ref", "pk", "unit__name", "due_on", "concluded_on")[:limit]
+    )
+    return [
+        {
+            "ref": r["ref"] or f"#{r['pk']}",
+            "unit": r["unit__name"],
+            "due_on": r["due_on"].isoformat() if r["due_on"] else "",
+            "kind": "逾期答复" if r["concluded_on"] and r["concluded_on"] <= p.end else "逾期未答复",
+        }
+        for r in rows
+    ]
