@@ -160,6 +160,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 GONGKAI_FEE_PAUSES_CLOCK = env_bool("GONGKAI_FEE_PAUSES_CLOCK", False)
 # Working days before the reply deadline at which reminders go out.
 GONGKAI_REMINDER_DAYS = [int(d) for d in env_list("GONGKAI_REMINDER_DAYS", "5,1")]
+# Table 四 of the annual report: "default" (filed in the year, or earlier and undecided on 1 January)
+# or "filed_in_year" (filed in the year only); the rule in force is printed under the table.
+GONGKAI_TABLE4_RULE = os.environ.get("GONGKAI_TABLE4_RULE", "default")
+# Table 三 rows of the configurable outcomes, e.g. "special_access=other,not_this_agency=unavailable.not_held"
+# (defaults: special_access → refused.query_matter, not_this_agency → unavailable.not_held, withdrawn/other → （六）).
+GONGKAI_OUTCOME_ROWS = os.environ.get("GONGKAI_OUTCOME_ROWS", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
