@@ -1,0 +1,117 @@
+"""Delivery channels: e-mail, DingTalk and WeCom group robots, in-app notifications.
+
+Each function delivers one alert or raises ChannelError; the caller (services.deliver_alert)
+records the outcome on the alert row.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ChannelError(Exception):
+    pass
+
+
+def send_email(alert) -> None:
+    address = getattr(alert.recipient, "email", "")
+    if not address:
+        raise ChannelError("收件人没有电子邮件地址")
+    message = EmailMessage(
+        subject=alert.subject,
+        body=alert.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+        connection=get_connection(timeout=settings.EMAIL_TIMEOUT) if _smtp() else None,
+        headers={"X-Gongkai-Alert": alert.key},
+    )
+    if alert.bulletin_id:
+        from .bulletin import render_xlsx, rows_visible_to  # each recipient gets the units they may see
+
+        rows = rows_visible_to(alert.recipient, alert.bulletin.rows)
+        message.attach(alert.bulletin.filename, render_xlsx(alert.bulletin, rows), XLSX_TYPE)
+    try:
+        message.send(fail_silently=False)
+    except OSError as exc:  # smtplib errors are OSError subclasses
+        raise ChannelError(f"邮件发送失败：{exc}") from exc
+
+
+def _smtp() -> bool:
+    return settings.EMAIL_BACKEND.endswith("smtp.EmailBackend")
+
+
+def dingtalk_signed_url(webhook: str, secret: str, timestamp_ms: int | None = None) -> str:
+    """DingTalk robot 加签: sign = urlencode(base64(HmacSHA256(secret, f"{timestamp}\\n{secret}")))."""
+    if not secret:
+        return webhook
+    timestamp = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
+    digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
+    sign = urllib.parse.quote_plus(base64.b64encode(digest))
+    separator = "&" if "?" in webhook else "?"
+    return f"{webhook}{separator}timestamp={timestamp}&sign={sign}"
+
+
+def _post_json(url: str, payload: dict) -> dict:
+    data = json.dumps(payload, ensure_ascii=False).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json; charset=utf-8"})
+    try:
+        with urllib.request.urlopen(req, timeout=settings.GONGKAI_WEBHOOK_TIMEOUT) as response:
+            body = response.read(65536)
+    except urllib.error.HTTPError as exc:
+        raise ChannelError(f"Webhook 返回 HTTP {exc.code}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise ChannelError(f"Webhook 无法连接：{exc}") from exc
+    try:
+        result = json.loads(body or b"{}")
+    except ValueError as exc:
+        raise ChannelError("Webhook 返回的不是 JSON") from exc
+    # Both robots answer HTTP 200 with {"errcode": 0, "errmsg": "ok"}; anything else is a failure.
+    if isinstance(result, dict) and result.get("errcode", 0) != 0:
+        raise ChannelError(f"Webhook 返回错误 {result.get('errcode')}：{result.get('errmsg', '')}")
+    return result
+
+
+def robot_text(alert) -> str:
+    text = f"{alert.subject}\n{alert.body}"
+    return text[:4000]  # both robots cap a text message at 4096 bytes-ish
+
+
+def send_dingtalk(alert) -> None:
+    pref = alert.unit.notification_preference
+    url = dingtalk_signed_url(pref.dingtalk_webhook, pref.dingtalk_secret)
+    _post_json(url, {"msgtype": "text", "text": {"content": robot_text(alert)}})
+
+
+def send_wecom(alert) -> None:
+    pref = alert.unit.notification_preference
+    _post_json(pref.wecom_webhook, {"msgtype": "text", "text": {"content": robot_text(alert)}})
+
+
+def send_in_app(alert) -> None:
+    """Idempotent by the one-to-one link to the alert."""
+    from .models import Notification
+
+    Notification.objects.get_or_create(
+        alert=alert,
+        defaults={"user": alert.recipient, "message": f"{alert.subject}\n{alert.body}", "link": alert.link},
+    )
+
+
+SENDERS = {
+    "email": send_email,
+    "dingtalk": send_dingtalk,
+    "wecom": send_wecom,
+    "in_app": send_in_app,
+}

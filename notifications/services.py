@@ -1,0 +1,614 @@
+"""Deadline enforcement: the daily sweep writes alerts into the outbox; delivery sends them once.
+
+Rules (条例 第三十、三十二、三十三、三十四条; 国办函〔2020〕109号; statute.md §6.3):
+
+- Reply deadline (`DisclosureRequest.due_on`) within a unit's thresholds (default 5 and 1 working
+  days): one reminder per threshold to the handler, or to the unit's clerks when none is assigned.
+- Reply deadline passed: an overdue alert to the handler (or clerks) and the unit's heads; still
+  open 3 working days after it: an escalated alert to the supervisors of the unit and its ancestors.
+- Correction notice not sent within 7 working days of receipt (`correction_due_on`), consultations
+  past their 15 working days, lapsed correction periods and fee payment periods: a prompt to act.
+  Nothing is ever concluded automatically; staff confirm "视为放弃" through disclosure.services.
+- A daily digest per supervisor: everything overdue or due within 2 working days in the subtree.
+
+Catch-up. Alerts are keyed by the deadline they concern, never by the sweep date, and each rule
+asks "which stage is this deadline in today?" rather than "is it exactly N days away?". With
+thresholds 5 and 1, a deadline L working days away is in stage 5 when 1 < L <= 5 and in stage 1
+when 0 <= L <= 1. A sweep that missed days sends the alert of the stage the deadline is in now
+(if that stage's alert was not sent yet) and skips the stages already left behind: a reminder
+"5 days left" that arrives with 1 day left would only mislead. Overdue and escalated alerts
+likewise go out on the first sweep after the condition became true, however late.
+
+The clock is read once by the caller and passed in as `today`; the calendar is loaded once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from disclosure import deadlines as dl
+from disclosure.models import Consultation, DisclosureRequest, FeeNotice, StaffRole, Unit, User
+from disclosure.workcalendar import load_work_calendar
+from disclosure.workflow import OPEN_STATUSES, Status
+
+from .channels import SENDERS, ChannelError
+from .models import Alert, AlertChannel, AlertKind, AlertStatus, PersonPreference, UnitPreference
+
+logger = logging.getLogger(__name__)
+
+ESCALATE_AFTER_DAYS = 3
+DIGEST_HORIZON_DAYS = 2
+DIGEST_MAX_LINES = 300
+BATCH_SIZE = 500
+# Kinds about one request's deadline: cancelled rather than sent once the request is concluded.
+REQUEST_DEADLINE_KINDS = frozenset(
+    {
+        AlertKind.REMINDER, AlertKind.OVERDUE, AlertKind.ESCALATED, AlertKind.CORRECTION_NOTICE_LATE,
+        AlertKind.CONSULTATION_LAPSED, AlertKind.CORRECTION_PERIOD_LAPSED, AlertKind.FEE_PERIOD_LAPSED,
+    }
+)
+
+
+# --- who gets what ---------------------------------------------------------------------------
+
+
+def parse_thresholds(text: str, default: Iterable[int]) -> tuple[int, ...]:
+    """"5,1" -> (5, 1); empty or malformed -> the default. Largest first."""
+    try:
+        values = {int(part) for part in (text or "").replace("，", ",").split(",") if part.strip()}
+    except ValueError:
+        values = set()
+    values = {v for v in values if 0 <= v <= 60}
+    return tuple(sorted(values or set(default), reverse=True))
+
+
+def reminder_stage(workdays_left: int, thresholds: tuple[int, ...]) -> int | None:
+    """The smallest threshold that `workdays_left` has reached, or None when none has been reached."""
+    reached = [t for t in thresholds if workdays_left <= t]
+    return min(reached) if reached else None
+
+
+@dataclass
+class Directory:
+    """Staff, roles and channel preferences, read once per sweep (a handful of queries)."""
+
+    units: dict[int, Unit]
+    users: dict[int, User]
+    unit_roles: dict[tuple[int, str], set[int]]
+    supervisor_roles: list[tuple[str, int, int]]  # (unit path, unit id, user id)
+    admins: set[int]
+    person_prefs: dict[int, PersonPreference]
+    unit_prefs: dict[int, UnitPreference]
+
+    @classmethod
+    def load(cls) -> Directory:
+        units = {u.pk: u for u in Unit.objects.all()}
+        users = {u.pk: u for u in User.objects.filter(is_active=True)}
+        unit_roles: dict[tuple[int, str], set[int]] = defaultdict(set)
+        supervisor_roles = []
+        admins = {pk for pk, u in users.items() if u.is_superuser}
+        for unit_id, role, user_id in StaffRole.objects.values_list("unit_id", "role", "user_id"):
+            if user_id not in users:
+                continue
+            unit_roles[(unit_id, role)].add(user_id)
+            if role == StaffRole.Role.SUPERVISOR:
+                supervisor_roles.append((units[unit_id].path, unit_id, user_id))
+            if role == StaffRole.Role.ADMIN:
+                admins.add(user_id)
+        return cls(
+            units=units,
+            users=users,
+            unit_roles=unit_roles,
+            supervisor_roles=supervisor_roles,
+            admins=admins,
+            person_prefs={p.user_id: p for p in PersonPreference.objects.all()},
+            unit_prefs={p.unit_id: p for p in UnitPreference.objects.all()},
+        )
+
+    def thresholds(self, unit_id: int) -> tuple[int, ...]:
+        return parse_thresholds(self.units[unit_id].reminder_days, settings.GONGKAI_REMINDER_DAYS)
+
+    def role(self, unit_id: int, role: str) -> set[int]:
+        return self.unit_roles.get((unit_id, role), set())
+
+    def handler_or_clerks(self, req) -> set[int]:
+        if req.handler_id and req.handler_id in self.users:
+            return {req.handler_id}
+        return self.role(req.unit_id, StaffRole.Role.CLERK)
+
+    def supervisors_over(self, unit_id: int) -> dict[int, set[int]]:
+        """Supervisors of the unit or any ancestor: user id -> the units where they hold the role."""
+        path = self.units[unit_id].path
+        found: dict[int, set[int]] = defaultdict(set)
+        for sup_path, sup_unit, user_id in self.supervisor_roles:
+            if path.startswith(sup_path):
+                found[user_id].add(sup_unit)
+        return found
+
+    def personal_channels(self, user_id: int, unit_id: int | None) -> list[str]:
+        user = self.users.get(user_id)
+        if user is None:
+            return []
+        person = self.person_prefs.get(user_id)
+        unit = self.unit_prefs.get(unit_id) if unit_id else None
+        channels = []
+        if user.email and (person is None or person.email_enabled) and (unit is None or unit.email_enabled):
+            channels.append(AlertChannel.EMAIL)
+        if (person is None or person.in_app_enabled) and (unit is None or unit.in_app_enabled):
+            channels.append(AlertChannel.IN_APP)
+        return channels
+
+    def robot_channels(self, unit_id: int) -> list[str]:
+        pref = self.unit_prefs.get(unit_id)
+        if pref is None:
+            return []
+        return [c for c, on in ((AlertChannel.DINGTALK, pref.uses_dingtalk), (AlertChannel.WECOM, pref.uses_wecom)) if on]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """An alert a rule calls for; becomes an Alert row unless its key exists already."""
+
+    kind: str
+    deadline: date
+    channel: str
+    subject: str
+    body: str
+    link: str = ""
+    request_id: int | None = None
+    unit_id: int | None = None
+    recipient_id: int | None = None
+    stage: int = 0
+    bulletin_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        return Alert.make_key(self.request_id, self.kind, self.stage, self.deadline, self.recipient_id,
+                              self.unit_id, self.channel)
+
+    def to_alert(self) -> Alert:
+        return Alert(
+            request_id=self.request_id, unit_id=self.unit_id, kind=self.kind, stage=self.stage,
+            deadline=self.deadline, recipient_id=self.recipient_id, channel=self.channel, key=self.key,
+            subject=self.subject[:300], body=self.body, link=self.link[:500], bulletin_id=self.bulletin_id,
+        )
+
+
+def fan_out(directory: Directory, *, user_ids: Iterable[int], robot_units: Iterable[int], unit_id: int | None,
+            **content) -> list[Planned]:
+    """One alert per person and channel they take, and one per unit group robot."""
+    planned = []
+    for user_id in sorted(set(user_ids)):
+        for channel in directory.personal_channels(user_id, unit_id):
+            planned.append(Planned(channel=channel, recipient_id=user_id, unit_id=unit_id, **content))
+    for robot_unit in sorted(set(robot_units)):
+        for channel in directory.robot_channels(robot_unit):
+            planned.append(Planned(channel=channel, recipient_id=None, unit_id=robot_unit, **content))
+    return planned
+
+
+def request_link(request_id: int) -> str:
+    try:
+        path = reverse("admin:disclosure_disclosurerequest_change", args=[request_id])
+    except NoReverseMatch:
+        path = f"/admin/disclosure/disclosurerequest/{request_id}/change/"
+    return settings.GONGKAI_SITE_URL + path
+
+
+def site_link(path: str) -> str:
+    return settings.GONGKAI_SITE_URL + path
+
+
+def _label(req) -> str:
+    return req.ref or f"#{req.pk}"
+
+
+# --- the rules: one function per kind, each returns Planned alerts for one row ------------------
+
+
+@dataclass
+class Rules:
+    today: date
+    calendar: dl.WorkCalendar
+    directory: Directory
+
+    def reply_deadline(self, req) -> list[Planned]:
+        d, today = self.directory, self.today
+        unit = d.units[req.unit_id]
+        common = {"request_id": req.pk, "deadline": req.due_on, "link": request_link(req.pk)}
+        if req.due_on >= today:
+            left = dl.workdays_left(req.due_on, today, self.calendar)
+            stage = reminder_stage(left, d.thresholds(req.unit_id))
+            if stage is None:
+                return []
+            return fan_out(
+                d, user_ids=d.handler_or_clerks(req), robot_units=[req.unit_id], unit_id=req.unit_id,
+                kind=AlertKind.REMINDER, stage=stage,
+                subject=f"【答复期限提醒】{_label(req)} 距答复期限还有{left}个工作日",
+                body=(f"{unit.name}受理的政府信息公开申请 {_label(req)}（{req.received_on:%Y-%m-%d} 收到）"
+                      f"答复期限为 {req.due_on:%Y年%m月%d日}，距今还有{left}个工作日，请及时办理答复。"
+                      f"\n查看：{common['link']}"),
+                **common,
+            )
+        over = dl.workdays_between(req.due_on, today, self.calendar)
+        planned = fan_out(
+            d, user_ids=d.handler_or_clerks(req) | d.role(req.unit_id, StaffRole.Role.HEAD),
+            robot_units=[req.unit_id], unit_id=req.unit_id, kind=AlertKind.OVERDUE,
+            subject=f"【答复超期】{_label(req)} 已超过答复期限",
+            body=(f"{unit.name}受理的政府信息公开申请 {_label(req)} 答复期限为 {req.due_on:%Y年%m月%d日}，"
+                  f"至今未答复，已超期{over}个工作日。逾期答复可能引发行政复议或诉讼，请立即办理。"
+                  f"\n查看：{common['link']}"),
+            **common,
+        )
+        if over >= ESCALATE_AFTER_DAYS:
+            supervisors = d.supervisors_over(req.unit_id)
+            robot_units = set().union(*supervisors.values()) if supervisors else set()
+            planned += fan_out(
+                d, user_ids=supervisors, robot_units=robot_units, unit_id=req.unit_id,
+                kind=AlertKind.ESCALATED,
+                subject=f"【超期督办】{unit.name} {_label(req)} 超期{over}个工作日仍未答复",
+                body=(f"{unit.name}受理的政府信息公开申请 {_label(req)} 答复期限为 {req.due_on:%Y年%m月%d日}，"
+                      f"已超期{over}个工作日仍未答复，请督促办理。\n查看：{common['link']}"),
+                **common,
+            )
+        return planned
+
+    def correction_notice(self, req) -> list[Planned]:
+        """第三十条: the correction notice is due within 7 working days of receipt."""
+        d = self.directory
+        unit = d.units[req.unit_id]
+        link = request_link(req.pk)
+        return fan_out(
+            d, user_ids=d.handler_or_clerks(req) | d.role(req.unit_id, StaffRole.Role.HEAD),
+            robot_units=[req.unit_id], unit_id=req.unit_id, kind=AlertKind.CORRECTION_NOTICE_LATE,
+            request_id=req.pk, deadline=req.correction_due_on, link=link,
+            subject=f"【补正告知超期】{_label(req)} 收到申请已超过7个工作日",
+            body=(f"{unit.name}受理的申请 {_label(req)}（{req.received_on:%Y-%m-%d} 收到）仍在登记、审核阶段，"
+                  f"需要补正的，应在 {req.correction_due_on:%Y年%m月%d日} 前一次性告知（条例第三十条）。"
+                  f"逾期告知将被记录；无需补正的请尽快受理。\n查看：{link}"),
+        )
+
+    def consultation(self, consultation) -> list[Planned]:
+        """第三十二条 third party: the agency decides; 第三十四条 another body: silence = consent."""
+        d, req = self.directory, consultation.request
+        link = request_link(req.pk)
+        if consultation.kind == Consultation.Kind.AGENCY:
+            advice = "按条例第三十四条，逾期未提出意见的视为同意公开，请记录答复并继续办理。"
+        else:
+            advice = "按条例第三十二条，第三方逾期未提出意见的，由行政机关依照条例规定决定是否公开，请作出决定。"
+        return fan_out(
+            d, user_ids=d.handler_or_clerks(req), robot_units=[req.unit_id], unit_id=req.unit_id,
+            kind=AlertKind.CONSULTATION_LAPSED, request_id=req.pk, deadline=consultation.due_on, link=link,
+            subject=f"【征求意见期满】{_label(req)} 征求{consultation.party}意见的期限已届满",
+            body=(f"申请 {_label(req)} 于 {consultation.sent_on:%Y-%m-%d} 征求{consultation.party}意见，"
+                  f"15个工作日期限已于 {consultation.due_on:%Y年%m月%d日} 届满，尚未记录答复。{advice}\n查看：{link}"),
+        )
+
+    def correction_period(self, req) -> list[Planned]:
+        d = self.directory
+        link = request_link(req.pk)
+        return fan_out(
+            d, user_ids=d.handler_or_clerks(req) | d.role(req.unit_id, StaffRole.Role.HEAD),
+            robot_units=[req.unit_id], unit_id=req.unit_id, kind=AlertKind.CORRECTION_PERIOD_LAPSED,
+            request_id=req.pk, deadline=req.correction_period_until, link=link,
+            subject=f"【补正期限届满】{_label(req)} 申请人未在期限内补正",
+            body=(f"申请 {_label(req)} 的补正期限已于 {req.correction_period_until:%Y年%m月%d日} 届满，尚未收到补正。"
+                  f"如申请人无正当理由逾期不补正，可经确认后以“视为放弃”终止办理（条例第三十条）；"
+                  f"系统不会自动办结。\n查看：{link}"),
+        )
+
+    def fee_period(self, fee) -> list[Planned]:
+        d, req = self.directory, fee.request
+        link = request_link(req.pk)
+        return fan_out(
+            d, user_ids=d.handler_or_clerks(req), robot_units=[req.unit_id], unit_id=req.unit_id,
+            kind=AlertKind.FEE_PERIOD_LAPSED, request_id=req.pk, deadline=fee.due_on, link=link,
+            subject=f"【缴费期限届满】{_label(req)} 申请人逾期未缴纳信息处理费",
+            body=(f"申请 {_label(req)} 的信息处理费（{fee.amount} 元）缴费期限已于 {fee.due_on:%Y年%m月%d日} 届满，"
+                  f"尚未记录缴费。确认逾期未缴的，可以“逾期未缴纳信息处理费，视为放弃”终止办理；"
+                  f"系统不会自动办结。\n查看：{link}"),
+        )
+
+
+# --- writing the outbox ------------------------------------------------------------------------
+
+
+@dataclass
+class Outbox:
+    """Inserts planned alerts, skipping existing keys; on a dry run only looks."""
+
+    dry_run: bool = False
+    created: list[Planned] = field(default_factory=list)
+
+    def write(self, planned: list[Planned]) -> None:
+        if not planned:
+            return
+        unique = {p.key: p for p in planned}
+        existing = set(Alert.objects.filter(key__in=list(unique)).values_list("key", flat=True))
+        new = [p for k, p in unique.items() if k not in existing]
+        if new and not self.dry_run:
+            # A concurrent sweep may insert the same key between the look and the insert: the
+            # unique key makes the second insert a no-op.
+            Alert.objects.bulk_create([p.to_alert() for p in new], ignore_conflicts=True, batch_size=BATCH_SIZE)
+        self.created.extend(new)
+
+
+def _in_batches(queryset, outbox: Outbox, plan: Callable, batch_size: int) -> None:
+    """Read a batch and write its alerts in one transaction; keyset pagination on pk."""
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(queryset.filter(pk__gt=last_pk).order_by("pk")[:batch_size])
+            if not batch:
+                return
+            outbox.write([p for row in batch for p in plan(row)])
+        last_pk = batch[-1].pk
+
+
+@dataclass
+class SweepReport:
+    today: date
+    created: list[Planned]
+    dry_run: bool = False
+
+    def by_kind(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for p in self.created:
+            counts[p.kind] += 1
+        return dict(counts)
+
+
+def sweep(today: date, *, calendar: dl.WorkCalendar | None = None, dry_run: bool = False,
+          batch_size: int = BATCH_SIZE, directory: Directory | None = None) -> SweepReport:
+    """Find every deadline that calls for an alert on `today` and write the alerts (once each)."""
+    calendar = calendar or load_work_calendar()
+    directory = directory or Directory.load()
+    rules = Rules(today=today, calendar=calendar, directory=directory)
+    outbox = Outbox(dry_run=dry_run)
+    open_requests = DisclosureRequest.objects.open()
+
+    widest = max([max(directory.thresholds(u), default=0) for u in directory.units] or [0])
+    horizon = dl.add_workdays(today, widest, calendar)
+    _in_batches(open_requests.filter(due_on__isnull=False, due_on__lte=horizon), outbox, rules.reply_deadline,
+                batch_size)
+    _in_batches(
+        open_requests.filter(
+            status__in=[Status.REGISTERED, Status.REVIEWING], correction_requested_on__isnull=True,
+            correction_due_on__lt=today,
+        ),
+        outbox, rules.correction_notice, batch_size,
+    )
+    _in_batches(
+        Consultation.objects.filter(replied_on__isnull=True, due_on__lt=today, request__status__in=OPEN_STATUSES)
+        .select_related("request"),
+        outbox, rules.consultation, batch_size,
+    )
+    _in_batches(
+        open_requests.filter(status=Status.AWAITING_CORRECTION, correction_period_until__lt=today),
+        outbox, rules.correction_period, batch_size,
+    )
+    _in_batches(
+        FeeNotice.objects.filter(paid_on__isnull=True, due_on__lt=today, request__status__in=OPEN_STATUSES)
+        .select_related("request"),
+        outbox, rules.fee_period, batch_size,
+    )
+    write_digests(today, calendar, directory, outbox, batch_size=batch_size)
+    return SweepReport(today=today, created=outbox.created, dry_run=dry_run)
+
+
+# --- the supervisors' daily digest (天天监测) --------------------------------------------------
+
+
+def digest_lines(requests: list, today: date, calendar: dl.WorkCalendar, directory: Directory) -> list[str]:
+    """Grouped by unit (tree order), overdue first, then by deadline."""
+    by_unit: dict[int, list] = defaultdict(list)
+    for req in requests:
+        by_unit[req.unit_id].append(req)
+    lines = []
+    for unit_id in sorted(by_unit, key=lambda u: directory.units[u].path):
+        unit = directory.units[unit_id]
+        rows = sorted(by_unit[unit_id], key=lambda r: (r.due_on, r.pk))
+        overdue = sum(1 for r in rows if r.due_on < today)
+        lines.append(f"【{unit.name}】共{len(rows)}件，其中超期{overdue}件")
+        for req in rows:
+            if req.due_on < today:
+                state = f"已超期{dl.workdays_between(req.due_on, today, calendar)}个工作日"
+            else:
+                state = f"还剩{dl.workdays_left(req.due_on, today, calendar)}个工作日"
+            handler = directory.users.get(req.handler_id)
+            lines.append(
+                f"  · {_label(req)} 答复期限 {req.due_on:%Y-%m-%d}（{state}）"
+                f" 经办人：{handler or '未指定'}  {request_link(req.pk)}"
+            )
+    return lines
+
+
+def write_digests(today: date, calendar: dl.WorkCalendar, directory: Directory, outbox: Outbox, *,
+                  batch_size: int = BATCH_SIZE) -> None:
+    if not directory.supervisor_roles:
+        return
+    horizon = dl.add_workdays(today, DIGEST_HORIZON_DAYS, calendar)
+    paths_by_user: dict[int, set[str]] = defaultdict(set)
+    for path, _unit, user_id in directory.supervisor_roles:
+        paths_by_user[user_id].add(path)
+    scope = Q()
+    for path in {p for paths in paths_by_user.values() for p in paths}:
+        scope |= Q(unit__path__startswith=path)
+    found: dict[int, list] = defaultdict(list)
+    qs = DisclosureRequest.objects.open().filter(scope, due_on__isnull=False, due_on__lte=horizon).only(
+        "pk", "ref", "unit_id", "due_on", "handler_id"
+    )
+    last_pk = 0
+    while True:  # read in batches; the digest is written once all are in
+        batch = list(qs.filter(pk__gt=last_pk).order_by("pk")[:batch_size])
+        if not batch:
+            break
+        last_pk = batch[-1].pk
+        for req in batch:
+            path = directory.units[req.unit_id].path
+            for user_id, paths in paths_by_user.items():
+                if any(path.startswith(p) for p in paths):
+                    found[user_id].append(req)
+    planned = []
+    for user_id, requests in sorted(found.items()):
+        lines = digest_lines(requests, today, calendar, directory)
+        overdue = sum(1 for r in requests if r.due_on < today)
+        if len(lines) > DIGEST_MAX_LINES:
+            lines = lines[:DIGEST_MAX_LINES] + [f"……其余内容请登录系统查看（共{len(requests)}件）。"]
+        body = (
+            f"截至 {today:%Y年%m月%d日}，您督办范围内超期或{DIGEST_HORIZON_DAYS}个工作日内到期的申请共"
+            f"{len(requests)}件，其中超期{overdue}件：\n\n" + "\n".join(lines)
+        )
+        planned += fan_out(
+            directory, user_ids=[user_id], robot_units=[], unit_id=None, kind=AlertKind.DIGEST, deadline=today,
+            subject=f"【天天监测】{today:%m月%d日} 超期{overdue}件、临期{len(requests) - overdue}件",
+            body=body, link=site_link("/admin/notifications/alert/"),
+        )
+    with transaction.atomic():
+        outbox.write(planned)
+
+
+# --- calendar coverage ---------------------------------------------------------------------------
+
+
+def check_calendar_coverage(today: date, *, dry_run: bool = False, directory: Directory | None = None) -> SweepReport:
+    """statute.md §6.3: from 1 November, alert administrators daily until next year is loaded."""
+    from disclosure.models import CalendarYear
+
+    outbox = Outbox(dry_run=dry_run)
+    next_year = today.year + 1
+    if today >= date(today.year, 11, 1) and not CalendarYear.objects.filter(year=next_year).exists():
+        directory = directory or Directory.load()
+        link = site_link("/admin/notifications/calendarcoverage/")
+        with transaction.atomic():
+            outbox.write(fan_out(
+                directory, user_ids=directory.admins, robot_units=[], unit_id=None,
+                kind=AlertKind.CALENDAR_MISSING, deadline=today,
+                subject=f"【请载入放假安排】{next_year}年节假日安排尚未载入",
+                body=(f"系统尚未载入{next_year}年的国务院办公厅节假日安排。跨年的答复期限目前按周一至周五暂定计算，"
+                      f"可能不准确。请在国务院办公厅发布通知后，在“放假安排载入”页面一键从 chinesecalendar 载入"
+                      f"或上传 CSV。\n载入：{link}"),
+                link=link,
+            ))
+    return SweepReport(today=today, created=outbox.created, dry_run=dry_run)
+
+
+# --- the assignment notice (a staff action) -------------------------------------------------------
+
+
+def notify_assignment(req, handler_id: int, on: date) -> list[int]:
+    """Tell the new handler; called inside the assigning transaction, sent after commit."""
+    directory = Directory.load()
+    link = request_link(req.pk)
+    planned = fan_out(
+        directory, user_ids=[handler_id], robot_units=[], unit_id=req.unit_id, kind=AlertKind.ASSIGNED,
+        request_id=req.pk, deadline=on, link=link,
+        subject=f"【分派经办】{_label(req)} 已指定您为经办人",
+        body=(f"政府信息公开申请 {_label(req)} 已指定您为经办人"
+              + (f"，答复期限为 {req.due_on:%Y年%m月%d日}" if req.due_on else "") + f"。\n查看：{link}"),
+    )
+    outbox = Outbox()
+    outbox.write(planned)
+    ids = list(Alert.objects.filter(key__in=[p.key for p in outbox.created]).values_list("pk", flat=True))
+    enqueue(ids)
+    return ids
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+def stale_before():
+    return timezone.now() - timedelta(seconds=settings.GONGKAI_ALERT_STALE_SECONDS)
+
+
+def _finish(alert_id: int, token: str, **fields) -> int:
+    return Alert.objects.filter(pk=alert_id, status=AlertStatus.SENDING, claim=token).update(**fields)
+
+
+def deliver_alert(alert_id: int) -> str:
+    """Send one alert at most once: claim it pending→sending by compare-and-set, send, mark sent.
+
+    Returns "sent", "cancelled" or "skipped" (already sent, or another worker holds a live claim);
+    raises ChannelError after recording a failure. A claim left by a killed worker goes stale after
+    GONGKAI_ALERT_STALE_SECONDS and is taken over by the next attempt.
+    """
+    token = uuid.uuid4().hex
+    claimed = (
+        Alert.objects.filter(pk=alert_id)
+        .due_for_sending(stale_before())
+        .update(status=AlertStatus.SENDING, claim=token, claimed_at=timezone.now(), attempts=F("attempts") + 1)
+    )
+    if claimed != 1:
+        return "skipped"
+    alert = Alert.objects.select_related("recipient", "unit", "request", "bulletin").get(pk=alert_id)
+    if alert.kind in REQUEST_DEADLINE_KINDS and alert.request is not None and alert.request.status not in OPEN_STATUSES:
+        _finish(alert_id, token, status=AlertStatus.CANCELLED, last_error="申请已办结，无需提醒")
+        return "cancelled"
+    if settings.GONGKAI_ALERT_SEND_DELAY:
+        time.sleep(settings.GONGKAI_ALERT_SEND_DELAY)
+    try:
+        if alert.channel == AlertChannel.IN_APP:
+            with transaction.atomic():  # the notification and "sent" commit together: exactly once
+                SENDERS[alert.channel](alert)
+                if _finish(alert_id, token, status=AlertStatus.SENT, sent_at=timezone.now(), last_error="") != 1:
+                    raise ChannelError("发送令牌已失效")
+            return "sent"
+        if alert.channel in (AlertChannel.DINGTALK, AlertChannel.WECOM):
+            UnitPreference.objects.get(unit_id=alert.unit_id)  # raises if the robot was removed
+        SENDERS[alert.channel](alert)
+    except Exception as exc:  # any failure is recorded on the row, never lost
+        message = str(exc) if isinstance(exc, ChannelError) else f"{type(exc).__name__}: {exc}"
+        _finish(alert_id, token, status=AlertStatus.FAILED, last_error=message[:2000])
+        raise ChannelError(message) from exc
+    _finish(alert_id, token, status=AlertStatus.SENT, sent_at=timezone.now(), last_error="")
+    return "sent"
+
+
+def deliver_now(alert_ids: Iterable[int]) -> dict[int, str]:
+    """Send in this process (the management command without a worker)."""
+    outcomes = {}
+    for alert_id in alert_ids:
+        try:
+            outcomes[alert_id] = deliver_alert(alert_id)
+        except ChannelError as exc:
+            outcomes[alert_id] = f"failed: {exc}"
+    return outcomes
+
+
+def publish(alert_ids: list[int]) -> int:
+    """Hand alerts to the workers. Never raises: with the broker down they wait in the outbox."""
+    from .tasks import send_alert
+
+    published = 0
+    for alert_id in alert_ids:
+        try:
+            send_alert.apply_async((alert_id,), retry=False)
+        except Exception:  # kombu OperationalError, redis ConnectionError, OSError, …
+            logger.warning("broker unavailable: %d alert(s) stay pending for the next sweep",
+                           len(alert_ids) - published, exc_info=True)
+            return published
+        published += 1
+    return published
+
+
+def enqueue(alert_ids: Iterable[int]) -> None:
+    """After the surrounding transaction commits (immediately when there is none)."""
+    ids = list(alert_ids)
+    if ids:
+        transaction.on_commit(lambda: publish(ids))
+
+
+def waiting_alert_ids(limit: int = 5000) -> list[int]:
+    return list(Alert.objects.due_for_sending(stale_before()).order_by("pk").values_list("pk", flat=True)[:limit])

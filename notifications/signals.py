@@ -1,0 +1,25 @@
+"""Staff actions that notify someone. disclosure.services writes one RequestEvent per action;
+listening to it keeps disclosure free of any dependency on notifications."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from disclosure.models import RequestEvent
+from disclosure.workflow import Action
+
+
+@receiver(post_save, sender=RequestEvent, dispatch_uid="notifications.assignment")
+def on_request_event(sender, instance: RequestEvent, created: bool, raw: bool = False, **kwargs):
+    if raw or not created or instance.action != Action.ASSIGN:
+        return
+    handler_id = (instance.data or {}).get("handler")
+    if not handler_id or handler_id == instance.actor_id:
+        return
+    from .services import notify_assignment
+
+    # Runs inside the service's transaction: the alert row commits with the assignment, and the
+    # broker is only asked after commit (a broker outage leaves the alert pending, never an error).
+    notify_assignment(instance.request, handler_id, timezone.localdate())
