@@ -40,10 +40,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "disclosure",
     "reporting",
     "notifications",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -167,9 +170,45 @@ GONGKAI_TABLE4_RULE = os.environ.get("GONGKAI_TABLE4_RULE", "default")
 # (defaults: special_access → refused.query_matter, not_this_agency → unavailable.not_held, withdrawn/other → （六）).
 GONGKAI_OUTCOME_ROWS = os.environ.get("GONGKAI_OUTCOME_ROWS", "")
 
+# --- Alerts (notifications app) -------------------------------------------------------------
+# Base URL for links in e-mails and group-robot messages, e.g. https://gongkai.example.gov.cn
+GONGKAI_SITE_URL = os.environ.get("GONGKAI_SITE_URL", "http://localhost:8000").rstrip("/")
+# Seconds a webhook/SMTP call may take; a claim older than GONGKAI_ALERT_STALE_SECONDS is taken
+# to belong to a dead worker and is sent again (keep it well above the timeouts).
+GONGKAI_WEBHOOK_TIMEOUT = float(os.environ.get("GONGKAI_WEBHOOK_TIMEOUT", "5"))
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+GONGKAI_ALERT_STALE_SECONDS = int(os.environ.get("GONGKAI_ALERT_STALE_SECONDS", "600"))
+# Test only: seconds every send sleeps before delivering (the worker kill test uses it).
+GONGKAI_ALERT_SEND_DELAY = float(os.environ.get("GONGKAI_ALERT_SEND_DELAY", "0"))
+
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # The token class first: its WWW-Authenticate header makes unauthenticated calls 401, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.HashedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiUserThrottle", "api.throttling.ApiAnonThrottle"],
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+}
+# API throttle rates (DRF syntax "N/second|minute|hour|day"); the token endpoint is per address.
+GONGKAI_API_RATE_USER = os.environ.get("GONGKAI_API_RATE_USER", "1200/minute")
+GONGKAI_API_RATE_ANON = os.environ.get("GONGKAI_API_RATE_ANON", "60/minute")
+GONGKAI_API_RATE_TOKEN = os.environ.get("GONGKAI_API_RATE_TOKEN", "10/minute")
+# Lifetime of an API token obtained from /api/v1/auth/token/ (days).
+GONGKAI_API_TOKEN_DAYS = int(os.environ.get("GONGKAI_API_TOKEN_DAYS", "90"))
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Gongkai API",
+    "DESCRIPTION": "政府信息公开申请办理系统 API (v1).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
 LOGGING = {

@@ -1,0 +1,333 @@
+"""Read serializers (explicit fields, status read-only, personal data masked by role) and the
+small input serializers of the registration and of each workflow action."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from disclosure.access import mask_contact, mask_id_number
+from disclosure.models import (
+    Attachment,
+    CalendarDay,
+    CalendarYear,
+    Consultation,
+    DisclosureRequest,
+    FeeNotice,
+    RequestEvent,
+    Unit,
+)
+from disclosure.workflow import Outcome, available_actions
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "code", "name", "parent", "kind", "path", "ref_prefix"]
+        read_only_fields = fields
+
+
+class MaskedMixin:
+    """ID numbers and contacts masked unless the user may reveal them in the request's unit."""
+
+    id_fields = ("applicant_id_number", "agent_id_number")
+    contact_fields = ("applicant_contact", "agent_contact")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        access = self.context["access"]
+        if not access.can_reveal_id(instance.unit_id):
+            for name in self.id_fields:
+                if name in data:
+                    data[name] = mask_id_number(data[name])
+            for name in self.contact_fields:
+                if name in data:
+                    data[name] = mask_contact(data[name])
+        return data
+
+
+class RequestListSerializer(MaskedMixin, serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    handler_name = serializers.SerializerMethodField()
+    is_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DisclosureRequest
+        fields = [
+            "id", "ref", "unit", "unit_name", "status", "status_display", "version", "applicant_type",
+            "applicant_name", "applicant_id_number", "channel", "received_on", "due_on", "due_is_provisional",
+            "is_overdue", "outcome", "concluded_on", "handler", "handler_name",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_handler_name(self, obj) -> str:
+        return str(obj.handler) if obj.handler_id else ""
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_is_overdue(self, obj) -> bool:
+        return bool(obj.is_open and obj.due_on and obj.due_on < self.context["today"])
+
+
+class ConsultationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Consultation
+        fields = ["id", "request", "kind", "party", "sent_on", "due_on", "replied_on", "opinion", "consents"]
+        read_only_fields = fields
+
+
+class FeeNoticeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FeeNotice
+        fields = ["id", "request", "amount", "basis", "notice_on", "due_on", "paid_on", "receipt_number"]
+        read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "request", "name", "description", "content_type", "size", "uploaded_by", "uploaded_at",
+                  "download_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, obj) -> str:
+        request = self.context.get("request")
+        path = f"/api/v1/attachments/{obj.pk}/download/"
+        return request.build_absolute_uri(path) if request else path
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RequestEvent
+        fields = ["id", "at", "actor", "actor_name", "action", "from_status", "to_status", "data"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_actor_name(self, obj) -> str:
+        return str(obj.actor) if obj.actor_id else ""
+
+
+class DeadlineSerializer(serializers.Serializer):
+    """services.explain_deadline: how the reply deadline was reached (条例第三十至三十三条)."""
+
+    received_on = serializers.DateField()
+    correction_due_on = serializers.DateField(allow_null=True)
+    clock_start_on = serializers.DateField(allow_null=True)
+    clock_stopped = serializers.BooleanField()
+    base_due_on = serializers.DateField(allow_null=True)
+    extension_days = serializers.IntegerField()
+    due_on = serializers.DateField(allow_null=True)
+    paused_days = serializers.ListField(child=serializers.DateField())
+    skipped_holidays = serializers.ListField(child=serializers.DateField())
+    is_provisional = serializers.BooleanField()
+    workdays_left = serializers.IntegerField(allow_null=True, help_text="剩余工作日；当天为0，逾期为负数。")
+    workdays_used = serializers.IntegerField()
+
+
+class RequestDetailSerializer(RequestListSerializer):
+    deadline = serializers.SerializerMethodField()
+    available_actions = serializers.SerializerMethodField()
+    consultations = ConsultationSerializer(many=True, read_only=True)
+    fee_notices = FeeNoticeSerializer(many=True, read_only=True)
+
+    class Meta(RequestListSerializer.Meta):
+        fields = RequestListSerializer.Meta.fields + [
+            "applicant_contact", "agent_name", "agent_id_number", "agent_contact", "post_kind", "submitted_on",
+            "signed_for_on", "confirmed_on", "receipt_override_reason", "content", "provision_form", "purpose",
+            "correction_requested_on", "correction_items", "correction_period_until", "correction_received_on",
+            "correction_rounds", "correction_due_on", "clock_start_on", "base_due_on", "extension_days",
+            "extension_approved_by", "extension_approved_on", "extension_notified_on", "extension_reason",
+            "reply_data", "delivery_method", "delivered_on", "archived_on", "archive_number",
+            "reconsideration_filed_on", "reconsideration_outcome", "reconsideration_decided_on",
+            "litigation_filed_on", "litigation_after_reconsideration", "litigation_outcome",
+            "litigation_decided_on", "created_at", "updated_at", "deadline", "available_actions",
+            "consultations", "fee_notices",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(DeadlineSerializer)
+    def get_deadline(self, obj):
+        from disclosure.services import explain_deadline
+
+        return DeadlineSerializer(explain_deadline(obj, self.context["today"])).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_actions(self, obj) -> list[str]:
+        access = self.context["access"]
+        return available_actions(obj.status, access.roles_in(obj.unit_id), is_admin=access.is_admin)
+
+
+# --- input ---------------------------------------------------------------------------------------
+
+
+class VersionMixin(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**31 - 1,
+        help_text="比较并设置：上次读取到的 version；若申请已被他人修改则返回 409。",
+    )
+
+
+class RequestCreateSerializer(serializers.ModelSerializer):
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.none())
+    ref = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                help_text="留空则按单位编号规则自动生成。")
+    received_on = serializers.DateField(required=False, allow_null=True,
+                                        help_text="仅在与按申请方式推算的日期不同时填写，并填写调整理由。")
+
+    class Meta:
+        model = DisclosureRequest
+        fields = [
+            "unit", "ref", "applicant_type", "applicant_name", "applicant_id_number", "applicant_contact",
+            "agent_name", "agent_id_number", "agent_contact", "channel", "post_kind", "submitted_on",
+            "signed_for_on", "confirmed_on", "received_on", "receipt_override_reason", "content",
+            "provision_form", "purpose",
+        ]
+
+        validators = []  # a duplicate ref is reported by services.register_request, on its field
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # another unit's id reads as "does not exist", like an id that does not
+        if "access" in self.context:  # absent only when the schema generator builds the serializer
+            self.fields["unit"].queryset = self.context["access"].visible_units()
+
+
+class RequestUpdateSerializer(VersionMixin, serializers.ModelSerializer):
+    """The registration fields that may still change while the request is open."""
+
+    class Meta:
+        model = DisclosureRequest
+        fields = [
+            "applicant_type", "applicant_name", "applicant_id_number", "applicant_contact", "agent_name",
+            "agent_id_number", "agent_contact", "content", "provision_form", "purpose", "version",
+        ]
+
+
+class NoInputSerializer(VersionMixin):
+    pass
+
+
+class RequestCorrectionInput(VersionMixin):
+    requested_on = serializers.DateField()
+    items = serializers.CharField(max_length=5000)
+    period_until = serializers.DateField()
+
+
+class RecordCorrectionInput(VersionMixin):
+    received_on = serializers.DateField()
+
+
+class AssignInput(VersionMixin):
+    handler = serializers.IntegerField(allow_null=True, min_value=1, help_text="经办人的用户 id；null 取消指定。")
+
+
+class ConsultationInput(VersionMixin):
+    kind = serializers.ChoiceField(choices=Consultation.Kind.choices)
+    party = serializers.CharField(max_length=200)
+    sent_on = serializers.DateField()
+
+
+class ConsultationReplyInput(VersionMixin):
+    replied_on = serializers.DateField()
+    opinion = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    consents = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class FeeNoticeInput(VersionMixin):
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    basis = serializers.CharField(max_length=300)
+    notice_on = serializers.DateField()
+
+
+class FeePaymentInput(VersionMixin):
+    paid_on = serializers.DateField()
+    receipt_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class ExtensionInput(VersionMixin):
+    days = serializers.IntegerField(min_value=1, max_value=20)
+    approved_on = serializers.DateField()
+    notified_on = serializers.DateField()
+    reason = serializers.CharField(max_length=500)
+
+
+ReplyData = serializers.DictField(
+    child=serializers.CharField(max_length=5000, allow_blank=True), required=False, default=dict,
+    help_text="答复要素，例如 reason、withheld_parts、access_route、competent_body、earlier_request。",
+)
+
+
+class LegalReviewInput(VersionMixin):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    reply_data = ReplyData
+
+
+class NoteInput(VersionMixin):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReplyInput(VersionMixin):
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False,
+                                      help_text="待签发状态下可省略，沿用法制审核时的结果。")
+    replied_on = serializers.DateField()
+    reply_data = ReplyData
+
+
+class ConcludeInput(VersionMixin):
+    outcome = serializers.ChoiceField(
+        choices=[(o.value, o.label) for o in (Outcome.ABANDONED_NO_CORRECTION, Outcome.ABANDONED_FEE_UNPAID,
+                                               Outcome.WITHDRAWN)]
+    )
+    concluded_on = serializers.DateField()
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ArchiveInput(VersionMixin):
+    delivery_method = serializers.CharField(max_length=100)
+    delivered_on = serializers.DateField()
+    archived_on = serializers.DateField(required=False, allow_null=True, default=None)
+    archive_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class AttachmentUploadInput(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF、图片（PNG/JPEG）、Office 文档、OFD 或纯文本。")
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class TokenObtainInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, style={"input_type": "password"}, trim_whitespace=False)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
+                                 help_text="令牌用途说明，例如对接系统名称。")
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="只显示这一次；服务器只保存其摘要。")
+    prefix = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class CalendarDaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CalendarDay
+        fields = ["id", "date", "is_workday", "note", "source"]
+
+
+class CalendarYearSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CalendarYear
+        fields = ["id", "year", "source", "loaded_at"]
+        read_only_fields = ["loaded_at"]
+
+    def validate_year(self, value):
+        if not 2000 <= value <= 2100:
+            raise serializers.ValidationError(_("年度应在2000至2100之间。"))
+        return value

@@ -1,0 +1,39 @@
+"""/api/v1/… (the API), /api/schema/ (OpenAPI 3), /api/docs/ and /api/redoc/ (served locally).
+
+Extension points: the reporting and notifications apps add their endpoints by registering
+viewsets on `router` below (for example `router.register("reports", ReportViewSet,
+basename="report")`) or by adding a path to `v1`; the isolation matrix in tests/api/ walks these
+patterns, so a new route is covered by it (and must tell the matrix which object its id is).
+"""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import calendar, tokens, views
+from .exceptions import not_found
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("units", views.UnitViewSet, basename="unit")
+router.register("requests", views.RequestViewSet, basename="request")
+router.register("consultations", views.ConsultationViewSet, basename="consultation")
+router.register("fee-notices", views.FeeNoticeViewSet, basename="fee-notice")
+router.register("attachments", views.AttachmentViewSet, basename="attachment")
+router.register("calendar/days", calendar.CalendarDayViewSet, basename="calendar-day")
+router.register("calendar/years", calendar.CalendarYearViewSet, basename="calendar-year")
+
+v1 = [
+    path("auth/token/", tokens.TokenView.as_view(), name="auth-token"),
+    path("auth/token/revoke/", tokens.TokenRevokeView.as_view(), name="auth-token-revoke"),
+    *router.urls,
+]
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include((v1, "v1"))),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    re_path(r"^.*$", not_found),
+]

@@ -1,0 +1,26 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from api.models import ApiToken
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Throttle counters live in the cache: start every test from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def as_user(db):
+    """as_user(user) -> an APIClient authenticated with a fresh token of that user."""
+
+    def make(user):
+        _, raw = ApiToken.issue(user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+        return client
+
+    return make
