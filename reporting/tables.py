@@ -730,8 +730,7 @@ def csv_rows(doc: Mapping) -> list[list]:
     edition = doc["edition"]
     out: list[list] = [[TABLE3_TITLE], ["code", TABLE3_HEADER_NOTE, *(COLUMN_LABELS[c] for c in COLUMNS)]]
     for row in TABLE3_LAYOUT[edition]:
-        label = "".join(row.path) if row.code else "".join(row.path)
-        out.append([row.code or "", label, *(doc["table3"]["rows"][row.code] if row.code else [])])
+        out.append([row.code or "", row.label, *(doc["table3"]["rows"][row.code] if row.code else [])])
     out += [[], [TABLE4_TITLE], ["code", "", *(TABLE4_COLUMN_LABELS[c] for c in TABLE4_COLUMNS)]]
     for group in TABLE4_GROUPS:
         label = TABLE4_GROUP_LABELS[group] if group == "reconsideration" else TABLE4_LITIGATION_LABEL + "·" + TABLE4_GROUP_LABELS[group]

@@ -1,0 +1,80 @@
+"""annual_report --year Y [--unit CODE] [--format json|csv|…] [--edition 2019|2021] [-o PATH] (ledger.md)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from disclosure.models import Unit
+from reporting import services
+from reporting import tables as t
+
+
+def render_json(doc: dict) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def render_csv(doc: dict) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(t.csv_rows(doc))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: spreadsheets open UTF-8 correctly
+
+
+# Format → renderer(doc) -> bytes. reporting/exports.py may add more (xlsx, docx, html) in its RENDERERS.
+RENDERERS = {"json": render_json, "csv": render_csv}
+
+
+def renderers() -> dict:
+    result = dict(RENDERERS)
+    try:
+        from reporting import exports  # noqa: PLC0415 - optional: the exports land separately
+    except ImportError:
+        return result
+    result.update(getattr(exports, "RENDERERS", {}))
+    return result
+
+
+class Command(BaseCommand):
+    help = "编制政府信息公开工作年度报告（表二、表三、表四及检查结果）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int, required=True, help="报告年度")
+        parser.add_argument("--unit", help="单位编码（默认：层级的根单位），含其下所有单位")
+        parser.add_argument("--format", default="json", help="输出格式：json、csv（xlsx、docx、html 由导出模块提供）")
+        parser.add_argument("--edition", choices=t.EDITIONS, help="格式版本（默认按年度：2019–2020年为2019版，2021年起为2021版）")
+        parser.add_argument("-o", "--output", help="输出文件（默认：标准输出）")
+
+    def handle(self, *args, year, unit, format, edition, output, **options):
+        available = renderers()
+        if format not in available:
+            raise CommandError(
+                f"不支持的输出格式“{format}”，可用：{', '.join(sorted(available))}。", returncode=2
+            )
+        if unit:
+            target = Unit.objects.filter(code=unit).first()
+            if target is None:
+                raise CommandError(f"--unit：没有编码为“{unit}”的单位。", returncode=2)
+        else:
+            roots = list(Unit.objects.filter(parent__isnull=True).order_by("path")[:2])
+            if not roots:
+                raise CommandError("还没有任何单位，请先导入单位（import_units）。", returncode=2)
+            if len(roots) > 1:
+                raise CommandError("有多个根单位，请用 --unit 指定单位编码。", returncode=2)
+            target = roots[0]
+        try:
+            doc = services.compile_report(target, year, edition)
+        except t.UnsupportedYear as exc:
+            raise CommandError(f"--year：{exc}", returncode=2) from exc
+        data = available[format](doc)
+        if output:
+            with open(output, "wb") as fh:
+                fh.write(data)
+        else:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise CommandError(f"“{format}”是二进制格式，请用 -o 指定输出文件。", returncode=2) from None
+            self.stdout.write(text, ending="")
