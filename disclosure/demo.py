@@ -1,0 +1,662 @@
+"""The demo dataset: 金东区人民政府 with its departments and townships, staff in every role and
+about 300 requests from 2024 on, in every state and with every outcome.
+
+Every request is driven through services.py, one call per arrow, with the dates a real case would
+have had, so each one carries its full event history. The clock is set to each step's day while
+the step runs, so the events' timestamps read as history too (year-end figures are recomputed
+from the log). The random choices come from a fixed seed: the same `today` gives the same data.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from . import deadlines as dl
+from . import services
+from .models import ApplicantType, Channel, Consultation, DisclosureRequest, PostKind, ProvisionForm, StaffRole, Unit, User
+from .workcalendar import load_work_calendar
+from .workflow import CLOSING_OUTCOMES, REFUSALS, Outcome, Status
+
+DEFAULT_PASSWORD = "Gongkai-demo-2026"
+SEED = 20260101
+ROOT_CODE = "jindong"
+
+# (code, name, kind, reference prefix, short login prefix)
+UNITS = [
+    (ROOT_CODE, "金东区人民政府", Unit.Kind.GOVERNMENT, "金东公开", "qzf"),
+    ("jd-bgs", "金东区人民政府办公室", Unit.Kind.DEPARTMENT, "金东办公开", "bgs"),
+    ("jd-fgj", "金东区发展和改革局", Unit.Kind.DEPARTMENT, "金东发改公开", "fgj"),
+    ("jd-zrzy", "金华市自然资源和规划局金东分局", Unit.Kind.DEPARTMENT, "金东资规公开", "zrzy"),
+    ("jd-zjj", "金东区住房和城乡建设局", Unit.Kind.DEPARTMENT, "金东住建公开", "zjj"),
+    ("jd-jyj", "金东区教育局", Unit.Kind.DEPARTMENT, "金东教育公开", "jyj"),
+    ("jd-scjg", "金东区市场监督管理局", Unit.Kind.DEPARTMENT, "金东市监公开", "scjg"),
+    ("jd-dhjd", "多湖街道办事处", Unit.Kind.TOWNSHIP, "多湖公开", "dhjd"),
+    ("jd-dxjd", "东孝街道办事处", Unit.Kind.TOWNSHIP, "东孝公开", "dxjd"),
+    ("jd-xsz", "孝顺镇人民政府", Unit.Kind.TOWNSHIP, "孝顺公开", "xsz"),
+    ("jd-lpz", "澧浦镇人民政府", Unit.Kind.TOWNSHIP, "澧浦公开", "lpz"),
+]
+# How many requests each unit gets, relative to the others (land and housing draw the most).
+UNIT_WEIGHTS = {
+    ROOT_CODE: 6, "jd-bgs": 3, "jd-fgj": 3, "jd-zrzy": 9, "jd-zjj": 7, "jd-jyj": 3, "jd-scjg": 3,
+    "jd-dhjd": 4, "jd-dxjd": 4, "jd-xsz": 3, "jd-lpz": 3,
+}
+
+ROLE_LABELS = dict(StaffRole.Role.choices)
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈"
+GIVEN = [
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
+    "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "晓东", "文军", "丽华", "国平", "红梅", "建国", "雪梅",
+    "卫东", "春燕", "立新", "晓峰", "晨曦", "子涵", "浩然", "一鸣",
+]
+COMPANIES = [
+    "浙江金义建设工程有限公司", "金华市金东区华丰建材有限公司", "金华宏达物流有限公司", "浙江鼎盛置业有限公司",
+    "金华市金东区绿源农业开发有限公司", "浙江明宇机械制造有限公司", "金华市新城房地产开发有限公司",
+]
+RESEARCH = ["浙江师范大学法政学院", "金华职业技术学院", "浙江省社会科学院地方治理研究所"]
+WELFARE = ["金华市金东区环保志愿者协会", "金华市消费者权益保护协会", "金华市慈善总会金东分会"]
+LAW_FIRMS = ["浙江金鼎律师事务所", "浙江之江律师事务所金华分所", "北京盈科（金华）律师事务所", "浙江金诚律师事务所"]
+OTHER_ORGS = ["孝顺镇某村股份经济合作社", "多湖街道某小区业主委员会", "金东区个体劳动者协会"]
+
+CONTENTS = {
+    ROOT_CODE: [
+        "金东区{y}年度重大行政决策事项目录及相关听证材料",
+        "区政府常务会议关于{place}片区改造项目的会议纪要中涉及本人房屋的内容",
+        "金东区{y}年政府工作报告中民生实事项目的完成情况",
+        "{place}地块征收决定及补偿安置方案的批准文件",
+    ],
+    "jd-bgs": [
+        "区政府办公室{y}年发布的规范性文件目录",
+        "关于{place}交通整治工作的督查通报",
+        "金东区政务公开工作{y}年度考核结果",
+    ],
+    "jd-fgj": [
+        "{place}污水管网工程项目的立项批复及可行性研究报告批复",
+        "金东区{y}年重点建设项目计划",
+        "{place}公共停车场项目的核准文件",
+    ],
+    "jd-zrzy": [
+        "{place}地块国有土地使用权出让合同及规划条件",
+        "本人位于{place}的宅基地审批档案",
+        "{place}村土地征收的农用地转用和征收批复",
+        "{place}地块建设用地规划许可证及附图",
+        "{place}区块控制性详细规划调整的审批材料",
+    ],
+    "jd-zjj": [
+        "{place}安置小区的竣工验收备案材料",
+        "{place}商品房项目的预售许可证及预售资金监管协议",
+        "{place}老旧小区改造工程的招标文件及中标结果",
+        "{place}房屋征收项目的评估机构选定结果和分户评估报告",
+    ],
+    "jd-jyj": [
+        "金东区{y}年义务教育阶段学校招生划片方案",
+        "{place}小学新建工程的建设资金来源",
+        "{y}年教师招聘考试的成绩及录用名单",
+    ],
+    "jd-scjg": [
+        "对{place}某餐饮店的行政处罚决定书",
+        "{y}年金东区食品安全抽检结果",
+        "本人投诉{place}某超市销售过期食品的处理结果",
+    ],
+    "jd-dhjd": ["{place}社区{y}年低保对象名单及审核材料", "多湖街道{place}违法建筑拆除的相关决定"],
+    "jd-dxjd": ["东孝街道{place}村集体土地租赁合同", "东孝街道{y}年财政预算及决算"],
+    "jd-xsz": ["孝顺镇{place}村道路硬化工程的资金拨付情况", "孝顺镇{y}年农村危房改造补助名单"],
+    "jd-lpz": ["澧浦镇{place}村土地流转合同及流转费发放情况", "澧浦镇{y}年美丽乡村建设项目资金使用情况"],
+}
+PLACES = ["多湖中央商务区", "金东新区", "东孝", "孝顺", "澧浦", "傅村", "曹宅", "岭下", "江东", "塘雅", "赤松",
+          "鞋塘", "源东", "低田", "施光", "含香", "后溪", "浦口", "下于", "洞殿下"]
+
+DELIVERY_METHODS = ["邮寄（EMS）", "当面领取", "电子邮件", "浙江政务服务网在线送达"]
+CONSULTED_AGENCIES = ["金华市自然资源和规划局", "金东区财政局", "金东区司法局", "金华市生态环境局金东分局"]
+CONSULTED_THIRD_PARTIES = ["浙江鼎盛置业有限公司", "金华市新城房地产开发有限公司", "相关被征收户"]
+
+# How often each outcome occurs among concluded requests (roughly as in published annual reports).
+OUTCOME_WEIGHTS = {
+    Outcome.GRANTED: 30, Outcome.ALREADY_PUBLIC: 10, Outcome.PARTIAL: 8,
+    Outcome.REFUSED_STATE_SECRET: 1, Outcome.REFUSED_LAW_PROHIBITED: 1, Outcome.REFUSED_SECURITY_STABILITY: 1,
+    Outcome.REFUSED_THIRD_PARTY: 3, Outcome.REFUSED_INTERNAL_AFFAIRS: 2, Outcome.REFUSED_PROCESS_INFO: 3,
+    Outcome.REFUSED_ENFORCEMENT_FILE: 1, Outcome.REFUSED_QUERY_MATTER: 1, Outcome.SPECIAL_ACCESS: 1,
+    Outcome.UNAVAILABLE_NOT_HELD: 15, Outcome.NOT_THIS_AGENCY: 6, Outcome.UNAVAILABLE_NEEDS_CREATION: 3,
+    Outcome.UNAVAILABLE_UNCLEAR: 2, Outcome.NOT_PROCESSED_PETITION: 2, Outcome.NOT_PROCESSED_DUPLICATE: 2,
+    Outcome.NOT_PROCESSED_PUBLICATION: 1, Outcome.NOT_PROCESSED_EXCESSIVE: 1, Outcome.NOT_PROCESSED_CONFIRM: 1,
+    Outcome.ABANDONED_NO_CORRECTION: 3, Outcome.ABANDONED_FEE_UNPAID: 1, Outcome.WITHDRAWN: 4, Outcome.OTHER: 1,
+}
+# Open requests: (state, how many, how many of them overdue).
+OPEN_PLAN = [
+    (Status.REGISTERED, 6, 0),
+    (Status.REVIEWING, 5, 0),
+    (Status.AWAITING_CORRECTION, 6, 0),
+    (Status.HANDLING, 14, 5),
+    (Status.CONSULTING, 5, 0),
+    (Status.LEGAL_REVIEW, 4, 1),
+    (Status.SIGN_OFF, 3, 0),
+]
+CONCLUDED_COUNT = 230  # received at least OLD_DAYS ago, every outcome among them
+OLD_DAYS = 150
+RECENT_COUNT = 30
+RECENT_OUTCOMES = [Outcome.GRANTED, Outcome.GRANTED, Outcome.GRANTED, Outcome.UNAVAILABLE_NOT_HELD,
+                   Outcome.ALREADY_PUBLIC, Outcome.NOT_THIS_AGENCY, Outcome.UNAVAILABLE_NEEDS_CREATION,
+                   Outcome.REFUSED_PROCESS_INFO, Outcome.WITHDRAWN, Outcome.WITHDRAWN]
+# Outcomes that applicants contest with 行政复议 or 行政诉讼 now and then.
+PROCEEDING_OUTCOMES = REFUSALS | {Outcome.UNAVAILABLE_NOT_HELD, Outcome.NOT_THIS_AGENCY, Outcome.PARTIAL}
+
+
+def demo_password() -> str:
+    return os.environ.get("GONGKAI_DEMO_PASSWORD") or DEFAULT_PASSWORD
+
+
+def is_loaded() -> bool:
+    return DisclosureRequest.objects.filter(unit__path__startswith=f"/{ROOT_CODE}/").exists()
+
+
+@dataclass
+class Staff:
+    clerk: dict[str, User] = field(default_factory=dict)  # unit code -> user
+    reviewer: dict[str, User] = field(default_factory=dict)
+    head: dict[str, User] = field(default_factory=dict)
+    legal: User | None = None
+    supervisor: User | None = None
+    admin: User | None = None
+
+
+class DemoBuilder:
+    def __init__(self, today: date, seed: int = SEED):
+        self.today = today
+        self.rng = random.Random(seed)
+        self.calendar = load_work_calendar()
+        self.tz = ZoneInfo(settings.TIME_ZONE)
+        self.units: dict[str, Unit] = {}
+        self.staff = Staff()
+        self.names_used: set[str] = set()
+        self.steps_on: dict[date, int] = {}
+        self.started_at = timezone.now()
+
+    # --- time -------------------------------------------------------------------------------
+
+    def wd(self, day: date, n: int) -> date:
+        """The n-th working day after `day`."""
+        return dl.add_workdays(day, n, self.calendar)
+
+    def back(self, day: date, n: int) -> date:
+        """The n-th working day before `day` (n=0: `day` itself if it is a working day)."""
+        while not self.calendar.is_workday(day):
+            day -= timedelta(days=1)
+        while n > 0:
+            day -= timedelta(days=1)
+            if self.calendar.is_workday(day):
+                n -= 1
+        return day
+
+    def workday_on_or_after(self, day: date) -> date:
+        while not self.calendar.is_workday(day):
+            day += timedelta(days=1)
+        return day
+
+    @contextmanager
+    def clock(self, day: date):
+        """Run one step as if it were office hours on `day` (events and timestamps read as history)."""
+        step = self.steps_on[day] = self.steps_on.get(day, 0) + 1  # later steps of a day come later
+        moment = datetime.combine(day, time(8, 30), tzinfo=self.tz) + timedelta(seconds=97 * step)
+        moment = min(moment, self.started_at)  # today's steps happened before the load, not later
+        with mock.patch.object(timezone, "now", return_value=moment):
+            yield
+
+    # --- units and staff ---------------------------------------------------------------------
+
+    def person_name(self) -> str:
+        while True:
+            name = self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
+            if name not in self.names_used:
+                self.names_used.add(name)
+                return name
+
+    def build_units(self) -> None:
+        root = None
+        for code, name, kind, prefix, _short in UNITS:
+            unit, _ = Unit.objects.update_or_create(
+                code=code, defaults={"name": name, "kind": kind, "ref_prefix": prefix, "parent": root}
+            )
+            root = root or unit
+            self.units[code] = unit
+
+    def build_staff(self) -> None:
+        password = make_password(demo_password())  # hashed once: 35 accounts share it
+
+        def account(username: str, unit: Unit, roles: list[str], *, superuser: bool = False) -> User:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "full_name": self.person_name(), "is_staff": True, "is_superuser": superuser,
+                    "password": password, "email": f"{username}@jindong.example.gov.cn",
+                },
+            )
+            for role in roles:
+                StaffRole.objects.get_or_create(user=user, unit=unit, role=role)
+            return user
+
+        root = self.units[ROOT_CODE]
+        self.staff.admin = account("admin", root, [StaffRole.Role.ADMIN], superuser=True)
+        self.staff.supervisor = account("duban", root, [StaffRole.Role.SUPERVISOR])
+        legal = account("fazhi", root, [StaffRole.Role.LEGAL_REVIEWER])
+        for code, _name, _kind, _prefix, short in UNITS:
+            unit = self.units[code]
+            StaffRole.objects.get_or_create(user=legal, unit=unit, role=StaffRole.Role.LEGAL_REVIEWER)
+            self.staff.clerk[code] = account(f"{short}_jbr", unit, [StaffRole.Role.CLERK])
+            self.staff.reviewer[code] = account(f"{short}_shr", unit, [StaffRole.Role.REVIEWER])
+            self.staff.head[code] = account(f"{short}_fzr", unit, [StaffRole.Role.HEAD])
+        self.staff.legal = legal
+
+    # --- applicants -------------------------------------------------------------------------
+
+    def id_number(self, born: date) -> str:
+        body = f"330703{born:%Y%m%d}{self.rng.randint(0, 999):03d}"
+        weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        check = "10X98765432"[sum(int(c) * w for c, w in zip(body, weights)) % 11]
+        return body + check
+
+    def phone(self) -> str:
+        return f"1{self.rng.choice('3578')}{self.rng.randint(0, 9)}{self.rng.randint(0, 99999999):08d}"
+
+    def credit_code(self) -> str:
+        chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+        return "91330703" + "".join(self.rng.choice(chars) for _ in range(10))
+
+    def applicant(self) -> dict:
+        kind = self.rng.choices(
+            [ApplicantType.NATURAL_PERSON, ApplicantType.COMMERCIAL, ApplicantType.RESEARCH,
+             ApplicantType.SOCIAL_WELFARE, ApplicantType.LEGAL_SERVICE, ApplicantType.OTHER_ORG],
+            weights=[70, 12, 3, 3, 7, 5],
+        )[0]
+        if kind == ApplicantType.NATURAL_PERSON:
+            born = date(self.rng.randint(1950, 2000), self.rng.randint(1, 12), self.rng.randint(1, 28))
+            fields = {"applicant_name": self.person_name(), "applicant_id_number": self.id_number(born),
+                      "applicant_contact": self.phone()}
+            if self.rng.random() < 0.1:
+                fields.update(agent_name=self.person_name(), agent_contact=self.phone())
+            return {"applicant_type": kind, **fields}
+        pool = {ApplicantType.COMMERCIAL: COMPANIES, ApplicantType.RESEARCH: RESEARCH,
+                ApplicantType.SOCIAL_WELFARE: WELFARE, ApplicantType.LEGAL_SERVICE: LAW_FIRMS,
+                ApplicantType.OTHER_ORG: OTHER_ORGS}[kind]
+        return {
+            "applicant_type": kind, "applicant_name": self.rng.choice(pool),
+            "applicant_id_number": self.credit_code() if kind == ApplicantType.COMMERCIAL else "",
+            "applicant_contact": f"0579-8{self.rng.randint(0, 9999999):07d}",
+            "agent_name": self.person_name(), "agent_contact": self.phone(),
+        }
+
+    def channel_fields(self, received_on: date) -> dict:
+        """Channel and dates from which register_request derives `received_on` (第三十一条)."""
+        channel = self.rng.choices(
+            [Channel.ONLINE, Channel.IN_PERSON, Channel.LETTER, Channel.EMAIL, Channel.FAX], weights=[45, 25, 22, 6, 2]
+        )[0]
+        if channel == Channel.IN_PERSON:
+            return {"channel": channel, "submitted_on": received_on}
+        if channel == Channel.LETTER:
+            sent = received_on - timedelta(days=self.rng.randint(1, 4))
+            if self.rng.random() < 0.7:
+                return {"channel": channel, "post_kind": PostKind.SIGNED, "submitted_on": sent, "signed_for_on": received_on}
+            return {"channel": channel, "post_kind": PostKind.ORDINARY, "submitted_on": sent, "confirmed_on": received_on}
+        # online, e-mail, fax: many arrive over the weekend and are confirmed on the next working day
+        sent = received_on - timedelta(days=self.rng.choice([0, 0, 0, 1, 2]))
+        return {"channel": channel, "submitted_on": sent, "confirmed_on": received_on}
+
+    # --- one request through its life --------------------------------------------------------
+
+    def register(self, code: str, received_on: date) -> DisclosureRequest:
+        template = self.rng.choice(CONTENTS[code])
+        content = template.format(y=self.rng.choice([received_on.year - 1, received_on.year]), place=self.rng.choice(PLACES))
+        with self.clock(received_on):
+            return services.register_request(
+                actor=self.staff.clerk[code], unit=self.units[code], today=received_on,
+                content=content, provision_form=self.rng.choice(ProvisionForm.values[:3]),
+                purpose=self.rng.choice(["", "", "维护自身合法权益", "学术研究", "了解相关政策"]),
+                **self.applicant(), **self.channel_fields(received_on),
+            )
+
+    def review(self, req, day):
+        with self.clock(day):
+            services.start_review(req, actor=self.staff.reviewer[req.unit.code])
+
+    def correction(self, req, requested_on: date, *, received: bool, received_after: int = 5) -> date:
+        period_until = requested_on + timedelta(days=15)
+        with self.clock(requested_on):
+            services.request_correction(
+                req, actor=self.staff.clerk[req.unit.code], requested_on=requested_on, today=requested_on,
+                items=self.rng.choice([
+                    "请写明所需政府信息的名称、文号或者便于行政机关查询的其他特征性描述。",
+                    "请提供申请人身份证明复印件。",
+                    "申请内容涉及多项信息，请逐项列明所需信息的具体内容。",
+                ]),
+                period_until=period_until,
+            )
+        if not received:
+            return requested_on
+        received_on = min(self.wd(requested_on, received_after), period_until)
+        with self.clock(received_on):
+            services.record_correction(req, actor=self.staff.clerk[req.unit.code], received_on=received_on,
+                                       today=received_on)
+        return received_on
+
+    def accept(self, req, day, *, assign: bool = False):
+        """审核通过; `assign` also names the handler, which sends them an assignment notice, so
+        only requests still open are assigned (history would flood the outbox)."""
+        code = req.unit.code
+        with self.clock(day):
+            services.accept(req, actor=self.staff.reviewer[code])
+            if assign:
+                services.assign_handler(req, actor=self.staff.reviewer[code], handler=self.staff.clerk[code])
+
+    def consult(self, req, sent_on: date, *, answer_after: int | None) -> date:
+        agency = self.rng.random() < 0.5
+        kind = Consultation.Kind.AGENCY if agency else Consultation.Kind.THIRD_PARTY
+        party = self.rng.choice(CONSULTED_AGENCIES if agency else CONSULTED_THIRD_PARTIES)
+        with self.clock(sent_on):
+            consultation = services.start_consultation(
+                req, actor=self.staff.clerk[req.unit.code], kind=kind, party=party, sent_on=sent_on, today=sent_on
+            )
+        if answer_after is None:
+            return sent_on
+        if agency and self.rng.random() < 0.3:
+            replied_on, opinion, consents = consultation.due_on, "", None  # silence: 视为同意 (第三十四条)
+        else:
+            replied_on = self.wd(sent_on, answer_after)
+            consents = self.rng.random() < 0.6
+            opinion = "同意公开。" if consents else "涉及商业秘密，不同意公开。"
+        with self.clock(replied_on):
+            services.record_consultation_reply(
+                consultation, actor=self.staff.clerk[req.unit.code], replied_on=replied_on, opinion=opinion,
+                consents=consents, today=replied_on,
+            )
+        return replied_on
+
+    def fee(self, req, notice_on: date, *, paid_after: int | None):
+        amount = Decimal(self.rng.choice([100, 200, 300, 450, 600]))
+        with self.clock(notice_on):
+            notice = services.issue_fee_notice(
+                req, actor=self.staff.clerk[req.unit.code], amount=amount, notice_on=notice_on, today=notice_on,
+                basis="国办函〔2020〕109号：同一申请人一个自然月内累计申请10件以上，超出部分按件计收",
+            )
+        if paid_after is not None:
+            paid_on = self.wd(notice_on, paid_after)
+            with self.clock(paid_on):
+                services.record_fee_payment(notice, actor=self.staff.clerk[req.unit.code], paid_on=paid_on,
+                                            receipt_number=f"ZJ{self.rng.randint(10**9, 10**10 - 1)}", today=paid_on)
+            return notice, paid_on
+        return notice, notice_on
+
+    def extend(self, req, day: date) -> date:
+        day = min(day, req.due_on)
+        with self.clock(day):
+            services.approve_extension(
+                req, actor=self.staff.head[req.unit.code], days=self.rng.choice([10, 15, 20, 20]),
+                approved_on=day, notified_on=day, today=day,
+                reason=self.rng.choice([
+                    "申请内容涉及多个年度档案，需调档核查。", "需会同多个科室检索汇总。", "所涉信息数量较大，需逐页审查。",
+                ]),
+            )
+        return day
+
+    def reply_data(self, req, outcome: str) -> dict:
+        data = {"letter_number": f"{req.ref}答复"}
+        if outcome == Outcome.ALREADY_PUBLIC:
+            data["access_route"] = "金华市金东区人民政府门户网站“政府信息公开”栏目"
+        if outcome in REFUSALS or outcome == Outcome.PARTIAL:
+            data["reason"] = {
+                Outcome.REFUSED_STATE_SECRET: "所申请信息经定密属于国家秘密，依据条例第十四条不予公开。",
+                Outcome.REFUSED_LAW_PROHIBITED: "依据《中华人民共和国统计法》第二十五条不予公开。",
+                Outcome.REFUSED_SECURITY_STABILITY: "公开后可能危及社会稳定，依据条例第十四条不予公开。",
+                Outcome.REFUSED_THIRD_PARTY: "涉及第三方商业秘密，第三方不同意公开，依据条例第十五条不予公开。",
+                Outcome.REFUSED_INTERNAL_AFFAIRS: "属于内部管理信息，依据条例第十六条第一款可不予公开。",
+                Outcome.REFUSED_PROCESS_INFO: "属于讨论记录、过程稿等过程性信息，依据条例第十六条第二款可不予公开。",
+                Outcome.REFUSED_ENFORCEMENT_FILE: "属于行政执法案卷信息，依据条例第十六条第二款可不予公开。",
+                Outcome.REFUSED_QUERY_MATTER: "属于行政查询事项，请按查询程序办理。",
+            }.get(outcome, "涉及第三方个人信息，依据条例第十五条不予公开。")
+        if outcome == Outcome.PARTIAL:
+            data["withheld_parts"] = "被征收户的身份证号码、联系电话和银行账号"
+        if outcome == Outcome.NOT_THIS_AGENCY:
+            data["competent_body"] = self.rng.choice(["金华市人民政府", "金华市自然资源和规划局", "金东区财政局"])
+        if outcome == Outcome.NOT_PROCESSED_DUPLICATE:
+            earlier = DisclosureRequest.objects.filter(unit=req.unit).exclude(pk=req.pk).order_by("-pk").first()
+            data["earlier_request"] = earlier.ref if earlier else "金东公开〔2024〕第0001号"
+        return data
+
+    def answer(self, req, outcome: str, reply_on: date, *, legal: bool, returned: bool = False):
+        code = req.unit.code
+        data = self.reply_data(req, outcome)
+        if not legal:
+            with self.clock(reply_on):
+                services.reply(req, actor=self.staff.clerk[code], outcome=outcome, reply_data=data,
+                               replied_on=reply_on, today=reply_on)
+            return
+        self.submit(req, outcome, data, self.back(reply_on, 2), returned=returned)
+        self.sign(req, self.back(reply_on, 1))
+        with self.clock(reply_on):
+            services.reply(req, actor=self.staff.head[code], replied_on=reply_on, today=reply_on)
+
+    def submit(self, req, outcome: str, data: dict, day: date, *, returned: bool = False):
+        code = req.unit.code
+        with self.clock(day):
+            services.submit_for_legal_review(req, actor=self.staff.clerk[code], outcome=outcome, reply_data=data)
+        if returned:
+            with self.clock(day):
+                services.return_for_revision(req, actor=self.staff.legal,
+                                             note="答复书未引用具体条款，请补充法律依据后重新提交。")
+            with self.clock(day):
+                services.submit_for_legal_review(req, actor=self.staff.clerk[code], outcome=outcome, reply_data=data)
+
+    def sign(self, req, day: date):
+        with self.clock(day):
+            services.approve_legal_review(req, actor=self.staff.legal, note="经审核，答复依据充分，同意签发。")
+
+    def conclude(self, req, outcome: str, day: date, reason: str):
+        with self.clock(day):
+            services.conclude(req, actor=self.staff.clerk[req.unit.code], outcome=outcome, concluded_on=day,
+                              reason=reason, today=day)
+
+    def archive(self, req, concluded_on: date) -> DisclosureRequest:
+        delivered_on = concluded_on + timedelta(days=self.rng.choice([0, 0, 1, 2, 3]))
+        archived_on = delivered_on + timedelta(days=self.rng.randint(3, 30))
+        if archived_on > self.today:
+            return req
+        with self.clock(archived_on):
+            services.archive(
+                req, actor=self.staff.clerk[req.unit.code], delivery_method=self.rng.choice(DELIVERY_METHODS),
+                delivered_on=delivered_on, archived_on=archived_on, today=archived_on,
+                archive_number=f"WS·{concluded_on.year}·{req.ref_seq or req.pk:04d}",
+            )
+        return req
+
+    def proceedings(self, req, concluded_on: date):
+        """行政复议 and 行政诉讼 (table 四). No service owns these columns yet: they are history
+        recorded after the request ended, not a workflow state or deadline."""
+        filed = concluded_on + timedelta(days=self.rng.randint(20, 55))
+        if filed > self.today:
+            return
+        fields = {"reconsideration_filed_on": filed}
+        decided = filed + timedelta(days=self.rng.randint(50, 70))
+        if decided <= self.today and self.rng.random() < 0.85:
+            fields["reconsideration_outcome"] = self.rng.choice(["upheld", "upheld", "upheld", "corrected", "other"])
+            fields["reconsideration_decided_on"] = decided
+            sued = decided + timedelta(days=self.rng.randint(5, 14))
+            if sued <= self.today and self.rng.random() < 0.35:
+                fields.update(litigation_filed_on=sued, litigation_after_reconsideration=True)
+                judged = sued + timedelta(days=self.rng.randint(80, 150))
+                if judged <= self.today:
+                    fields.update(litigation_outcome=self.rng.choice(["upheld", "upheld", "corrected"]),
+                                  litigation_decided_on=judged)
+        DisclosureRequest.objects.filter(pk=req.pk).update(**fields)
+
+    # --- plans -------------------------------------------------------------------------------
+
+    def pick_unit(self) -> str:
+        codes = list(UNIT_WEIGHTS)
+        return self.rng.choices(codes, weights=[UNIT_WEIGHTS[c] for c in codes])[0]
+
+    def concluded_request(self, outcome: str, received_on: date) -> DisclosureRequest:
+        """A request of the past that ended with `outcome`, with the side paths real cases take.
+
+        Received at least OLD_DAYS ago, so even the longest path (correction, consultation, fee,
+        extension, a late reply) ends before today."""
+        rng = self.rng
+        req = self.register(self.pick_unit(), received_on)
+        t = received_on
+        if rng.random() < 0.6:
+            t = self.wd(received_on, rng.randint(0, 1))
+            self.review(req, t)
+        if outcome in (Outcome.ABANDONED_NO_CORRECTION, Outcome.UNAVAILABLE_UNCLEAR) or (
+            outcome not in CLOSING_OUTCOMES and rng.random() < 0.08
+        ):
+            requested_on = self.wd(received_on, rng.randint(2, 6))
+            if outcome == Outcome.ABANDONED_NO_CORRECTION:
+                self.correction(req, requested_on, received=False)
+                end = req.correction_period_until + timedelta(days=rng.randint(1, 6))
+                self.conclude(req, outcome, end, "申请人逾期未补正，视为放弃申请。")
+                return self.archive(req, end)
+            t = self.correction(req, requested_on, received=True, received_after=rng.randint(2, 8))
+        if outcome == Outcome.WITHDRAWN:
+            end = self.wd(t, rng.randint(1, 8))
+            self.conclude(req, outcome, end, "申请人书面申请撤回。")
+            return self.archive(req, end)
+        if t == received_on:
+            t = self.wd(t, rng.randint(0, 2))
+        self.accept(req, t)
+        if outcome in (Outcome.REFUSED_THIRD_PARTY, Outcome.PARTIAL) or rng.random() < 0.06:
+            t = self.consult(req, self.wd(t, rng.randint(1, 4)), answer_after=rng.randint(4, 14))
+        if outcome == Outcome.ABANDONED_FEE_UNPAID:
+            notice, _ = self.fee(req, self.wd(t, rng.randint(1, 3)), paid_after=None)
+            end = self.wd(notice.due_on, rng.randint(1, 3))
+            self.conclude(req, outcome, end, "申请人逾期未缴纳信息处理费，视为放弃申请。")
+            return self.archive(req, end)
+        if outcome in (Outcome.GRANTED, Outcome.PARTIAL) and rng.random() < 0.08:
+            _, t = self.fee(req, self.wd(t, rng.randint(1, 3)), paid_after=rng.randint(2, 12))
+        if rng.random() < 0.1:
+            t = self.extend(req, self.wd(t, rng.randint(3, 10)))
+        if rng.random() < 0.05:
+            reply_on = self.wd(req.due_on, rng.randint(1, 6))  # late: the reply missed the deadline
+        else:
+            span = max(dl.workdays_between(t, req.due_on, self.calendar), 3)
+            reply_on = self.wd(t, rng.randint(3, min(span, 18)))
+        legal = outcome in REFUSALS or outcome == Outcome.PARTIAL or rng.random() < 0.15
+        self.answer(req, outcome, reply_on, legal=legal, returned=legal and rng.random() < 0.15)
+        if outcome in PROCEEDING_OUTCOMES and rng.random() < 0.2:
+            self.proceedings(req, reply_on)
+        return self.archive(req, reply_on) if rng.random() < 0.93 else req
+
+    def recent_request(self, outcome: str, received_on: date, *, archive: bool) -> DisclosureRequest:
+        """A request of the last months on the plain path: accepted, handled, replied (or withdrawn)."""
+        rng = self.rng
+        req = self.register(self.pick_unit(), received_on)
+        if outcome == Outcome.WITHDRAWN:
+            end = min(self.wd(received_on, rng.randint(2, 6)), self.today)
+            self.conclude(req, outcome, end, "申请人书面申请撤回。")
+        else:
+            self.accept(req, self.wd(received_on, 1))
+            end = min(self.wd(received_on, rng.randint(5, 18)), self.back(self.today, 1))
+            self.answer(req, outcome, end, legal=outcome in REFUSALS)
+        return self.archive(req, end) if archive else req
+
+    def open_request(self, status: str, overdue: bool) -> DisclosureRequest:
+        """A request still in `status` today; `overdue` ones were received long enough ago to be late."""
+        rng, today = self.rng, self.today
+        code = self.pick_unit()
+        if status == Status.REGISTERED:
+            return self.register(code, self.back(today, rng.randint(0, 2)))
+        if status == Status.REVIEWING:
+            received_on = self.back(today, rng.randint(1, 5))
+            req = self.register(code, received_on)
+            self.review(req, self.wd(received_on, 1))
+            return req
+        if status == Status.AWAITING_CORRECTION:
+            # the 25-working-day one has let its correction period lapse: staff may now conclude it
+            received_on = self.back(today, rng.choice([4, 6, 8, 12, 25]))
+            req = self.register(code, received_on)
+            self.correction(req, self.wd(received_on, 2), received=False)
+            return req
+        received_on = self.back(today, rng.randint(22, 32) if overdue else rng.randint(6, 16))
+        req = self.register(code, received_on)
+        t = self.wd(received_on, 1)
+        self.accept(req, t, assign=True)
+        if status == Status.HANDLING:
+            if not overdue and rng.random() < 0.3:
+                self.extend(req, self.back(today, 1))
+            elif rng.random() < 0.2:
+                self.fee(req, self.wd(t, 1), paid_after=None)
+            return req
+        if status == Status.CONSULTING:
+            self.consult(req, self.wd(t, rng.randint(1, 3)), answer_after=None)
+            return req
+        outcome = rng.choice([Outcome.GRANTED, Outcome.PARTIAL, Outcome.REFUSED_PROCESS_INFO, Outcome.UNAVAILABLE_NOT_HELD])
+        self.submit(req, outcome, self.reply_data(req, outcome), self.back(today, 2))
+        if status == Status.SIGN_OFF:
+            self.sign(req, self.back(today, 1))
+        return req
+
+    def build_requests(self) -> int:
+        """Concluded requests from 1 January two years back, the plain cases of the last months,
+        then the open ones of the last weeks, each received in date order within its group."""
+        first = date(self.today.year - 2, 1, 2)
+        span = (self.today - timedelta(days=OLD_DAYS) - first).days
+        outcomes = list(Outcome)  # every outcome at least once
+        outcomes += self.rng.choices(list(OUTCOME_WEIGHTS), weights=list(OUTCOME_WEIGHTS.values()),
+                                     k=CONCLUDED_COUNT - len(outcomes))
+        self.rng.shuffle(outcomes)
+        count = 0
+        for received_on, outcome in sorted(
+            (self.workday_on_or_after(first + timedelta(days=self.rng.randint(0, span))), o) for o in outcomes
+        ):
+            self.concluded_request(outcome, received_on)
+            count += 1
+        recent = [(self.back(self.today, self.rng.randint(12, 95)), self.rng.choice(RECENT_OUTCOMES))
+                  for _ in range(RECENT_COUNT)]
+        for received_on, outcome in sorted(recent):
+            # replied or withdrawn in the last weeks: not yet delivered and archived
+            self.recent_request(outcome, received_on, archive=received_on < self.today - timedelta(days=60))
+            count += 1
+        for status, how_many, overdue in OPEN_PLAN:
+            for i in range(how_many):
+                self.open_request(status, overdue=i < overdue)
+                count += 1
+        return count
+
+
+@transaction.atomic
+def load_demo(today: date) -> int:
+    """Create the demo organisation, staff and requests; returns how many requests were created."""
+    builder = DemoBuilder(today)
+    builder.build_units()
+    builder.build_staff()
+    return builder.build_requests()
+
+
+
+def logins_text() -> str:
+    """The demo accounts, as load_demo and `dev.py run` print them."""
+    accounts: dict[str, tuple[str, list[str], list[str]]] = {}
+    rows = (
+        StaffRole.objects.filter(unit__path__startswith=f"/{ROOT_CODE}/")
+        .order_by("user_id", "unit__path")
+        .values_list("user__username", "user__full_name", "role", "unit__name")
+    )
+    for username, name, role, unit in rows:
+        _, roles, units = accounts.setdefault(username, (name, [], []))
+        if role not in roles:
+            roles.append(role)
+        if unit not in units:
+            units.append(unit)
+    lines = [f"演示账号 demo logins（密码 password: {demo_password()}，首次载入时由 GONGKAI_DEMO_PASSWORD 决定）："]
+    for username, (name, roles, units) in accounts.items():
+        where = units[0] if len(units) == 1 else f"{units[0]}等{len(units)}个单位"
+        lines.append(f"  {username:<10} {name:<4}\t{'、'.join(str(ROLE_LABELS[r]) for r in roles)}\t{where}")
+    return "\n".join(lines)
