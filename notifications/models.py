@@ -207,6 +207,5 @@ class CalendarCoverage(models.Model):
     class Meta:
         managed = False
         default_permissions = ()
-        permissions = [("load_calendar", _("可以载入放假安排"))]
         verbose_name = _("放假安排载入")
         verbose_name_plural = _("放假安排载入")

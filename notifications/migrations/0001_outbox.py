@@ -23,7 +23,6 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '放假安排载入',
                 'verbose_name_plural': '放假安排载入',
-                'permissions': [('load_calendar', '可以载入放假安排')],
                 'managed': False,
                 'default_permissions': (),
             },
