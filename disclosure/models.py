@@ -281,6 +281,9 @@ class DisclosureRequest(models.Model):
             models.Index(fields=["unit", "status", "due_on"], name="request_unit_status_due"),
             models.Index(fields=["unit", "received_on"], name="request_unit_received"),
             models.Index(fields=["unit", "concluded_on"], name="request_unit_concluded"),
+            # Table 四 of the annual report selects the requests with a proceeding by filing date.
+            models.Index(fields=["unit", "reconsideration_filed_on"], name="request_unit_reconsideration"),
+            models.Index(fields=["unit", "litigation_filed_on"], name="request_unit_litigation"),
         ]
 
     def __str__(self):
