@@ -588,18 +588,25 @@ def deliver_now(alert_ids: Iterable[int]) -> dict[int, str]:
 
 
 def publish(alert_ids: list[int]) -> int:
-    """Hand alerts to the workers. Never raises: with the broker down they wait in the outbox."""
+    """Hand alerts to the workers. Never raises: with the broker down they wait in the outbox.
+
+    One connection, tried once (kombu's default would keep retrying for seconds while a staff
+    member waits for the page), and no publish retries.
+    """
+    from config.celery import app
+
     from .tasks import send_alert
 
     published = 0
-    for alert_id in alert_ids:
-        try:
-            send_alert.apply_async((alert_id,), retry=False)
-        except Exception:  # kombu OperationalError, redis ConnectionError, OSError, …
-            logger.warning("broker unavailable: %d alert(s) stay pending for the next sweep",
-                           len(alert_ids) - published, exc_info=True)
-            return published
-        published += 1
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+            for alert_id in alert_ids:
+                send_alert.apply_async((alert_id,), connection=conn, retry=False)
+                published += 1
+    except Exception:  # kombu OperationalError, redis ConnectionError, OSError, …
+        logger.warning("broker unavailable: %d alert(s) stay pending for the next sweep",
+                       len(alert_ids) - published, exc_info=True)
     return published
 
 
