@@ -7,6 +7,7 @@ on SQLite as on PostgreSQL), recomputes the stored deadlines and appends one Req
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -77,6 +78,16 @@ def format_reference(unit: Unit, year: int, seq: int) -> str:
     return f"{unit.code}-{year}-{seq:04d}"
 
 
+def parse_reference(unit: Unit, ref: str) -> tuple[int, int] | None:
+    """(year, seq) when `ref` is in the unit's own numbering, so given numbers are not handed out again."""
+    if unit.ref_prefix:
+        pattern = re.escape(unit.ref_prefix) + r"〔(\d{4})〕第(\d+)号"
+    else:
+        pattern = re.escape(unit.code) + r"-(\d{4})-(\d+)"
+    match = re.fullmatch(pattern, ref)
+    return (int(match[1]), int(match[2])) if match else None
+
+
 # --- deadlines -------------------------------------------------------------------------------
 
 
@@ -87,7 +98,11 @@ def case_dates(req: DisclosureRequest, calendar: dl.WorkCalendar | None = None) 
         for c in (req.consultations.all() if req.pk else [])
     ]
     if settings.GONGKAI_FEE_PAUSES_CLOCK and req.pk:
-        pauses += [dl.Interval(sent_on=f.notice_on, answered_on=f.paid_on, max_days=None) for f in req.fee_notices.all()]
+        # Unpaid, the pause runs to the end of the payment period (then the case is abandoned).
+        pauses += [
+            dl.Interval(sent_on=f.notice_on, answered_on=f.paid_on, max_days=dl.FEE_PAYMENT_DAYS)
+            for f in req.fee_notices.all()
+        ]
     return dl.CaseDates(
         received_on=req.received_on,
         correction_requested_on=req.correction_requested_on,
@@ -96,6 +111,9 @@ def case_dates(req: DisclosureRequest, calendar: dl.WorkCalendar | None = None) 
         extension_days=req.extension_days,
         concluded_on=req.concluded_on,
     )
+
+
+DEADLINE_FIELDS = ("correction_due_on", "clock_start_on", "base_due_on", "due_on", "due_is_provisional")
 
 
 def deadline_fields(deadline: dl.Deadline) -> dict:
@@ -143,16 +161,13 @@ def recompute_open_deadlines(calendar: dl.WorkCalendar | None = None, *, batch_s
         if not batch:
             return changed
         last_pk = batch[-1].pk
-        dirty = []
         for req in batch:
             fields = deadline_fields(dl.compute_deadline(case_dates(req), calendar))
             if any(getattr(req, k) != v for k, v in fields.items()):
-                for k, v in fields.items():
-                    setattr(req, k, v)
-                dirty.append(req)
-        if dirty:
-            DisclosureRequest.objects.bulk_update(dirty, list(fields), batch_size=batch_size)
-            changed += len(dirty)
+                # only if nobody moved the request meanwhile (their transition recomputed it itself)
+                changed += DisclosureRequest.objects.filter(
+                    pk=req.pk, version=req.version, status=req.status
+                ).update(**fields)
 
 
 def calendar_covers(year: int) -> bool:
@@ -194,6 +209,7 @@ def _apply(
     target = target_status(action, current)
     version = req.version if expected_version is None else expected_version
     changes = dict(changes or {})
+    before = {name: getattr(req, name) for name in (*changes, *DEADLINE_FIELDS)}
     for name, value in changes.items():
         setattr(req, name, value)
     if recompute:
@@ -203,6 +219,8 @@ def _apply(
         version=F("version") + 1, updated_at=timezone.now(), **changes
     )
     if rows != 1:
+        for name, value in before.items():  # leave the caller's object as it was
+            setattr(req, name, value)
         raise ConcurrentChange(_("该申请已被他人修改，请刷新页面后重试。"))
     for name, value in changes.items():
         setattr(req, name, value)
@@ -234,6 +252,10 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
     access = access_for(actor)
     if not access.can(Action.REGISTER, unit.pk):
         raise NotPermitted(_("您没有在“%(unit)s”登记申请的权限。") % {"unit": unit.name})
+    if fields.get("channel") not in Channel.values:
+        raise WorkflowError(_("请选择申请方式。"), field="channel")
+    if fields.get("submitted_on") is None:
+        raise WorkflowError(_("请填写提交日期（当面递交、寄出或网上提交之日）。"), field="submitted_on")
     override = fields.pop("received_on", None)
     reason = (fields.get("receipt_override_reason") or "").strip()
     derived = derive_receipt_date(
@@ -263,14 +285,20 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
     ref = (fields.pop("ref", "") or "").strip()
     fields.pop("status", None)
     calendar = load_work_calendar()
-    for attempt in range(5):
+    seq = 0
+    for attempt in range(10):
         req = DisclosureRequest(unit=unit, received_on=received_on, **fields)
         req.ref_year = received_on.year
         if not ref:
-            req.ref_seq = unit.next_reference_seq(received_on.year)
+            # never retry the same number: a given reference may already hold it
+            seq = max(unit.next_reference_seq(received_on.year), seq + 1)
+            req.ref_seq = seq
             req.ref = format_reference(unit, received_on.year, req.ref_seq)
         else:
             req.ref = ref
+            parsed = parse_reference(unit, ref)
+            if parsed:
+                req.ref_year, req.ref_seq = parsed
         for name, value in deadline_fields(dl.compute_deadline(case_dates(req), calendar)).items():
             setattr(req, name, value)
         try:
@@ -410,7 +438,6 @@ def record_consultation_reply(consultation: Consultation, *, actor, replied_on: 
         )
         if updated != 1:
             raise ConcurrentChange(_("该申请已被他人修改，请刷新页面后重试。"))
-        consultation.replied_on, consultation.opinion, consultation.consents = replied_on, opinion, consents
         still_open = req.consultations.filter(replied_on__isnull=True).exists()
         action = Action.RECORD_CONSULTATION_REPLY
         if still_open:
@@ -436,6 +463,7 @@ def record_consultation_reply(consultation: Consultation, *, actor, replied_on: 
                 data={"consultation": consultation.pk, "replied_on": replied_on, "consents": consents},
                 recompute=True,
             )
+    consultation.replied_on, consultation.opinion, consultation.consents = replied_on, opinion, consents
     return consultation
 
 
@@ -477,12 +505,12 @@ def record_fee_payment(fee: FeeNotice, *, actor, paid_on: date, receipt_number: 
             paid_on=paid_on, receipt_number=receipt_number
         ) != 1:
             raise ConcurrentChange(_("该申请已被他人修改，请刷新页面后重试。"))
-        fee.paid_on, fee.receipt_number = paid_on, receipt_number
         _apply(
             req, Action.RECORD_FEE_PAYMENT, actor=actor, expected_version=expected_version,
             data={"fee_notice": fee.pk, "paid_on": paid_on, "receipt_number": receipt_number},
             recompute=settings.GONGKAI_FEE_PAUSES_CLOCK,
         )
+    fee.paid_on, fee.receipt_number = paid_on, receipt_number
     return fee
 
 
@@ -626,6 +654,7 @@ def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on
         raise WorkflowError(_("归档前请填写送达日期。"), field="delivered_on")
     _not_future(delivered_on, today, "delivered_on")
     _not_before(delivered_on, req.concluded_on, "delivered_on", _("送达日期不能早于办结日期。"))
+    _not_future(archived_on, today, "archived_on")
     _not_before(archived_on, delivered_on, "archived_on", _("归档日期不能早于送达日期。"))
     with transaction.atomic():
         return _apply(

@@ -135,3 +135,18 @@ def load_from_csv(text: str, source: str = "CSV") -> list[int]:
         for year, days in sorted(years.items()):
             replace_year(year, days, source)
     return sorted(years)
+
+
+def missing_next_year(today: date, *, known_years=None) -> int | None:
+    """statute.md §6.3: next year's official schedule must be loaded before the year turns.
+
+    Returns `today.year + 1` when neither the database (loaded years, including CSV overrides) nor
+    the installed chinesecalendar package covers it, else None. `known_years` replaces both sources
+    (for callers that already hold a WorkCalendar).
+    """
+    from .models import CalendarYear
+
+    wanted = today.year + 1
+    if known_years is None:
+        known_years = set(CalendarYear.objects.values_list("year", flat=True)) | set(package_years())
+    return None if wanted in known_years else wanted
