@@ -308,13 +308,21 @@ def _strip_numbering(text: str) -> str:
     return re.sub(r"^(（[一二三四五六七]）|\d+[.．、])", "", text)
 
 
-def _parse_choice(kind: str, value, what: str) -> str:
+CHOICE_NAMES = {
+    "channel": "申请方式", "applicant_type": "申请人类型", "result": "办理结果",
+    "reconsideration_outcome": "复议结果", "litigation_outcome": "诉讼结果",
+}
+
+
+def _parse_choice(kind: str, value) -> str:
     lookup = _lookups()[kind]
     norm = _norm_value(value)
     for candidate in (norm, _strip_numbering(norm)):
         if candidate in lookup:
             return lookup[candidate]
-    raise ValueError(_("“%(value)s”不是有效的%(what)s（应为代码或中文名称）。") % {"value": value, "what": what})
+    raise ValueError(
+        _("“%(value)s”不是有效的%(what)s（应为代码或中文名称）。") % {"value": value, "what": _(CHOICE_NAMES[kind])}
+    )
 
 
 def _text(max_length: int | None):
@@ -412,11 +420,7 @@ def _parsers() -> dict[str, Callable]:
     parsers.update(
         ref=_text(100), applicant_name=_text(200), applicant_id_number=_text(64), applicant_contact=_text(300),
         content=_text(None),
-        channel=lambda v: _parse_choice("channel", v, _("申请方式")),
-        applicant_type=lambda v: _parse_choice("applicant_type", v, _("申请人类型")),
-        result=lambda v: _parse_choice("result", v, _("办理结果")),
-        reconsideration_outcome=lambda v: _parse_choice("reconsideration_outcome", v, _("复议结果")),
-        litigation_outcome=lambda v: _parse_choice("litigation_outcome", v, _("诉讼结果")),
+        **{kind: (lambda v, kind=kind: _parse_choice(kind, v)) for kind in CHOICE_NAMES},
         litigation_after_reconsideration=_yes_no,
         extension_days=_extension_days,
     )
@@ -655,6 +659,7 @@ def _write_ledger(rows, header, units, calendar, actor, source_name, errors) -> 
         raise LedgerInvalid(errors)
 
     now = timezone.now()
+    unknown_party, unknown_fee = _("（台账导入，未记载）"), _("（台账导入，金额不详）")
     result = ImportResult()
     new_requests, changed_requests, events = [], [], []
     new_consultations, new_fees = [], []  # (request, record) — the request gets its pk first
@@ -676,7 +681,7 @@ def _write_ledger(rows, header, units, calendar, actor, source_name, errors) -> 
         consultations, c_new, c_changed, c_dropped = _sync_first(
             consultations, merged["consultation_sent_on"], merged["consultation_replied_on"],
             make=lambda sent, replied: Consultation(
-                kind=Consultation.Kind.THIRD_PARTY, party=_("（台账导入，未记载）"), sent_on=sent, replied_on=replied,
+                kind=Consultation.Kind.THIRD_PARTY, party=unknown_party, sent_on=sent, replied_on=replied,
                 due_on=dl.add_workdays(sent, dl.CONSULTATION_DAYS, calendar),
             ),
             update=lambda c, sent, replied: _set(c, sent_on=sent, replied_on=replied,
@@ -686,7 +691,7 @@ def _write_ledger(rows, header, units, calendar, actor, source_name, errors) -> 
         fees, f_new, f_changed, f_dropped = _sync_first(
             fees, merged["fee_notice_on"], merged["fee_paid_on"],
             make=lambda sent, paid: FeeNotice(
-                amount=0, basis=_("（台账导入，金额不详）"), notice_on=sent, paid_on=paid,
+                amount=0, basis=unknown_fee, notice_on=sent, paid_on=paid,
                 due_on=dl.add_workdays(sent, dl.FEE_PAYMENT_DAYS, calendar),
             ),
             update=lambda f, sent, paid: _set(f, notice_on=sent, paid_on=paid,
