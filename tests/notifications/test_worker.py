@@ -1,0 +1,191 @@
+"""A real worker, killed with SIGKILL in the middle of a send and restarted, delivers every alert
+exactly once (counted in the file e-mail backend's output).
+
+Everything runs in subprocesses sharing one environment: a fresh SQLite file under a temporary
+GONGKAI_VAR_DIR (or, when DATABASE_URL is PostgreSQL, a scratch database) and the filesystem
+broker (or Redis DB 14 when REDIS_URL is set). GONGKAI_ALERT_SEND_DELAY makes every send sleep
+first, so the kill lands between claiming an alert and delivering it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.worker
+
+SETUP = """
+from tests.factories import UnitFactory, staff
+from disclosure.models import Unit
+from notifications.models import PersonPreference
+from tests.notifications.scenario import build
+root = UnitFactory(code="jindong", name="金东区人民政府", kind=Unit.Kind.GOVERNMENT)
+tree = {
+    "root": root,
+    "dept": UnitFactory(code="jd-fgj", name="金东区发展和改革局", parent=root),
+    "town": UnitFactory(code="jd-dxz", name="多湖街道", kind=Unit.Kind.TOWNSHIP, parent=root),
+    "other": UnitFactory(code="wucheng", name="婺城区人民政府", kind=Unit.Kind.GOVERNMENT),
+}
+people = {
+    "clerk": staff("clerk", tree["dept"], "clerk"), "head": staff("head", tree["dept"], "head"),
+    "supervisor": staff("supervisor", root, "supervisor"), "town_clerk": staff("town_clerk", tree["town"], "clerk"),
+    "other_clerk": staff("other_clerk", tree["other"], "clerk"),
+}
+for user in people.values():
+    user.email = user.username + "@example.gov.cn"
+    user.save()
+    PersonPreference.objects.create(user=user, in_app_enabled=False)  # e-mail only: countable files
+build(tree, people)
+"""
+
+
+class Env:
+    def __init__(self, tmp_path: Path):
+        self.tmp = tmp_path
+        self.mail = tmp_path / "mail"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "GONGKAI_VAR_DIR": str(tmp_path),
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(self.mail),
+            "GONGKAI_ALERT_STALE_SECONDS": "3",
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+        }
+        self.pg_admin = None
+        url = os.environ.get("DATABASE_URL", "")
+        if url.startswith("postgres"):
+            base, _, _name = url.rpartition("/")
+            self.dbname = f"gk_notif_worker_{uuid.uuid4().hex[:8]}"
+            self.env["DATABASE_URL"] = f"{base}/{self.dbname}"
+            self.pg_admin = f"{base}/postgres"
+            self._pg(f'CREATE DATABASE "{self.dbname}"')
+        if os.environ.get("REDIS_URL"):
+            base = os.environ["REDIS_URL"].rsplit("/", 1)[0] if os.environ["REDIS_URL"].count("/") > 2 else os.environ["REDIS_URL"]
+            self.env["REDIS_URL"] = f"{base}/14"
+            import redis
+
+            redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
+
+    def _pg(self, sql):
+        import psycopg
+
+        with psycopg.connect(self.pg_admin, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def close(self):
+        if self.pg_admin:
+            self._pg(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
+
+    def manage(self, *args, extra_env=None, timeout=120):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env={**self.env, **(extra_env or {})},
+            capture_output=True, text=True, timeout=timeout, check=True,
+        )
+
+    def query(self, sql):
+        if self.pg_admin:
+            import psycopg
+
+            with psycopg.connect(self.env["DATABASE_URL"]) as conn:
+                return conn.execute(sql).fetchall()
+        with sqlite3.connect(self.tmp / "gongkai.sqlite3", timeout=20) as conn:
+            return conn.execute(sql).fetchall()
+
+    def statuses(self) -> Counter:
+        return Counter(dict(self.query("SELECT status, COUNT(*) FROM notifications_alert GROUP BY status")))
+
+    def worker(self, name, delay):
+        log = (self.tmp / f"{name}.log").open("w")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-n", f"{name}@%h",
+             "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel", "INFO"],
+            cwd=ROOT, env={**self.env, "GONGKAI_ALERT_SEND_DELAY": str(delay)}, stdout=log, stderr=subprocess.STDOUT,
+        )
+        return proc, log
+
+    def delivered_keys(self) -> Counter:
+        keys = Counter()
+        for path in self.mail.glob("*.log") if self.mail.exists() else []:
+            for line in path.read_text(errors="replace").splitlines():
+                if line.startswith("X-Gongkai-Alert: "):
+                    keys[line.split(": ", 1)[1].strip()] += 1
+        return keys
+
+
+def wait_for(condition, timeout, what, proc=None, log_path=None):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return
+        if proc is not None and proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    log = log_path.read_text(errors="replace")[-3000:] if log_path and log_path.exists() else ""
+    pytest.fail(f"timed out waiting for {what}\n{log}")
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def test_worker_killed_mid_send_and_restarted_delivers_each_alert_exactly_once(tmp_path):
+    env = Env(tmp_path)
+    procs = []
+    try:
+        env.manage("migrate", "--noinput", timeout=180)
+        env.manage("shell", "-c", SETUP)
+        first, first_log = env.worker("first", delay=1.0)
+        procs.append(first)
+        out = env.manage("deadline_sweep", "--today", "2025-10-31", "--enqueue").stdout
+        total = sum(env.statuses().values())
+        assert total >= 8, out
+        keys = {k for (k,) in env.query("SELECT key FROM notifications_alert")}
+
+        # kill -9 while one alert is claimed (sleeping before delivery) and some are already sent
+        wait_for(lambda: env.statuses()["sent"] >= 2 and env.statuses()["sending"] == 1, 60,
+                 "two sends and a third in flight", first, tmp_path / "first.log")
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(10)
+        first_log.close()
+        killed = env.statuses()
+        assert killed["sending"] == 1 and killed["sent"] < total
+
+        # restart; the next sweep (after the claim went stale) re-enqueues what the broker lost
+        second, second_log = env.worker("second", delay=0)
+        procs.append(second)
+        time.sleep(3.5)
+        out = env.manage("deadline_sweep", "--today", "2025-10-31", "--enqueue").stdout
+        assert "已创建0条提醒" in out
+        wait_for(lambda: env.statuses()["sent"] == total, 90, "every alert sent", second, tmp_path / "second.log")
+        second_log.close()
+
+        delivered = env.delivered_keys()
+        assert set(delivered) == keys
+        assert set(delivered.values()) == {1}, [k for k, n in delivered.items() if n > 1]
+        (attempts,) = env.query("SELECT MAX(attempts) FROM notifications_alert")[0]
+        assert attempts == 2  # the alert in flight at the kill was claimed twice, delivered once
+        # a third sweep sends nothing more
+        env.manage("deadline_sweep", "--today", "2025-10-31", "--enqueue")
+        time.sleep(1.5)
+        assert env.delivered_keys() == delivered
+    finally:
+        for proc in procs:
+            stop(proc)
+        env.close()
