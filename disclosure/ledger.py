@@ -136,7 +136,10 @@ def _csv_rows(data: bytes) -> list[list]:
             text = data.decode("gb18030")
         except UnicodeDecodeError as exc:
             raise LedgerFileError(_("文件不是 UTF-8 编码的 CSV，也不是 XLSX。")) from exc
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    try:
+        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as exc:  # NUL bytes, a field longer than the csv module allows
+        raise LedgerFileError(_("无法读取 CSV 文件：%(error)s") % {"error": exc}) from exc
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
@@ -148,6 +151,8 @@ def _xlsx_rows(data: bytes) -> list[list]:
         raise LedgerFileError(_("无法读取 XLSX 文件：%(error)s") % {"error": exc}) from exc
     try:
         return [[_cell(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+    except Exception as exc:  # a damaged sheet inside a readable archive
+        raise LedgerFileError(_("无法读取 XLSX 文件：%(error)s") % {"error": exc}) from exc
     finally:
         book.close()
 
@@ -234,15 +239,19 @@ DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]0{1,
 
 
 def parse_date(value) -> date:
+    day = None
     if isinstance(value, date):
-        return value
-    match = DATE_RE.match(str(value).strip())
-    if match:
+        day = value
+    elif match := DATE_RE.match(str(value).strip()):
         try:
-            return date(*(int(g) for g in match.groups()))
+            day = date(*(int(g) for g in match.groups()))
         except ValueError:
             pass
-    raise ValueError(_("“%(value)s”不是有效的日期，应为 YYYY-MM-DD。") % {"value": value})
+    if day is None:
+        raise ValueError(_("“%(value)s”不是有效的日期，应为 YYYY-MM-DD。") % {"value": value})
+    if not 1950 <= day.year <= 2100:  # a typo, and working-day walks must stay inside date's range
+        raise ValueError(_("“%(value)s”的年份不合理，应为 YYYY-MM-DD。") % {"value": day.isoformat()})
+    return day
 
 
 def _norm_value(text) -> str:
@@ -565,7 +574,7 @@ class _Row:
     given: set  # ledger keys whose column is in the file
 
 
-LOOKUP_CHUNK = 5000  # (unit, ref) pairs per prefetch query; keeps SQLite under its variable limit
+LOOKUP_CHUNK = 10_000  # rows per prefetch query: one query for a 10,000-row ledger, within SQLite's 32,766 variables
 WRITE_BATCH = 1000
 
 

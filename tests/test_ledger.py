@@ -83,7 +83,7 @@ def test_dates_are_read_in_the_ledger_formats(text, expected):
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text", ["2019-13-01", "2019-02-30", "27/09/2019", "昨天", "2019-09"])
+@pytest.mark.parametrize("text", ["2019-13-01", "2019-02-30", "27/09/2019", "昨天", "2019-09", "9999-12-31", "0219-09-27"])
 def test_a_bad_date_is_refused_with_its_value(text):
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         parse_date(text)
@@ -396,6 +396,9 @@ def test_a_file_that_is_not_a_ledger_is_refused(units, tmp_path):
         call_command("import_ledger", str(path), stdout=io.StringIO(), stderr=io.StringIO())
     with pytest.raises(Exception, match="无法读取"):
         call_command("import_ledger", str(tmp_path / "missing.csv"), stdout=io.StringIO())
+    (tmp_path / "fake.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(Exception, match="XLSX"):
+        call_command("import_ledger", str(tmp_path / "fake.xlsx"), stdout=io.StringIO())
 
 
 # --- re-import ---------------------------------------------------------------------------------

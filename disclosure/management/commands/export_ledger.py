@@ -1,6 +1,6 @@
 """python manage.py export_ledger [--year Y] [--unit CODE] [--format csv|xlsx|json] [--headers en|zh] [-o PATH]."""
 
-import sys
+import io
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -36,8 +36,14 @@ class Command(BaseCommand):
         if fmt == "xlsx":
             if path:
                 write_xlsx(rows, path, headers=headers)
-            else:
-                write_xlsx(rows, sys.stdout.buffer, headers=headers)
+                return
+            binary = getattr(getattr(self.stdout, "_out", None), "buffer", None)
+            if binary is None:
+                raise CommandError(_("XLSX 是二进制格式，请用 -o PATH 指定输出文件。"))
+            buffer = io.BytesIO()
+            write_xlsx(rows, buffer, headers=headers)
+            binary.write(buffer.getvalue())
+            binary.flush()
             return
         if path:
             # A BOM in files so that Excel opens the Chinese correctly; import accepts it.
