@@ -1,0 +1,689 @@
+"""Admin forms: registering a request, one small form per workflow action, attachments, calendars.
+
+A form translates input and calls one service. A WorkflowError from the service becomes an error
+on the field it names (or on the whole form), and because the service refused, nothing is saved.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .access import ACTING_ROLES
+from .models import Channel, Consultation, DisclosureRequest, FeeNotice, User
+from .workcalendar import CalendarCSVError, load_from_csv, load_from_package, package_years
+from .workflow import CLOSING_OUTCOMES, Action, Outcome, Status, WorkflowError
+
+
+class DateInput(forms.DateInput):
+    """A native date picker; the value is always ISO (YYYY-MM-DD), whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def add_service_error(form: forms.BaseForm, exc: WorkflowError) -> None:
+    """Put the service's refusal on the field it names, or on the form when it names none."""
+    field = exc.field if exc.field in form.fields and not form.fields[exc.field].widget.is_hidden else None
+    form.add_error(field, str(exc.message))
+
+
+# --- registering and editing a request ----------------------------------------------------------
+
+REGISTER_FIELDS = (
+    "unit",
+    "ref",
+    "channel",
+    "post_kind",
+    "submitted_on",
+    "signed_for_on",
+    "confirmed_on",
+    "received_on",
+    "receipt_override_reason",
+    "applicant_type",
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_contact",
+    "agent_name",
+    "agent_id_number",
+    "agent_contact",
+    "content",
+    "provision_form",
+    "purpose",
+)
+# What services.update_registration lets change after registration.
+EDITABLE_AFTER_REGISTRATION = (
+    "applicant_type",
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_contact",
+    "agent_name",
+    "agent_id_number",
+    "agent_contact",
+    "content",
+    "provision_form",
+    "purpose",
+)
+DATE_WIDGETS = {name: DateInput() for name in ("submitted_on", "signed_for_on", "confirmed_on", "received_on")}
+
+
+class RegisterRequestForm(forms.ModelForm):
+    """登记: one form; services.register_request derives the Art. 31 date, numbers and saves it."""
+
+    actor = None  # the admin sets the user of this HTTP request on a per-request subclass
+
+    class Meta:
+        model = DisclosureRequest
+        fields = REGISTER_FIELDS
+        widgets = {**DATE_WIDGETS, "content": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "ref": _("留空则按“前缀〔年度〕第0001号”自动编号。"),
+            "submitted_on": _("当面提交之日，或邮戳、网络提交日期。"),
+            "signed_for_on": _("需签收的邮寄申请：签收之日即收到申请之日。"),
+            "confirmed_on": _("平常信函、网络、传真、电子邮件：双方确认之日即收到申请之日。"),
+            "received_on": _("留空则按条例第三十一条由申请方式推算；与推算日期不同时须填写调整理由。"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["received_on"].required = False
+        self.fields["ref"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("channel") == Channel.LETTER and not cleaned.get("post_kind"):
+            self.add_error("post_kind", _("信函申请请选择邮寄方式（需签收或平常信函）。"))
+        return cleaned
+
+    def _post_clean(self):
+        # The service is this form's model validation: it registers the request or names the field
+        # that is wrong. It runs only when every field parsed.
+        if self._errors:
+            return
+        data = dict(self.cleaned_data)
+        unit = data.pop("unit")
+        try:
+            self.instance = services.register_request(actor=self.actor, unit=unit, **data)
+        except WorkflowError as exc:
+            add_service_error(self, exc)
+
+
+class UpdateRegistrationForm(forms.ModelForm):
+    """The change page: the fields update_registration allows, with the version seen on the page."""
+
+    actor = None
+    seen_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = DisclosureRequest
+        fields = EDITABLE_AFTER_REGISTRATION
+        widgets = {"content": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "seen_version" in self.fields:
+            self.fields["seen_version"].initial = self.instance.version
+
+    def _post_clean(self):
+        if self._errors:
+            return
+        changes = {
+            name: self.cleaned_data[name]
+            for name in self.changed_data
+            if name in EDITABLE_AFTER_REGISTRATION and name in self.cleaned_data
+        }
+        if not changes:
+            return
+        try:
+            services.update_registration(
+                self.instance, actor=self.actor, expected_version=self.cleaned_data["seen_version"], **changes
+            )
+        except WorkflowError as exc:
+            add_service_error(self, exc)
+
+
+# --- one small form per action -------------------------------------------------------------------
+
+
+def today():
+    return timezone.localdate()
+
+
+class ActionForm(forms.Form):
+    """Carries the version of the request the user saw, so a concurrent change is detected."""
+
+    action: str = ""
+    seen_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, req: DisclosureRequest, actor, **kwargs):
+        self.req, self.actor = req, actor
+        super().__init__(*args, **kwargs)
+        self.fields["seen_version"].initial = req.version
+
+    def call_service(self, expected_version: int) -> None:
+        raise NotImplementedError
+
+    def submit(self) -> bool:
+        """Validate and call the service; False, with the reason on its field, when refused."""
+        if not self.is_valid():
+            return False
+        try:
+            self.call_service(self.cleaned_data["seen_version"])
+        except WorkflowError as exc:
+            add_service_error(self, exc)
+            return False
+        return True
+
+
+class StartReviewForm(ActionForm):
+    action = Action.START_REVIEW
+
+    def call_service(self, expected_version):
+        services.start_review(self.req, actor=self.actor, expected_version=expected_version)
+
+
+class AcceptForm(ActionForm):
+    action = Action.ACCEPT
+
+    def call_service(self, expected_version):
+        services.accept(self.req, actor=self.actor, expected_version=expected_version)
+
+
+class RequestCorrectionForm(ActionForm):
+    action = Action.REQUEST_CORRECTION
+    requested_on = forms.DateField(label=_("补正告知日期"), initial=today, widget=DateInput())
+    items = forms.CharField(
+        label=_("补正事项"), widget=forms.Textarea(attrs={"rows": 4}), help_text=_("一次性写明需要补正的全部事项。")
+    )
+    period_until = forms.DateField(label=_("补正期限"), widget=DateInput(), help_text=_("申请人应在此日期前补正。"))
+
+    def call_service(self, expected_version):
+        services.request_correction(
+            self.req,
+            actor=self.actor,
+            requested_on=self.cleaned_data["requested_on"],
+            items=self.cleaned_data["items"],
+            period_until=self.cleaned_data["period_until"],
+            expected_version=expected_version,
+        )
+
+
+class RecordCorrectionForm(ActionForm):
+    action = Action.RECORD_CORRECTION
+    received_on = forms.DateField(label=_("收到补正日期"), initial=today, widget=DateInput())
+
+    def call_service(self, expected_version):
+        services.record_correction(
+            self.req, actor=self.actor, received_on=self.cleaned_data["received_on"], expected_version=expected_version
+        )
+
+
+class StartConsultationForm(ActionForm):
+    action = Action.START_CONSULTATION
+    kind = forms.ChoiceField(label=_("类型"), choices=Consultation.Kind.choices)
+    party = forms.CharField(label=_("被征求意见方"), max_length=200)
+    sent_on = forms.DateField(label=_("征求意见日期"), initial=today, widget=DateInput())
+
+    def call_service(self, expected_version):
+        services.start_consultation(
+            self.req,
+            actor=self.actor,
+            kind=self.cleaned_data["kind"],
+            party=self.cleaned_data["party"],
+            sent_on=self.cleaned_data["sent_on"],
+            expected_version=expected_version,
+        )
+
+
+CONSENT_CHOICES = (
+    ("", _("未表态（其他行政机关逾期未答复视为同意）")),
+    ("yes", _("同意公开")),
+    ("no", _("不同意公开")),
+)
+
+
+class RecordConsultationReplyForm(ActionForm):
+    action = Action.RECORD_CONSULTATION_REPLY
+    consultation = forms.ModelChoiceField(label=_("征求意见"), queryset=Consultation.objects.none())
+    replied_on = forms.DateField(label=_("征求意见答复日期"), initial=today, widget=DateInput())
+    consents = forms.ChoiceField(label=_("是否同意公开"), choices=CONSENT_CHOICES, required=False)
+    opinion = forms.CharField(label=_("意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        pending = self.req.consultations.filter(replied_on__isnull=True)
+        self.fields["consultation"].queryset = pending
+        if len(pending) == 1:
+            self.fields["consultation"].initial = pending[0].pk
+
+    def call_service(self, expected_version):
+        consents = {"yes": True, "no": False}.get(self.cleaned_data["consents"])
+        consultation = self.cleaned_data["consultation"]
+        consultation.request = self.req  # the row the view checked, with the version the user saw
+        services.record_consultation_reply(
+            consultation,
+            actor=self.actor,
+            replied_on=self.cleaned_data["replied_on"],
+            opinion=self.cleaned_data["opinion"],
+            consents=consents,
+            expected_version=expected_version,
+        )
+
+
+class IssueFeeNoticeForm(ActionForm):
+    action = Action.ISSUE_FEE_NOTICE
+    amount = forms.DecimalField(label=_("金额（元）"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    basis = forms.CharField(label=_("收费依据和标准"), max_length=300)
+    notice_on = forms.DateField(label=_("收费通知日期"), initial=today, widget=DateInput())
+
+    def call_service(self, expected_version):
+        services.issue_fee_notice(
+            self.req,
+            actor=self.actor,
+            amount=self.cleaned_data["amount"],
+            basis=self.cleaned_data["basis"],
+            notice_on=self.cleaned_data["notice_on"],
+            expected_version=expected_version,
+        )
+
+
+class RecordFeePaymentForm(ActionForm):
+    action = Action.RECORD_FEE_PAYMENT
+    fee = forms.ModelChoiceField(label=_("收费通知"), queryset=FeeNotice.objects.none())
+    paid_on = forms.DateField(label=_("缴费日期"), initial=today, widget=DateInput())
+    receipt_number = forms.CharField(label=_("票据号"), max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        unpaid = self.req.fee_notices.filter(paid_on__isnull=True)
+        self.fields["fee"].queryset = unpaid
+        if len(unpaid) == 1:
+            self.fields["fee"].initial = unpaid[0].pk
+
+    def call_service(self, expected_version):
+        fee = self.cleaned_data["fee"]
+        fee.request = self.req
+        services.record_fee_payment(
+            fee,
+            actor=self.actor,
+            paid_on=self.cleaned_data["paid_on"],
+            receipt_number=self.cleaned_data["receipt_number"],
+            expected_version=expected_version,
+        )
+
+
+class ApproveExtensionForm(ActionForm):
+    action = Action.APPROVE_EXTENSION
+    days = forms.IntegerField(label=_("延长工作日数"), min_value=1, max_value=20, initial=20)
+    approved_on = forms.DateField(label=_("延期批准日期"), initial=today, widget=DateInput())
+    notified_on = forms.DateField(label=_("延期告知日期"), initial=today, widget=DateInput())
+    reason = forms.CharField(label=_("延期理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def call_service(self, expected_version):
+        services.approve_extension(
+            self.req,
+            actor=self.actor,
+            days=self.cleaned_data["days"],
+            approved_on=self.cleaned_data["approved_on"],
+            notified_on=self.cleaned_data["notified_on"],
+            reason=self.cleaned_data["reason"],
+            expected_version=expected_version,
+        )
+
+
+class AssignForm(ActionForm):
+    action = Action.ASSIGN
+    handler = forms.ModelChoiceField(label=_("经办人"), queryset=User.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = (
+            User.objects.filter(is_active=True, roles__unit_id=self.req.unit_id, roles__role__in=ACTING_ROLES)
+            .distinct()
+            .order_by("username")
+        )
+        self.fields["handler"].initial = self.req.handler_id
+
+    def call_service(self, expected_version):
+        services.assign_handler(
+            self.req, actor=self.actor, handler=self.cleaned_data["handler"], expected_version=expected_version
+        )
+
+
+# The elements a reply may need (workflow.REPLY_REQUIREMENTS), as optional fields: the service says
+# which ones the chosen outcome requires.
+REPLY_DATA_FIELDS = {
+    "reason": _("理由（不予公开或不予公开部分的理由）"),
+    "withheld_parts": _("不予公开的内容（部分公开时）"),
+    "competent_body": _("负责公开的行政机关（不属于本机关负责公开时）"),
+    "earlier_request": _("此前的申请编号（重复申请时）"),
+    "access_route": _("获取途径（已主动公开时：网址或栏目）"),
+}
+REPLY_OUTCOME_CHOICES = [("", "---------")] + [(o.value, o.label) for o in Outcome if o not in CLOSING_OUTCOMES]
+
+
+class ReplyDataMixin:
+    def add_reply_data_fields(self, initial: dict) -> None:
+        for name, label in REPLY_DATA_FIELDS.items():
+            widget = forms.Textarea(attrs={"rows": 2}) if name in ("reason", "withheld_parts") else None
+            self.fields[name] = forms.CharField(label=label, required=False, widget=widget, initial=initial.get(name))
+
+    def reply_data(self) -> dict:
+        return {name: self.cleaned_data[name].strip() for name in REPLY_DATA_FIELDS if self.cleaned_data.get(name)}
+
+
+class SubmitForLegalReviewForm(ReplyDataMixin, ActionForm):
+    action = Action.SUBMIT_FOR_LEGAL_REVIEW
+    outcome = forms.ChoiceField(label=_("办理结果"), choices=REPLY_OUTCOME_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].initial = self.req.outcome or None
+        self.add_reply_data_fields(self.req.reply_data or {})
+
+    def call_service(self, expected_version):
+        services.submit_for_legal_review(
+            self.req,
+            actor=self.actor,
+            outcome=self.cleaned_data["outcome"],
+            reply_data=self.reply_data(),
+            expected_version=expected_version,
+        )
+
+
+class ApproveLegalReviewForm(ActionForm):
+    action = Action.APPROVE_LEGAL_REVIEW
+    note = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def call_service(self, expected_version):
+        services.approve_legal_review(
+            self.req, actor=self.actor, note=self.cleaned_data["note"], expected_version=expected_version
+        )
+
+
+class ReturnForRevisionForm(ActionForm):
+    action = Action.RETURN_FOR_REVISION
+    note = forms.CharField(label=_("退回意见"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def call_service(self, expected_version):
+        services.return_for_revision(
+            self.req, actor=self.actor, note=self.cleaned_data["note"], expected_version=expected_version
+        )
+
+
+class ReplyForm(ReplyDataMixin, ActionForm):
+    """签发答复. After legal review the outcome is the one reviewed and cannot change here."""
+
+    action = Action.REPLY
+    outcome = forms.ChoiceField(label=_("办理结果"), choices=REPLY_OUTCOME_CHOICES)
+    replied_on = forms.DateField(label=_("答复日期"), initial=today, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].initial = self.req.outcome or None
+        if self.req.status == Status.SIGN_OFF:
+            self.fields["outcome"].disabled = True
+            self.fields["outcome"].required = False
+            self.fields["outcome"].help_text = _("已经法制审核的办理结果，如需改变请退回修改。")
+        self.add_reply_data_fields(self.req.reply_data or {})
+
+    def call_service(self, expected_version):
+        outcome = None if self.req.status == Status.SIGN_OFF else self.cleaned_data["outcome"]
+        services.reply(
+            self.req,
+            actor=self.actor,
+            outcome=outcome,
+            replied_on=self.cleaned_data["replied_on"],
+            reply_data=self.reply_data(),
+            expected_version=expected_version,
+        )
+
+
+class ConcludeForm(ActionForm):
+    action = Action.CONCLUDE
+    outcome = forms.ChoiceField(
+        label=_("终止原因"), choices=[("", "---------")] + [(o.value, o.label) for o in Outcome if o in CLOSING_OUTCOMES]
+    )
+    concluded_on = forms.DateField(label=_("终止日期"), initial=today, widget=DateInput())
+    reason = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def call_service(self, expected_version):
+        services.conclude(
+            self.req,
+            actor=self.actor,
+            outcome=self.cleaned_data["outcome"],
+            concluded_on=self.cleaned_data["concluded_on"],
+            reason=self.cleaned_data["reason"],
+            expected_version=expected_version,
+        )
+
+
+class ArchiveForm(ActionForm):
+    action = Action.ARCHIVE
+    delivery_method = forms.CharField(
+        label=_("送达方式"), max_length=100, help_text=_("例如：邮寄（EMS单号）、当面领取、电子邮件。")
+    )
+    delivered_on = forms.DateField(label=_("送达日期"), widget=DateInput())
+    archived_on = forms.DateField(label=_("归档日期"), initial=today, widget=DateInput())
+    archive_number = forms.CharField(label=_("档案号"), max_length=100, required=False)
+
+    def call_service(self, expected_version):
+        services.archive(
+            self.req,
+            actor=self.actor,
+            delivery_method=self.cleaned_data["delivery_method"],
+            delivered_on=self.cleaned_data["delivered_on"],
+            archived_on=self.cleaned_data["archived_on"],
+            archive_number=self.cleaned_data["archive_number"],
+            expected_version=expected_version,
+        )
+
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    form.action: form
+    for form in (
+        StartReviewForm,
+        RequestCorrectionForm,
+        RecordCorrectionForm,
+        AcceptForm,
+        StartConsultationForm,
+        RecordConsultationReplyForm,
+        IssueFeeNoticeForm,
+        RecordFeePaymentForm,
+        ApproveExtensionForm,
+        AssignForm,
+        SubmitForLegalReviewForm,
+        ApproveLegalReviewForm,
+        ReturnForRevisionForm,
+        ReplyForm,
+        ConcludeForm,
+        ArchiveForm,
+    )
+}
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+# extension -> (content type stored and served, check of the first bytes / the file)
+ATTACHMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".txt": "text/plain; charset=utf-8",
+    ".zip": "application/zip",
+}
+MARKUP = re.compile(rb"<\s*(!doctype|html|head|body|script|svg|iframe|object|embed|\?xml)", re.IGNORECASE)
+
+
+def _zip_names(data: bytes) -> set[str] | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+
+
+def content_matches(ext: str, data: bytes) -> bool:
+    """Whether the bytes are what the extension says (the extension alone is the client's claim)."""
+    head = data[:8]
+    if ext == ".pdf":
+        return data[:1024].lstrip().startswith(b"%PDF-")
+    if ext in (".jpg", ".jpeg"):
+        return head.startswith(b"\xff\xd8\xff")
+    if ext == ".png":
+        return head == b"\x89PNG\r\n\x1a\n"
+    if ext in (".doc", ".xls"):
+        return head == OLE2
+    if ext in (".docx", ".xlsx", ".zip"):
+        if not head.startswith(ZIP_MAGIC):
+            return False
+        names = _zip_names(data)
+        if names is None:
+            return False
+        if ext == ".docx":
+            return "[Content_Types].xml" in names and "word/document.xml" in names
+        if ext == ".xlsx":
+            return "[Content_Types].xml" in names and "xl/workbook.xml" in names
+        return True
+    if ext == ".txt":
+        if b"\x00" in data or MARKUP.search(data[:4096]):
+            return False
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                data.decode(encoding)
+                return True
+            except UnicodeDecodeError:
+                continue
+        return False
+    return False
+
+
+def sanitise_filename(name: str) -> str:
+    """A display name safe in headers and on disk: no path, no control or markup characters."""
+    name = unicodedata.normalize("NFKC", name or "").replace("\\", "/").split("/")[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = re.sub(r"[^\w.\-（）()\[\]【】 ]", "_", name).strip(" .")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = stem[:100] or "file"
+    return f"{stem}.{ext.lower()}" if ext else stem
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("文件"))
+    description = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.GONGKAI_ATTACHMENT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("文件“%(name)s”大小为%(size)s，超过上限%(limit)s。")
+                % {"name": upload.name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            )
+        safe_name = sanitise_filename(upload.name)
+        ext = ("." + safe_name.rpartition(".")[2]) if "." in safe_name else ""
+        if ext not in ATTACHMENT_TYPES:
+            raise forms.ValidationError(
+                _("不支持“%(ext)s”类型的文件；只能上传 PDF、JPG、PNG、DOC(X)、XLS(X)、TXT 或 ZIP。")
+                % {"ext": ext or _("无扩展名")}
+            )
+        upload.seek(0)
+        data = upload.read()
+        upload.seek(0)
+        if not content_matches(ext, data):
+            raise forms.ValidationError(
+                _("文件“%(name)s”的内容与扩展名“%(ext)s”不符（网页、SVG 等文件不能上传）。")
+                % {"name": safe_name, "ext": ext}
+            )
+        self.safe_name = safe_name
+        self.extension = ext
+        self.content_type = ATTACHMENT_TYPES[ext]
+        return upload
+
+
+# --- the working-day calendar ------------------------------------------------------------------
+
+
+class CalendarPackageForm(forms.Form):
+    years = forms.CharField(
+        label=_("年度"),
+        required=False,
+        help_text=_("多个年度用逗号分隔，例如“2025,2026”；留空载入 chinesecalendar 包含的全部年度。"),
+    )
+
+    def clean_years(self):
+        text = self.cleaned_data["years"].replace("，", ",")
+        if not text.strip():
+            return []
+        available = set(package_years())
+        years = []
+        for part in text.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit():
+                raise forms.ValidationError(_("“%(value)s”不是年度。") % {"value": part})
+            year = int(part)
+            if year not in available:
+                raise forms.ValidationError(
+                    _("chinesecalendar 中没有%(year)d年的放假安排（现有%(first)d—%(last)d年）。")
+                    % {"year": year, "first": min(available), "last": max(available)}
+                )
+            years.append(year)
+        return years
+
+    def load(self) -> list[int]:
+        return load_from_package(self.cleaned_data["years"] or None)
+
+
+class CalendarCSVForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV 文件"), help_text=_("表头为 date,is_workday,note（或 日期,是否工作日,说明）；每个出现的年度整体替换。")
+    )
+
+    MAX_BYTES = 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("CSV 文件不能超过 1 MB。"))
+        data = upload.read()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                self.text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise forms.ValidationError(_("无法识别文件编码，请保存为 UTF-8 编码的 CSV。"))
+        return upload
+
+    def load(self) -> list[int] | None:
+        """Load the file; None with one error per bad row when it is refused (nothing is stored)."""
+        try:
+            return load_from_csv(self.text, source=f"CSV：{sanitise_filename(self.cleaned_data['file'].name)}")
+        except CalendarCSVError as exc:
+            for message in exc.errors:
+                self.add_error("file", message)
+            return None
