@@ -15,6 +15,7 @@ from .exceptions import not_found
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.include_format_suffixes = False
 router.register("units", views.UnitViewSet, basename="unit")
 router.register("requests", views.RequestViewSet, basename="request")
 router.register("consultations", views.ConsultationViewSet, basename="consultation")

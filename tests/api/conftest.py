@@ -6,6 +6,12 @@ from api.models import ApiToken
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """The fixtures create many users; PBKDF2 per user would dominate the run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def fresh_throttles():
     """Throttle counters live in the cache: start every test from zero."""
     cache.clear()

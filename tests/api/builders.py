@@ -1,0 +1,42 @@
+"""Requests in a known state, built through the services (never by setting status)."""
+
+from datetime import date
+
+from django.core.files.base import ContentFile
+
+from disclosure import services
+from disclosure.models import Attachment
+
+RECEIVED = date(2026, 11, 2)
+
+
+def registered(clerk, unit, **overrides):
+    fields = {
+        "applicant_type": "natural_person",
+        "applicant_name": "张三",
+        "applicant_id_number": "33070219800101123X",
+        "applicant_contact": "13812345678",
+        "channel": "in_person",
+        "submitted_on": RECEIVED,
+        "content": "申请公开某项目的批复文件",
+        "today": date(2026, 11, 20),
+    }
+    fields.update(overrides)
+    return services.register_request(actor=clerk, unit=unit, **fields)
+
+
+def with_records(clerk, unit):
+    """A handled request with a consultation, a fee notice and an attachment."""
+    req = registered(clerk, unit)
+    services.accept(req, actor=clerk)
+    consultation = services.start_consultation(
+        req, actor=clerk, kind="agency", party="市自然资源局", sent_on=date(2026, 11, 3), today=date(2026, 11, 20)
+    )
+    req.refresh_from_db()
+    fee = services.issue_fee_notice(
+        req, actor=clerk, amount="10.00", basis="按件计收", notice_on=date(2026, 11, 4), today=date(2026, 11, 20)
+    )
+    attachment = Attachment(request=req, name="申请表.pdf", content_type="application/pdf", size=9)
+    attachment.file.save("申请表.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    req.refresh_from_db()
+    return {"request": req, "consultation": consultation, "fee-notice": fee, "attachment": attachment}

@@ -1,0 +1,155 @@
+"""The isolation matrix, generated from the API's URL configuration: a route added later is
+covered without editing this file (it only has to say which object its id names)."""
+
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from disclosure.models import CalendarDay, CalendarYear, DisclosureRequest, RequestEvent
+
+from .builders import registered, with_records
+
+# Which object a route's {pk} names, by the viewset's basename.
+UNIT_SCOPED = {"unit", "request", "consultation", "fee-notice", "attachment"}
+# Data that is not any unit's: everyone signed in reads it, only system admins change it.
+GLOBAL_ADMIN_WRITES = {"calendar-day", "calendar-year"}
+# Routes about the caller's own credentials, not about any unit's data.
+OWN_CREDENTIALS = {"auth-token", "auth-token-revoke"}
+UNSAFE = ("post", "put", "patch", "delete")
+
+
+def _walk(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, ns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield namespace + pattern.name, pattern
+
+
+def api_routes():
+    """(url name, basename, kwarg names, methods) for every named /api/v1/ route."""
+    routes = []
+    for name, pattern in _walk(get_resolver().url_patterns):
+        if not name.startswith("api:v1:"):
+            continue
+        callback = pattern.callback
+        if hasattr(callback, "actions"):  # a viewset route
+            basename = callback.initkwargs["basename"]
+            methods = sorted(callback.actions)
+        else:
+            view_class = callback.view_class
+            basename = name.removeprefix("api:v1:")
+            methods = sorted(m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m))
+        kwargs = sorted(pattern.pattern.regex.groupindex)
+        routes.append((name, basename, kwargs, methods))
+    return routes
+
+
+ROUTES = api_routes()
+CASES = [(name, basename, kwargs, method) for name, basename, kwargs, methods in ROUTES for method in methods]
+
+
+def test_the_matrix_sees_every_api_route():
+    names = {name for name, *_ in ROUTES}
+    assert {"api:v1:request-list", "api:v1:request-accept", "api:v1:consultation-reply",
+            "api:v1:attachment-download", "api:v1:calendar-day-detail", "api:v1:auth-token"} <= names
+    unknown = {basename for _, basename, _, _ in ROUTES} - UNIT_SCOPED - GLOBAL_ADMIN_WRITES - OWN_CREDENTIALS
+    assert not unknown, f"new API routes: say in test_isolation.py which object their id names: {unknown}"
+
+
+@pytest.fixture
+def foreign(people, tree):
+    """Objects of 金东区发展和改革局 (dept), plus calendar rows, seen by users of other units."""
+    objects = with_records(people["clerk"], tree["dept"])
+    objects["unit"] = tree["dept"]
+    objects["calendar-day"], _ = CalendarDay.objects.get_or_create(
+        date=date(2026, 10, 1), defaults={"is_workday": False, "note": "国庆节"}
+    )
+    objects["calendar-year"], _ = CalendarYear.objects.get_or_create(year=2026)
+    return objects
+
+
+def _call(client, method, name, kwargs, foreign):
+    url = reverse(name, kwargs={k: foreign_id(foreign, name, k) for k in kwargs})
+    return getattr(client, method)(url, {}, format="json") if method != "get" else client.get(url)
+
+
+def foreign_id(foreign, name, kwarg):
+    basename = next(b for n, b, _, _ in ROUTES if n == name)
+    return foreign[basename].pk
+
+
+def _snapshot(req):
+    req.refresh_from_db()
+    return req.version, req.status, RequestEvent.objects.filter(request=req).count(), DisclosureRequest.objects.count()
+
+
+@pytest.mark.parametrize("outsider", ["other_clerk", "town_clerk"])
+@pytest.mark.parametrize(("name", "basename", "kwargs", "method"), CASES, ids=[f"{c[3]} {c[0]}" for c in CASES])
+def test_a_user_of_another_unit_cannot_reach_the_unit_s_objects(
+    outsider, name, basename, kwargs, method, people, foreign, as_user
+):
+    client = as_user(people[outsider])
+    before = _snapshot(foreign["request"])
+    response = _call(client, method, name, kwargs, foreign)
+    if basename in UNIT_SCOPED and kwargs:
+        assert response.status_code == 404, response.content  # never reveal that it exists
+        assert response.json()["error"]["code"] == "not_found"
+    elif basename in UNIT_SCOPED and method == "get":
+        assert response.status_code == 200
+        rows = response.json()
+        rows = rows["results"] if isinstance(rows, dict) else rows
+        assert rows == [] or all(row.get("unit", row.get("id")) != foreign["unit"].pk for row in rows)
+        assert foreign["request"].ref not in response.content.decode()
+    elif basename in UNIT_SCOPED:
+        # creating in another unit: its id reads like an id that does not exist
+        assert response.status_code in (400, 403, 404), response.content
+    elif basename in GLOBAL_ADMIN_WRITES:
+        assert response.status_code == (200 if method == "get" else 403), response.content
+    else:
+        assert basename in OWN_CREDENTIALS
+        assert response.status_code < 500
+    assert _snapshot(foreign["request"]) == before
+
+
+@pytest.mark.parametrize("outsider", ["other_clerk", "town_clerk"])
+def test_creating_a_request_in_another_unit_is_refused_as_an_unknown_unit(outsider, people, tree, as_user):
+    response = as_user(people[outsider]).post(
+        "/api/v1/requests/",
+        {"unit": tree["dept"].pk, "applicant_type": "natural_person", "applicant_name": "李四",
+         "channel": "in_person", "submitted_on": "2026-11-02", "content": "x"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "unit" in response.json()["error"]["fields"]
+    assert not DisclosureRequest.objects.filter(unit=tree["dept"]).exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?search=张三", "?search=jd-fgj", "?status=handling", "?unit={dept}", "?year=2026", "?overdue=false",
+     "?channel=in_person", "?applicant_type=natural_person", "?due_after=2000-01-01"],
+)
+def test_list_and_search_never_include_another_unit_s_rows(query, people, tree, foreign, as_user):
+    registered(people["other_clerk"], tree["other"], applicant_name="张三丰")
+    response = as_user(people["other_clerk"]).get("/api/v1/requests/" + query.format(dept=tree["dept"].pk))
+    assert response.status_code == 200
+    units = {row["unit"] for row in response.json()["results"]}
+    assert tree["dept"].pk not in units
+    if query in ("", "?search=张三"):
+        assert units == {tree["other"].pk}
+
+
+ROUTES_ON_OBJECTS = [c for c in CASES if c[1] in UNIT_SCOPED and c[2]]
+
+
+@pytest.mark.parametrize(("name", "basename", "kwargs", "method"), ROUTES_ON_OBJECTS,
+                         ids=[f"{c[3]} {c[0]}" for c in ROUTES_ON_OBJECTS])
+def test_a_supervisor_reads_the_subtree_but_changes_nothing(name, basename, kwargs, method, people, foreign, as_user):
+    client = as_user(people["supervisor"])
+    before = _snapshot(foreign["request"])
+    response = _call(client, method, name, kwargs, foreign)
+    assert response.status_code == (200 if method == "get" else 403), response.content
+    assert _snapshot(foreign["request"]) == before
