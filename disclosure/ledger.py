@@ -500,6 +500,8 @@ def ledger_values(req: DisclosureRequest, consultations: list, fees: list, unit_
     first_f = fees[0] if fees else None
     values = {k: getattr(req, f) for k, f in MODEL_FIELDS.items()}
     values.update(
+        # an open request's outcome is a draft awaiting legal review or sign-off, not a result
+        result=req.outcome if req.concluded_on else "",
         unit=unit_code,
         extension_days=req.extension_days or None,
         consultation_sent_on=first_c.sent_on if first_c else None,
@@ -679,9 +681,12 @@ def _write_ledger(rows, header, units, calendar, actor, source_name, errors) -> 
             req = DisclosureRequest(unit=unit)
             req.ref_year, req.ref_seq = _reference_number(unit, merged["ref"], merged["received_on"])
         changed_keys = [k for k in LEDGER_KEYS if merged[k] != before[k]]
+        draft_outcome = req.outcome if old_status is not None and req.concluded_on is None else ""
         for key, name in MODEL_FIELDS.items():
             value = merged[key]
             setattr(req, name, value if value is not None or key != "extension_days" else 0)
+        if not req.concluded_on:
+            req.outcome = draft_outcome  # kept while the request is open (see ledger_values)
         if req.correction_requested_on and not req.correction_rounds:
             req.correction_rounds = 1
         elif not req.correction_requested_on:

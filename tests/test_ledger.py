@@ -617,11 +617,23 @@ def test_requests_handled_in_the_system_export_and_reimport_unchanged(tree, peop
         actor=clerk, unit=tree["dept"], today=date(2025, 5, 6), channel="in_person", submitted_on=date(2025, 5, 6),
         applicant_type="commercial", applicant_name="某公司", content="另一文件",
     )
+    drafted = services.register_request(
+        actor=clerk, unit=tree["dept"], today=date(2025, 6, 2), channel="in_person", submitted_on=date(2025, 6, 2),
+        applicant_type="natural_person", applicant_name="李四", content="第三份文件",
+    )
+    services.accept(drafted, actor=clerk)
+    services.submit_for_legal_review(drafted, actor=clerk, outcome="refused.process_info", reply_data={"reason": "过程稿"})
     exported = export()
     status, out, _err = run("import_ledger", str(_write(tmp_path / "dept.csv", exported)))
-    assert status == 0 and "created=0 updated=0 unchanged=2" in out
+    assert status == 0 and "created=0 updated=0 unchanged=3" in out
     other.refresh_from_db()
     assert other.status == "registered"  # a state the ledger cannot tell from "handling" is kept
+    # A changed row of a request in legal review keeps its state and its draft outcome.
+    changed = exported.replace("第三份文件", "第三份文件（更正）")
+    status, out, _err = run("import_ledger", str(_write(tmp_path / "dept2.csv", changed)))
+    assert status == 0 and "created=0 updated=1 unchanged=2" in out
+    drafted.refresh_from_db()
+    assert (drafted.status, drafted.outcome, drafted.content) == ("legal_review", "refused.process_info", "第三份文件（更正）")
 
 
 def _write(path, text):
