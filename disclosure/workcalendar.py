@@ -99,15 +99,26 @@ class CalendarCSVError(ValueError):
 def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
     """Rows `date,is_workday,note` (or 日期,是否工作日,说明); is_workday is 1/0, yes/no, 是/否, 上班/放假.
 
-    Every year that appears is taken as a complete schedule for that year.
+    Every year that appears is taken as a complete schedule for that year. All errors are collected
+    (one per bad row and column) so a file is fixed in one pass; nothing is returned if any.
     """
+    from .models import CalendarDay
+
     text = text.lstrip("\ufeff")
     reader = csv.DictReader(io.StringIO(text))
     aliases = {"日期": "date", "是否工作日": "is_workday", "说明": "note"}
+    columns = {aliases.get((f or "").strip(), (f or "").strip()) for f in (reader.fieldnames or [])}
+    if not {"date", "is_workday"} <= columns:
+        raise CalendarCSVError([_("缺少表头：需要 date,is_workday,note（或 日期,是否工作日,说明）。")])
+    note_max = CalendarDay._meta.get_field("note").max_length
     years: dict[int, list[tuple[date, bool, str]]] = {}
+    seen: dict[date, int] = {}
     errors = []
-    for number, row in enumerate(reader, start=2):
-        row = {aliases.get((k or "").strip(), (k or "").strip()): (v or "").strip() for k, v in row.items()}
+    for number, raw in enumerate(reader, start=2):
+        if None in raw:  # more cells than header columns
+            errors.append(_("第%(row)d行：列数多于表头。") % {"row": number})
+            continue
+        row = {aliases.get((k or "").strip(), (k or "").strip()): (v or "").strip() for k, v in raw.items()}
         try:
             day = date.fromisoformat(row.get("date", ""))
         except ValueError:
@@ -121,11 +132,21 @@ def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
         else:
             errors.append(_("第%(row)d行，is_workday列：“%(value)s”应为1/0、是/否或上班/放假。") % {"row": number, "value": flag})
             continue
-        years.setdefault(day.year, []).append((day, is_workday, row.get("note", "")))
-    if reader.fieldnames is None or "date" not in {aliases.get(f.strip(), f.strip()) for f in reader.fieldnames}:
-        errors.insert(0, _("缺少表头：需要 date,is_workday,note（或 日期,是否工作日,说明）。"))
+        note = row.get("note", "")
+        if len(note) > note_max:
+            errors.append(_("第%(row)d行，note列：说明不能超过%(max)d个字。") % {"row": number, "max": note_max})
+            continue
+        if day in seen:
+            errors.append(
+                _("第%(row)d行，date列：%(date)s 与第%(first)d行重复。") % {"row": number, "date": day, "first": seen[day]}
+            )
+            continue
+        seen[day] = number
+        years.setdefault(day.year, []).append((day, is_workday, note))
     if errors:
         raise CalendarCSVError(errors)
+    if not years:
+        raise CalendarCSVError([_("文件中没有日期行。")])
     return years
 
 
@@ -140,13 +161,14 @@ def load_from_csv(text: str, source: str = "CSV") -> list[int]:
 def missing_next_year(today: date, *, known_years=None) -> int | None:
     """statute.md §6.3: next year's official schedule must be loaded before the year turns.
 
-    Returns `today.year + 1` when neither the database (loaded years, including CSV overrides) nor
-    the installed chinesecalendar package covers it, else None. `known_years` replaces both sources
-    (for callers that already hold a WorkCalendar).
+    Returns `today.year + 1` when the database has not loaded that year (from the package or a CSV
+    of overrides), else None. The database is what deadlines are computed on, so a year the
+    installed package knows but nobody loaded still counts as missing. `known_years` replaces the
+    database (for callers that already hold a WorkCalendar).
     """
     from .models import CalendarYear
 
     wanted = today.year + 1
     if known_years is None:
-        known_years = set(CalendarYear.objects.values_list("year", flat=True)) | set(package_years())
+        known_years = set(CalendarYear.objects.values_list("year", flat=True))
     return None if wanted in known_years else wanted
