@@ -61,7 +61,7 @@ def row_mapping() -> t.RowMapping:
 def _imported_in_scope(unit: Unit, year: int) -> list[ImportedReport]:
     """Imported reports of the unit and its subtree, outermost only (one covers everything below it)."""
     reports = sorted(
-        ImportedReport.objects.filter(year=year, unit__path__startswith=unit.path).select_related("unit"),
+        ImportedReport.objects.filter(year=year, unit__path__startswith=unit.path).select_related("unit").order_by(),
         key=lambda r: r.unit.path,
     )
     outermost: list[ImportedReport] = []
@@ -78,11 +78,14 @@ def _imported_table3(report: ImportedReport, edition: str) -> dict[str, list[int
 def _previous_carried_out(unit: Unit, year: int) -> tuple[list[int] | None, str]:
     """Check 5's reference: last year's published report of this unit, else its imported report."""
     previous = (
-        PublishedReport.objects.filter(unit=unit, year=year - 1, is_superseded=False).only("figures", "revision").first()
+        PublishedReport.objects.filter(unit=unit, year=year - 1, is_superseded=False)
+        .only("figures", "revision")
+        .order_by()
+        .first()
     )
     if previous is not None:
         return previous.figures["table3"]["rows"]["carried_out"], _("已发布的")
-    imported = ImportedReport.objects.filter(unit=unit, year=year - 1).only("figures").first()
+    imported = ImportedReport.objects.filter(unit=unit, year=year - 1).only("figures").order_by().first()
     if imported is not None:
         return imported.figures["table3"]["rows"].get("carried_out"), _("导入的")
     return None, ""
@@ -93,9 +96,9 @@ def _previous_carried_out(unit: Unit, year: int) -> tuple[list[int] | None, str]
 
 def _table2(unit: Unit, year: int, edition: str, imported: list[ImportedReport]) -> dict:
     entries = list(
-        Table2Entry.objects.filter(unit__path__startswith=unit.path, year=year, edition=edition).values_list(
-            "unit_id", "item", "column", "value"
-        )
+        Table2Entry.objects.filter(unit__path__startswith=unit.path, year=year, edition=edition)
+        .order_by()
+        .values_list("unit_id", "item", "column", "value")
     )
     own: dict[int, dict[tuple[str, str], Decimal]] = defaultdict(dict)
     for unit_id, item, column, value in entries:
@@ -139,10 +142,14 @@ def _breakdowns(rows: list[dict], imported: list[ImportedReport]) -> dict:
 
 
 def compile_report(
-    unit: Unit, year: int, edition: str | None = None, *, rule: str | None = None, mapping: t.RowMapping | None = None
+    unit: Unit, year: int, edition: str | None = None, *, rule: str | None = None, mapping: t.RowMapping | None = None,
+    list_overdue: int = 0,
 ) -> dict:
     """Tables 三, 四 and 二 of `unit` and everything below it for report `year`, with the breakdowns of
-    the year's new requests and every check — the annual-report.md JSON document."""
+    the year's new requests and every check — the annual-report.md JSON document.
+
+    Check 7 counts the overdue and late requests in the main query; `list_overdue` > 0 also names
+    the first ones by deadline (one more query over the year's rows); overdue_requests() is the list."""
     edition = t.edition_for(year, edition)
     rule = rule or table4_rule()
     mapping = mapping or row_mapping()
@@ -164,14 +171,14 @@ def compile_report(
         )
 
     scope = q.requests_in(unit, tuple(r.unit.path for r in imported))
-    rows = q.table3_counts(scope, period)
+    rows = q.year_counts(scope, period)
     table3 = t.build_table3(rows, edition, mapping)
-    table4 = t.build_table4(q.table4_counts(scope, period, rule)[0])
+    table4 = t.build_table4(q.table4_counts(scope, period, rule))
     for report in imported:
         table3 = t.add_table3(table3, _imported_table3(report, edition))
         table4 = t.add_table4(table4, report.figures["table4"])
     overdue_count = sum(r["overdue_open"] + r["replied_late"] for r in rows)
-    overdue = q.overdue_list(scope, period) if overdue_count else []
+    overdue = q.overdue_list(scope, period, list_overdue) if overdue_count and list_overdue else []
     fee_unpaid = sum(r["concluded"] for r in rows if r["outcome"] == "abandoned_fee_unpaid")
     checks = t.run_checks(
         table3, table4, edition, previous_carried_out=previous, previous_source=previous_source,
@@ -200,6 +207,11 @@ def requests_for_cell(
     period = q.Period(year)
     where = q.q_row(row_code, period, edition, mapping or row_mapping()) & q.q_column(column_code)
     return _scope_for(unit, year).filter(where)
+
+
+def overdue_requests(unit: Unit, year: int) -> QuerySet:
+    """Check 7's list: open on 31 December past the deadline, or replied late in the year."""
+    return _scope_for(unit, year).filter(q.q_overdue_or_late(q.Period(year))).order_by("due_on", "pk")
 
 
 def requests_for_table4_cell(unit: Unit, year: int, group: str, column: str, *, rule: str | None = None) -> QuerySet:
@@ -294,12 +306,11 @@ def overview(unit: Unit, year: int, edition: str | None = None) -> list[dict]:
         return unit.path
 
     rows3: dict[str, list[dict]] = defaultdict(list)
-    for row in q.table3_counts(scope, period, by=("unit__path", "applicant_type", "outcome")):
+    for row in q.year_counts(scope, period, by=("unit__path", "applicant_type", "outcome")):
         rows3[bucket(row["unit__path"])].append(row)
-    t4: dict[str, dict[str, dict[str, int]]] = defaultdict(t.empty_table4)
+    rows4: dict[str, list[dict]] = defaultdict(list)
     for row in q.table4_counts(scope, period, rule, by=("unit__path",)):
-        key = bucket(row.pop("unit__path"))
-        t4[key] = t.add_table4(t4[key], t.build_table4(row))
+        rows4[bucket(row["unit__path"])].append(row)
     published = {
         p.unit_id: p
         for p in PublishedReport.objects.filter(unit__in=[unit, *children], year=year, is_superseded=False).select_related(
@@ -315,7 +326,7 @@ def overview(unit: Unit, year: int, edition: str | None = None) -> list[dict]:
         is_self = member.pk == unit.pk
         rows = rows3.get(member.path, [])
         table3 = t.build_table3(rows, edition, mapping)
-        table4 = t4.get(member.path, t.empty_table4())
+        table4 = t.build_table4(rows4.get(member.path, []))
         imported_here = [r for r in imported if bucket(r.unit.path) == member.path]
         for report in imported_here:
             table3 = t.add_table3(table3, _imported_table3(report, edition))

@@ -407,12 +407,22 @@ def empty_table4() -> dict[str, dict[str, int]]:
     return {g: {c: 0 for c in TABLE4_COLUMNS} for g in TABLE4_GROUPS}
 
 
-def build_table4(counts: Mapping[str, int]) -> dict[str, dict[str, int]]:
-    """{"<group>__<column>": n} (one aggregate row from SQL) → table 四 with totals."""
+def build_table4(rows: Iterable[Mapping]) -> dict[str, dict[str, int]]:
+    """Count rows → table 四 with totals. Each row carries the recorded `reconsideration_outcome`,
+    `litigation_outcome`, `litigation_after_reconsideration` and how many proceedings of that kind
+    count in the year decided (`*_decided`, in the outcome's column) or pending (`*_pending`)."""
     table = empty_table4()
+    for row in rows:
+        lit_group = "litigation_after_reconsideration" if row.get("litigation_after_reconsideration") else "litigation_direct"
+        for prefix, group in (("reconsideration", "reconsideration"), ("litigation", lit_group)):
+            decided = int(row.get(f"{prefix}_decided") or 0)
+            if decided:
+                outcome = row.get(f"{prefix}_outcome")
+                if outcome not in ("upheld", "corrected", "other"):
+                    raise ValueError(_("未知的复议或诉讼结果：%(code)s") % {"code": outcome})
+                table[group][outcome] += decided
+            table[group]["pending"] += int(row.get(f"{prefix}_pending") or 0)
     for group in TABLE4_GROUPS:
-        for col in TABLE4_RESULT_COLUMNS:
-            table[group][col] = int(counts.get(f"{group}__{col}") or 0)
         table[group]["total"] = sum(table[group][c] for c in TABLE4_RESULT_COLUMNS)
     return table
 
@@ -641,13 +651,17 @@ def run_checks(
     # 7. requests open past their deadline or replied late (warning)
     if overdue is not None:
         count = overdue_count if overdue_count is not None else len(overdue)
-        if count:
+        if count and overdue:
             listed = "；".join(
                 f"{o['unit']} {o['ref']}（{o['kind']}，期限{o['due_on']}）" for o in overdue
             )
             more = _("等") if count > len(overdue) else ""
             items.append(
                 _item(CHECK_OVERDUE, False, _("%(n)s件申请逾期未答复或逾期答复：%(list)s%(more)s。") % {"n": count, "list": listed, "more": more})
+            )
+        elif count:
+            items.append(
+                _item(CHECK_OVERDUE, False, _("%(n)s件申请逾期未答复或逾期答复，详见逾期清单。") % {"n": count})
             )
         else:
             items.append(_item(CHECK_OVERDUE, True, _("没有逾期未答复或逾期答复的申请。")))

@@ -227,9 +227,12 @@ def test_overdue_and_late_requests_are_listed_as_a_warning(tree):
     make(tree["dept"], date(2025, 11, 3), None, ref="JD-LATE-OPEN", due_on=date(2025, 12, 1))
     make(tree["dept"], date(2025, 3, 3), date(2025, 4, 20), "granted", ref="JD-LATE-REPLY", due_on=date(2025, 3, 31))
     make(tree["dept"], date(2025, 3, 3), date(2025, 3, 20), "granted", ref="JD-ON-TIME", due_on=date(2025, 3, 31))
-    [item] = [c for c in services.compile_report(tree["root"], 2025)["checks"] if c["code"] == "overdue_requests"]
+    [item] = [c for c in services.compile_report(tree["root"], 2025, list_overdue=20)["checks"] if c["code"] == "overdue_requests"]
     assert not item["ok"] and "2件" in item["message"]
     assert "JD-LATE-OPEN" in item["message"] and "JD-LATE-REPLY" in item["message"] and "JD-ON-TIME" not in item["message"]
+    [counted] = [c for c in services.compile_report(tree["root"], 2025)["checks"] if c["code"] == "overdue_requests"]
+    assert not counted["ok"] and "2件" in counted["message"]
+    assert [r.ref for r in services.overdue_requests(tree["root"], 2025)] == ["JD-LATE-REPLY", "JD-LATE-OPEN"]
 
 
 def test_requests_for_cell_returns_exactly_what_the_cell_counts(tree):

@@ -151,11 +151,19 @@ def test_build_table3_puts_counts_in_rows_and_adds_totals():
     assert list(table) == list(t.ROW_CODES["2021"])
 
 
-def test_build_table4_totals_each_group():
-    table = t.build_table4({"reconsideration__upheld": 1, "reconsideration__other": 3, "litigation_direct__pending": 1})
+def test_build_table4_places_outcomes_splits_litigation_and_totals_each_group():
+    rows = [
+        {"reconsideration_outcome": "upheld", "litigation_outcome": "", "litigation_after_reconsideration": None,
+         "reconsideration_decided": 1, "reconsideration_pending": 0, "litigation_decided": 0, "litigation_pending": 0},
+        {"reconsideration_outcome": "other", "litigation_outcome": "corrected", "litigation_after_reconsideration": True,
+         "reconsideration_decided": 3, "reconsideration_pending": 0, "litigation_decided": 2, "litigation_pending": 0},
+        {"reconsideration_outcome": "", "litigation_outcome": "", "litigation_after_reconsideration": False,
+         "reconsideration_decided": 0, "reconsideration_pending": 0, "litigation_decided": 0, "litigation_pending": 1},
+    ]
+    table = t.build_table4(rows)
     assert table["reconsideration"] == {"upheld": 1, "corrected": 0, "other": 3, "pending": 0, "total": 4}
-    assert table["litigation_direct"]["total"] == 1
-    assert table["litigation_after_reconsideration"]["total"] == 0
+    assert table["litigation_after_reconsideration"] == {"upheld": 0, "corrected": 2, "other": 0, "pending": 0, "total": 2}
+    assert table["litigation_direct"] == {"upheld": 0, "corrected": 0, "other": 0, "pending": 1, "total": 1}
 
 
 def test_converting_between_editions_keeps_the_total():
