@@ -19,7 +19,10 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Token"
 
     def authenticate(self, request):
-        parts = authentication.get_authorization_header(request).split()
+        try:
+            parts = authentication.get_authorization_header(request).split()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(_("令牌格式错误。")) from None
         if not parts or parts[0].lower().decode(errors="replace") not in KEYWORDS:
             return None
         if len(parts) != 2:

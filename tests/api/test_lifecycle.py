@@ -1,0 +1,115 @@
+"""A request's whole life through the API, as an integration would drive it."""
+
+from disclosure.models import DisclosureRequest, RequestEvent
+
+
+def test_a_client_takes_a_request_from_registration_to_archive(people, tree, as_user):
+    api = as_user(people["clerk"])
+    created = api.post(
+        "/api/v1/requests/",
+        {"unit": tree["dept"].pk, "applicant_type": "natural_person", "applicant_name": "王五",
+         "applicant_id_number": "33070219800101123X", "channel": "in_person", "submitted_on": "2026-11-02",
+         "content": "申请公开2025年度财政预算执行情况"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    req = created.json()
+    assert (req["status"], req["version"], req["received_on"]) == ("registered", 0, "2026-11-02")
+    assert req["deadline"]["due_on"] == req["due_on"]
+
+    def act(path, body, expected_status):
+        response = api.post(f"/api/v1/requests/{req['id']}/{path}/", {**body, "version": req["version"]},
+                            format="json")
+        assert response.status_code == 200, response.content
+        data = response.json()
+        assert data["status"] == expected_status
+        assert data["version"] == req["version"] + 1
+        return data
+
+    req = act("start-review", {}, "reviewing")
+    req = act("request-correction",
+              {"requested_on": "2026-11-03", "items": "请写明所需信息的名称", "period_until": "2026-11-17"},
+              "awaiting_correction")
+    assert req["deadline"]["clock_stopped"] is True
+    req = act("record-correction", {"received_on": "2026-11-05"}, "reviewing")
+    assert req["clock_start_on"] == "2026-11-05"
+    req = act("accept", {}, "handling")
+
+    consultation = api.post(f"/api/v1/requests/{req['id']}/consultations/",
+                            {"kind": "agency", "party": "市财政局", "sent_on": "2026-11-06",
+                             "version": req["version"]}, format="json")
+    assert consultation.status_code == 201, consultation.content
+    req = api.get(f"/api/v1/requests/{req['id']}/").json()
+    assert req["status"] == "consulting"
+    answered = api.post(f"/api/v1/consultations/{consultation.json()['id']}/reply/",
+                        {"replied_on": "2026-11-10", "consents": True, "version": req["version"]}, format="json")
+    assert answered.status_code == 200, answered.content
+    assert answered.json()["replied_on"] == "2026-11-10"
+    req = api.get(f"/api/v1/requests/{req['id']}/").json()
+    assert req["status"] == "handling"
+    assert req["deadline"]["paused_days"]  # 第三十三条: consultation time is not counted
+
+    req = act("reply", {"outcome": "granted", "replied_on": "2026-11-12"}, "replied")
+    assert (req["outcome"], req["concluded_on"]) == ("granted", "2026-11-12")
+    req = act("archive", {"delivery_method": "邮寄", "delivered_on": "2026-11-13", "archive_number": "WS-1"},
+              "archived")
+
+    events = api.get(f"/api/v1/requests/{req['id']}/events/").json()
+    assert [e["action"] for e in events] == [
+        "register", "start_review", "request_correction", "record_correction", "accept", "start_consultation",
+        "record_consultation_reply", "reply", "archive",
+    ]
+    assert all(e["actor"] == people["clerk"].pk for e in events)
+    assert RequestEvent.objects.filter(request_id=req["id"]).count() == 9
+    assert DisclosureRequest.objects.get(pk=req["id"]).status == "archived"
+
+
+def test_legal_review_path_needs_the_legal_reviewer(people, tree, as_user):
+    from .builders import registered
+    from disclosure import services
+
+    req = registered(people["clerk"], tree["dept"])
+    services.accept(req, actor=people["clerk"])
+    clerk, legal = as_user(people["clerk"]), as_user(people["legal"])
+    url = f"/api/v1/requests/{req.pk}/"
+    submitted = clerk.post(url + "submit-legal-review/",
+                           {"outcome": "partial", "reply_data": {"reason": "涉及个人隐私", "withheld_parts": "身份证号"}},
+                           format="json")
+    assert submitted.status_code == 200, submitted.content
+    assert clerk.post(url + "approve-legal-review/", {}, format="json").status_code == 403
+    approved = legal.post(url + "approve-legal-review/", {"note": "同意"}, format="json")
+    assert approved.json()["status"] == "sign_off"
+    replied = clerk.post(url + "reply/", {"replied_on": "2026-11-20"}, format="json")
+    assert replied.status_code == 200, replied.content
+    assert replied.json()["outcome"] == "partial"
+
+
+def test_patch_changes_only_the_editable_fields_and_leaves_an_event(people, tree, as_user):
+    from .builders import registered
+
+    req = registered(people["clerk"], tree["dept"])
+    api = as_user(people["clerk"])
+    response = api.patch(f"/api/v1/requests/{req.pk}/", {"applicant_name": "张三（更正）", "version": 0},
+                         format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["applicant_name"] == "张三（更正）"
+    assert response.json()["version"] == 1
+    assert RequestEvent.objects.filter(request=req, action="edit").count() == 1
+    # status and dates are not editable: they are silently not part of the input, never written
+    response = api.patch(f"/api/v1/requests/{req.pk}/", {"status": "archived", "received_on": "2020-01-01"},
+                         format="json")
+    req.refresh_from_db()
+    assert (req.status, str(req.received_on)) == ("registered", "2026-11-02")
+
+
+def test_id_numbers_are_shown_to_the_unit_and_masked_for_supervisors(people, tree, as_user):
+    from .builders import registered
+
+    req = registered(people["clerk"], tree["dept"])
+    own = as_user(people["clerk"]).get(f"/api/v1/requests/{req.pk}/").json()
+    seen_from_above = as_user(people["supervisor"]).get(f"/api/v1/requests/{req.pk}/").json()
+    listed = as_user(people["supervisor"]).get("/api/v1/requests/").json()["results"][0]
+    assert own["applicant_id_number"] == "33070219800101123X"
+    assert seen_from_above["applicant_id_number"] == "330***********123X"
+    assert listed["applicant_id_number"] == "330***********123X"
+    assert seen_from_above["applicant_contact"] == "138****5678"
