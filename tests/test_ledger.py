@@ -219,6 +219,25 @@ def test_imported_deadlines_match_the_statute_examples(units, ref, base_due, due
     assert (req.base_due_on, req.due_on, req.due_is_provisional) == (base_due, due, False)
 
 
+STATUTE_TABLE = [  # statute.md §4: receipt, +7 wd (补正 notice), +20 wd (reply), +20 more (extended)
+    ("2019-05-15", date(2019, 5, 24), date(2019, 6, 13), date(2019, 7, 11)),
+    ("2019-09-27", date(2019, 10, 12), date(2019, 10, 30), date(2019, 11, 27)),
+    ("2019-09-28", date(2019, 10, 12), date(2019, 10, 30), date(2019, 11, 27)),
+    ("2020-01-20", date(2020, 2, 6), date(2020, 2, 25), date(2020, 3, 24)),
+    ("2025-09-26", date(2025, 10, 13), date(2025, 10, 30), date(2025, 11, 27)),
+]
+
+
+@pytest.mark.parametrize("received, correction_due, due, extended", STATUTE_TABLE)
+def test_every_row_of_the_statute_table_imports_with_its_deadlines(units, tmp_path, received, correction_due, due, extended):
+    rows = [GOOD | {"ref": "plain", "submitted_on": received, "received_on": received},
+            GOOD | {"ref": "extended", "submitted_on": received, "received_on": received, "extension_days": "20"}]
+    assert run("import_ledger", str(ledger_file(tmp_path, rows)))[0] == 0
+    reqs = by_ref()
+    assert (reqs["plain"].correction_due_on, reqs["plain"].due_on) == (correction_due, due)
+    assert (reqs["extended"].base_due_on, reqs["extended"].due_on) == (due, extended)
+
+
 def test_imported_deadlines_are_those_the_services_compute(units):
     run("import_ledger", str(DATA / "ledger_en.csv"))
     calendar = load_work_calendar()
@@ -517,6 +536,13 @@ def test_a_late_reply_is_exported_as_overdue(units, tmp_path):
     rows = {r["ref"]: r for r in json.loads(export("--format", "json"))}
     assert (rows["R-1"]["due_on"], rows["R-1"]["overdue"]) == ("2025-03-31", True)
     assert rows["R-2"]["overdue"] is False
+
+
+def test_a_deadline_into_an_unloaded_year_is_provisional_in_the_export(units, tmp_path):
+    assert 2027 not in load_work_calendar().known_years
+    run("import_ledger", str(ledger_file(tmp_path, [GOOD | {"submitted_on": "2026-12-21", "received_on": "2026-12-21"}])))
+    [row] = csv.DictReader(io.StringIO(export("--headers", "en")))
+    assert (row["due_is_provisional"], row["due_on"][:4]) == ("yes", "2027")
 
 
 def test_json_export_uses_english_keys_null_and_booleans(units):
