@@ -45,7 +45,7 @@ def safe_name(name: str) -> str:
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C" and c not in '<>:"/\\|?*')
     name = name.strip(" .")
     stem, ext = os.path.splitext(name)
-    return (stem[:150] or "file") + ext.lower()[:10]
+    return (stem.strip(" .")[:150] or "file") + ext.lower()[:10]
 
 
 def check_upload(upload) -> tuple[str, str]:
