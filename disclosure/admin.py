@@ -406,7 +406,8 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
         return access.can_see_unit(obj.unit)
 
     def has_add_permission(self, request):
-        return bool(self.registering_units(access_for(request.user)))
+        access = access_for(request.user)
+        return access.is_admin or bool(self.registering_unit_ids(access))
 
     def has_change_permission(self, request, obj=None):
         access = access_for(request.user)
@@ -427,11 +428,13 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
         return super().delete_view(request, object_id, extra_context)
 
     @staticmethod
-    def registering_units(access: Access):
+    def registering_unit_ids(access: Access) -> list[int]:
+        return [u for u, roles in access.roles.items() if roles & ACTION_ROLES[Action.REGISTER]]
+
+    def registering_units(self, access: Access):
         if access.is_admin:
             return Unit.objects.all()
-        ids = [u for u, roles in access.roles.items() if roles & ACTION_ROLES[Action.REGISTER]]
-        return Unit.objects.filter(pk__in=ids)
+        return Unit.objects.filter(pk__in=self.registering_unit_ids(access))
 
     def visible_or_404(self, request, object_id) -> DisclosureRequest:
         obj = self.get_object(request, unquote(object_id))
@@ -516,9 +519,6 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """The form's service call (register_request / update_registration) has saved it."""
-
-    def save_related(self, request, form, formsets, change):
-        """Consultations and fee notices are read-only here; actions create them."""
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:

@@ -1,0 +1,535 @@
+"""The admin: registering in one form, action forms over services, the changelist, attachments, calendar."""
+
+import io
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from disclosure import services
+from disclosure.forms import sanitise_filename
+from disclosure.models import Attachment, CalendarDay, DisclosureRequest, RequestEvent
+
+CHANGELIST = "admin:disclosure_disclosurerequest_changelist"
+ADD = "admin:disclosure_disclosurerequest_add"
+
+
+@pytest.fixture(autouse=True)
+def fast_setup(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def today():
+    return timezone.localdate()
+
+
+def register(unit, actor, *, received_on=None, name="张三"):
+    day = received_on or today() - timedelta(days=7)
+    return services.register_request(
+        actor=actor,
+        unit=unit,
+        applicant_type="natural_person",
+        applicant_name=name,
+        applicant_id_number="330702199001011234",
+        channel="in_person",
+        submitted_on=day,
+        content="申请公开某项目的批复文件",
+        today=max(day, today()),
+    )
+
+
+def change_url(req):
+    return reverse("admin:disclosure_disclosurerequest_change", args=[req.pk])
+
+
+def action_url(req, action):
+    return reverse("admin:disclosure_disclosurerequest_action", args=[req.pk, action])
+
+
+def messages_of(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+# --- registering -----------------------------------------------------------------------------
+
+
+def add_form_data(unit, **overrides):
+    day = today() - timedelta(days=3)
+    data = {
+        "unit": unit.pk,
+        "ref": "",
+        "channel": "in_person",
+        "post_kind": "",
+        "submitted_on": day.isoformat(),
+        "signed_for_on": "",
+        "confirmed_on": "",
+        "received_on": "",
+        "receipt_override_reason": "",
+        "applicant_type": "natural_person",
+        "applicant_name": "张三",
+        "applicant_id_number": "330702199001011234",
+        "applicant_contact": "13812345678",
+        "agent_name": "",
+        "agent_id_number": "",
+        "agent_contact": "",
+        "content": "申请公开2025年老旧小区改造项目的批复文件",
+        "provision_form": "paper",
+        "purpose": "",
+        "_save": "保存",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_registering_through_the_admin_form_numbers_dates_and_logs_the_request(client, tree, people):
+    client.force_login(people["clerk"])
+    response = client.post(reverse(ADD), add_form_data(tree["dept"]))
+    req = DisclosureRequest.objects.get()
+    assert response.status_code == 302 and response.url == reverse(CHANGELIST)
+    assert req.unit == tree["dept"] and req.status == "registered"
+    assert req.received_on == today() - timedelta(days=3)
+    assert req.ref == f"jd-fgj-{req.received_on.year}-0001"
+    assert req.due_on is not None
+    assert list(req.events.values_list("action", "actor__username")) == [("register", "clerk")]
+
+
+def test_signed_post_received_on_is_the_signing_day(client, tree, people):
+    client.force_login(people["clerk"])
+    signed = today() - timedelta(days=1)
+    data = add_form_data(tree["dept"], channel="letter", post_kind="signed", signed_for_on=signed.isoformat())
+    client.post(reverse(ADD), data)
+    assert DisclosureRequest.objects.get().received_on == signed
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"channel": "letter", "post_kind": "signed"}, "signed_for_on"),
+        ({"channel": "online"}, "confirmed_on"),
+        ({"channel": "letter"}, "post_kind"),
+        ({"received_on": "2020-01-02"}, "receipt_override_reason"),
+        ({"submitted_on": "2999-01-01"}, "submitted_on"),
+        ({"applicant_name": ""}, "applicant_name"),
+    ],
+)
+def test_a_refused_registration_shows_the_error_on_its_field_and_saves_nothing(
+    client, tree, people, overrides, field
+):
+    client.force_login(people["clerk"])
+    response = client.post(reverse(ADD), add_form_data(tree["dept"], **overrides))
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not DisclosureRequest.objects.exists()
+    assert not RequestEvent.objects.exists()
+
+
+def test_a_reference_already_used_in_the_unit_is_an_error_on_ref(client, tree, people):
+    register(tree["dept"], people["clerk"])
+    taken = DisclosureRequest.objects.get().ref
+    client.force_login(people["clerk"])
+    response = client.post(reverse(ADD), add_form_data(tree["dept"], ref=taken))
+    assert "ref" in response.context["adminform"].form.errors
+    assert DisclosureRequest.objects.count() == 1
+
+
+def test_the_add_form_offers_only_units_the_user_may_register_in(client, tree, people):
+    client.force_login(people["clerk"])
+    form = client.get(reverse(ADD)).context["adminform"].form
+    assert list(form.fields["unit"].queryset) == [tree["dept"]]
+
+
+def test_supervisor_cannot_register(client, tree, people):
+    client.force_login(people["supervisor"])
+    assert client.get(reverse(ADD)).status_code == 403
+
+
+# --- the change page -----------------------------------------------------------------------
+
+
+def test_change_page_offers_only_the_actions_valid_for_state_and_role(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    body = client.get(change_url(req)).content.decode()
+    for action in ("start_review", "request_correction", "accept", "conclude"):
+        assert f'id="gk-action-{action}"' in body
+    for action in ("approve_extension", "reply", "archive", "approve_legal_review", "assign"):
+        assert f'id="gk-action-{action}"' not in body
+    client.force_login(people["legal"])
+    body = client.get(change_url(req)).content.decode()
+    assert "gk-no-actions" in body
+
+
+def test_change_page_explains_the_deadline_and_shows_the_timeline(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    response = client.get(change_url(req))
+    body = response.content.decode()
+    assert response.context["gk_deadline"]["due_on"] == req.due_on
+    assert req.due_on.isoformat() in body
+    assert 'id="gk-workdays-left"' in body and 'class="gk-event" data-action="register"' in body
+
+
+def test_only_the_editable_registration_fields_can_change_and_the_edit_is_logged(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    form = client.get(change_url(req)).context["adminform"].form
+    assert "content" in form.fields and "received_on" not in form.fields and "unit" not in form.fields
+    data = {
+        "seen_version": req.version,
+        "applicant_type": "natural_person",
+        "applicant_name": "张三丰",
+        "applicant_id_number": req.applicant_id_number,
+        "applicant_contact": "",
+        "agent_name": "",
+        "agent_id_number": "",
+        "agent_contact": "",
+        "content": req.content,
+        "provision_form": "",
+        "purpose": "",
+        "received_on": "2000-01-01",  # not on the form: ignored
+        "consultations-TOTAL_FORMS": "0",
+        "consultations-INITIAL_FORMS": "0",
+        "fee_notices-TOTAL_FORMS": "0",
+        "fee_notices-INITIAL_FORMS": "0",
+        "_save": "保存",
+    }
+    response = client.post(change_url(req), data)
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.applicant_name == "张三丰" and req.received_on != date(2000, 1, 1)
+    assert req.events.last().action == "edit"
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+def test_correction_then_its_receipt_through_the_action_forms(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    page = client.get(action_url(req, "request_correction"))
+    assert page.status_code == 200 and page.context["form"]["seen_version"].value() == 0
+    response = client.post(
+        action_url(req, "request_correction"),
+        {
+            "seen_version": 0,
+            "requested_on": today().isoformat(),
+            "items": "请写明所需文件的名称或文号",
+            "period_until": (today() + timedelta(days=15)).isoformat(),
+        },
+    )
+    assert response.status_code == 302 and response.url == change_url(req)
+    req.refresh_from_db()
+    assert req.status == "awaiting_correction" and req.due_on is None
+    response = client.post(
+        action_url(req, "record_correction"), {"seen_version": req.version, "received_on": today().isoformat()}
+    )
+    req.refresh_from_db()
+    assert req.status == "reviewing" and req.clock_start_on == today()
+    assert [e.action for e in req.events.all()] == ["register", "request_correction", "record_correction"]
+
+
+@pytest.mark.parametrize(
+    "action, data, field",
+    [
+        ("request_correction", {"requested_on": "today", "items": "补正事项", "period_until": "yesterday"}, "period_until"),
+        ("request_correction", {"requested_on": "today", "items": "  ", "period_until": "tomorrow"}, "items"),
+        ("request_correction", {"requested_on": "long_ago", "items": "补正事项", "period_until": "tomorrow"}, "requested_on"),
+        ("conclude", {"outcome": "abandoned_no_correction", "concluded_on": "today"}, "outcome"),
+    ],
+)
+def test_a_guard_refusal_is_shown_on_its_field_and_changes_nothing(client, tree, people, action, data, field):
+    req = register(tree["dept"], people["clerk"])
+    days = {"today": today(), "yesterday": today() - timedelta(days=1), "tomorrow": today() + timedelta(days=1),
+            "long_ago": date(2000, 1, 1)}
+    posted = {k: (days[v].isoformat() if v in days else v) for k, v in data.items()}
+    client.force_login(people["clerk"])
+    response = client.post(action_url(req, action), {"seen_version": req.version, **posted})
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert f"field-{field}" in response.content.decode()
+    req.refresh_from_db()
+    assert req.status == "registered" and req.version == 0
+
+
+def test_reply_outcome_that_needs_a_reason_is_refused_on_the_reason_field(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    services.accept(req, actor=people["clerk"])
+    client.force_login(people["clerk"])
+    response = client.post(
+        action_url(req, "reply"),
+        {"seen_version": req.version, "outcome": "refused.state_secret", "replied_on": today().isoformat()},
+    )
+    assert "reason" in response.context["form"].errors
+    response = client.post(
+        action_url(req, "reply"),
+        {
+            "seen_version": req.version,
+            "outcome": "refused.state_secret",
+            "replied_on": today().isoformat(),
+            "reason": "经定密属于国家秘密",
+        },
+    )
+    req.refresh_from_db()
+    assert response.status_code == 302 and req.status == "replied" and req.reply_data == {"reason": "经定密属于国家秘密"}
+
+
+def test_a_concurrent_change_is_reported_and_the_action_is_not_applied(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    seen = client.get(action_url(req, "start_review")).context["form"]["seen_version"].value()
+    services.update_registration(req, actor=people["reviewer"], applicant_name="李四")  # someone else, meanwhile
+    response = client.post(action_url(req, "start_review"), {"seen_version": seen})
+    assert response.status_code == 200
+    assert "该申请已被他人修改，请刷新页面后重试。" in messages_of(response)
+    assert "该申请已被他人修改，请刷新页面后重试。" in response.content.decode()
+    req.refresh_from_db()
+    assert req.status == "registered"
+
+
+def test_a_stale_form_for_an_action_no_longer_possible_says_the_request_changed(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    services.accept(req, actor=people["reviewer"])
+    response = client.post(action_url(req, "start_review"), {"seen_version": 0})
+    assert response.status_code == 302
+    assert messages_of(response) == ["该申请已被他人修改，请刷新页面后重试。"]
+
+
+def test_an_action_the_role_lacks_is_forbidden(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    services.accept(req, actor=people["clerk"])
+    client.force_login(people["clerk"])
+    assert client.get(action_url(req, "approve_extension")).status_code == 403
+    client.force_login(people["head"])
+    assert client.get(action_url(req, "approve_extension")).status_code == 200
+
+
+def test_an_unknown_action_is_not_found(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    assert client.get(action_url(req, "explode")).status_code == 404
+
+
+def test_an_id_number_is_masked_for_those_who_may_not_see_it(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    assert "330702199001011234" in client.get(change_url(req)).content.decode()
+    client.force_login(people["supervisor"])
+    body = client.get(change_url(req)).content.decode()
+    assert "330702199001011234" not in body and "330***********1234" in body
+
+
+# --- the changelist --------------------------------------------------------------------------
+
+
+def test_overdue_rows_are_highlighted_and_provisional_deadlines_marked(client, tree, people):
+    late = register(tree["dept"], people["clerk"], received_on=today() - timedelta(days=60), name="逾期")
+    fresh = register(tree["dept"], people["clerk"], received_on=today() - timedelta(days=1), name="未逾期")
+    client.force_login(people["clerk"])
+    body = client.get(reverse(CHANGELIST)).content.decode()
+    rows = body.partition('id="result_list"')[2].split("<tr")
+    late_row = next(r for r in rows if late.ref in r)
+    fresh_row = next(r for r in rows if fresh.ref in r)
+    assert "gk-overdue" in late_row and "gk-overdue" not in fresh_row
+    overdue_only = client.get(reverse(CHANGELIST) + "?overdue=yes").content.decode()
+    assert late.ref in overdue_only and fresh.ref not in overdue_only.partition('id="result_list"')[2]
+    DisclosureRequest.objects.filter(pk=fresh.pk).update(due_is_provisional=True)
+    assert "gk-provisional" in client.get(reverse(CHANGELIST)).content.decode()
+
+
+@pytest.mark.parametrize("query", ["", "?status=registered", "?overdue=yes", "?due=this_week", "?q=张"])
+def test_changelist_query_count_does_not_grow_with_rows(client, tree, people, django_assert_max_num_queries, query):
+    client.force_login(people["clerk"])
+    url = reverse(CHANGELIST) + query
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    for i in range(3):
+        register(tree["dept"], people["clerk"], received_on=today() - timedelta(days=40 + i))
+    few = count()
+    for i in range(30):
+        register(tree["dept"], people["clerk"], received_on=today() - timedelta(days=5 + i % 20))
+    many = count()
+    assert few == many
+    with django_assert_max_num_queries(12):
+        client.get(url)
+
+
+def test_search_finds_by_reference_name_start_and_content(client, tree, people):
+    a = register(tree["dept"], people["clerk"], name="欧阳修")
+    b = register(tree["dept"], people["clerk"], name="王安石")
+    client.force_login(people["clerk"])
+
+    def found(q):
+        body = client.get(reverse(CHANGELIST), {"q": q}).content.decode()
+        table = body.partition('id="result_list"')[2].partition("</table>")[0]
+        return {r.ref for r in (a, b) if r.ref in table}
+
+    assert found(a.ref) == {a.ref}
+    assert found("欧阳") == {a.ref}
+    assert found("批复文件") == {a.ref, b.ref}
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def docx_bytes():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+    return buffer.getvalue()
+
+
+def upload(client, req, name, content, description=""):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("admin:disclosure_disclosurerequest_attachment_upload", args=[req.pk]),
+        {"file": SimpleUploadedFile(name, content), "description": description},
+    )
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [("批复.pdf", PDF), ("照片.PNG", PNG), ("答复书.docx", docx_bytes()), ("说明.txt", "申请人补正材料".encode())],
+)
+def test_allowed_attachments_are_stored_and_downloaded_as_attachments(client, tree, people, name, content):
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    response = upload(client, req, name, content)
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    assert attachment.name == sanitise_filename(name) and attachment.size == len(content)
+    download = client.get(reverse("admin:disclosure_disclosurerequest_attachment", args=[req.pk, attachment.pk]))
+    assert download.status_code == 200
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Disposition"].startswith("attachment")
+    assert b"".join(download.streaming_content) == content
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("run.exe", b"MZ\x90\x00", "不支持"),
+        ("page.html", b"<html><script>alert(1)</script></html>", "不支持"),
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "不支持"),
+        ("fake.pdf", b"<html><body>not a pdf</body></html>", "不符"),
+        ("note.txt", b"<!DOCTYPE html><html><script>alert(1)</script>", "不符"),
+        ("image.png", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "不符"),
+        ("report.docx", b"PK\x03\x04garbage", "不符"),
+        ("noextension", b"%PDF-1.4", "不支持"),
+    ],
+)
+def test_attachments_of_the_wrong_type_are_refused(client, tree, people, name, content, message):
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    response = upload(client, req, name, content)
+    assert response.status_code == 302
+    assert any(message in m for m in messages_of(response))
+    assert not Attachment.objects.exists()
+
+
+def test_an_attachment_over_the_size_limit_is_refused(client, tree, people, settings):
+    settings.GONGKAI_ATTACHMENT_MAX_BYTES = 1000
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    response = upload(client, req, "big.pdf", PDF + b"0" * 1000)
+    assert any("超过上限" in m for m in messages_of(response))
+    assert not Attachment.objects.exists()
+    assert upload(client, req, "small.pdf", PDF).status_code == 302
+    assert Attachment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("C:\\Users\\x\\答复书.PDF", "答复书.pdf"),
+        ('<img src=x onerror="a">.pdf', "_img src_x onerror__a__.pdf"),
+        ("a\x00b\nc.txt", "abc.txt"),
+        ("", "file"),
+    ],
+)
+def test_file_names_are_sanitised(raw, clean):
+    assert sanitise_filename(raw) == clean
+
+
+# --- the calendar ----------------------------------------------------------------------------
+
+
+def test_a_holiday_added_in_the_admin_moves_open_deadlines(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    before = req.due_on
+    free_day = next(
+        req.received_on + timedelta(days=n)
+        for n in range(1, 20)
+        if (req.received_on + timedelta(days=n)).weekday() < 5
+        and not CalendarDay.objects.filter(date=req.received_on + timedelta(days=n)).exists()
+    )
+    client.force_login(people["admin"])
+    response = client.post(
+        reverse("admin:disclosure_calendarday_add"),
+        {"date": free_day.isoformat(), "is_workday": "", "note": "临时放假", "source": "admin"},
+    )
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.due_on > before
+    day = CalendarDay.objects.get(date=free_day)
+    client.post(reverse("admin:disclosure_calendarday_delete", args=[day.pk]), {"post": "yes"})
+    req.refresh_from_db()
+    assert req.due_on == before
+
+
+def test_calendar_csv_errors_are_shown_per_row_and_nothing_is_loaded(client, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(people["admin"])
+    csv_text = "date,is_workday,note\n2031-01-01,0,元旦\n2031-13-01,0,错\n2031-02-01,maybe,错\n"
+    response = client.post(
+        reverse("admin:disclosure_calendaryear_upload_csv"),
+        {"file": SimpleUploadedFile("2031.csv", csv_text.encode())},
+    )
+    errors = response.context["form"].errors["file"]
+    assert any("第3行" in e for e in errors) and any("第4行" in e for e in errors)
+    assert not CalendarDay.objects.filter(date__year=2031).exists()
+
+
+def test_calendar_csv_loads_a_year(client, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(people["admin"])
+    csv_text = "日期,是否工作日,说明\n2031-01-01,否,元旦\n2031-01-04,是,调休上班\n"
+    response = client.post(
+        reverse("admin:disclosure_calendaryear_upload_csv"),
+        {"file": SimpleUploadedFile("2031.csv", csv_text.encode("utf-8-sig"))},
+    )
+    assert response.status_code == 302
+    assert set(CalendarDay.objects.filter(date__year=2031).values_list("date", "is_workday")) == {
+        (date(2031, 1, 1), False),
+        (date(2031, 1, 4), True),
+    }
+
+
+def test_loading_a_year_the_package_lacks_is_an_error_on_the_field(client, people):
+    client.force_login(people["admin"])
+    response = client.post(reverse("admin:disclosure_calendaryear_load_package"), {"years": "1999"})
+    assert "years" in response.context["form"].errors
+
+
+def test_only_admins_load_calendars(client, people):
+    client.force_login(people["clerk"])
+    assert client.get(reverse("admin:disclosure_calendaryear_load_package")).status_code == 403
+    assert client.post(reverse("admin:disclosure_calendarday_add"), {"date": "2030-01-02"}).status_code == 403
