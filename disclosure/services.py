@@ -72,6 +72,15 @@ def derive_receipt_date(
     return confirmed_on
 
 
+def _receipt_field(channel: str, post_kind: str) -> str:
+    """The field derive_receipt_date takes the receipt date from."""
+    if channel in (Channel.IN_PERSON, Channel.OTHER):
+        return "submitted_on"
+    if channel == Channel.LETTER and post_kind != PostKind.ORDINARY:
+        return "signed_for_on"
+    return "confirmed_on"
+
+
 def format_reference(unit: Unit, year: int, seq: int) -> str:
     if unit.ref_prefix:
         return f"{unit.ref_prefix}〔{year}〕第{seq:04d}号"
@@ -281,7 +290,9 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
         raise WorkflowError(_("收到申请日期不能晚于今天。"), field="received_on")
     submitted_on = fields.get("submitted_on")
     if submitted_on and received_on < submitted_on:
-        raise WorkflowError(_("收到申请日期不能早于提交日期。"), field="received_on")
+        # name the date the clerk typed: the override, or the channel's own date
+        field = "received_on" if received_on != derived else _receipt_field(fields["channel"], fields.get("post_kind", ""))
+        raise WorkflowError(_("收到申请日期不能早于提交日期。"), field=field)
     ref = (fields.pop("ref", "") or "").strip()
     fields.pop("status", None)
     calendar = load_work_calendar()
@@ -351,10 +362,16 @@ def request_correction(req, *, actor, requested_on: date, items: str, period_unt
     if period_until is None:
         raise WorkflowError(_("补正告知需要写明合理的补正期限。"), field="period_until")
     _not_future(requested_on, today, "requested_on")
-    _not_before(requested_on, req.received_on, "requested_on", _("补正告知日期不能早于收到申请日期。"))
+    # a later round concerns the corrected application: its receipt starts the 7 days again
+    receipt = req.correction_received_on or req.received_on
+    _not_before(requested_on, receipt, "requested_on", _("补正告知日期不能早于收到申请（或收到补正）日期。"))
     if period_until <= requested_on:
         raise WorkflowError(_("补正期限应晚于补正告知日期。"), field="period_until")
-    late = req.correction_due_on is not None and requested_on > req.correction_due_on
+    if req.correction_received_on:
+        notice_due = dl.add_workdays(receipt, dl.CORRECTION_NOTICE_DAYS, load_work_calendar())
+    else:
+        notice_due = req.correction_due_on
+    late = notice_due is not None and requested_on > notice_due
     with transaction.atomic():
         return _apply(
             req,
@@ -598,7 +615,10 @@ def reply(req, *, actor, outcome: str | None = None, replied_on: date, reply_dat
           today=None, expected_version=None):
     """答复: the decision with what its outcome requires (第三十六、三十七条); the reply date concludes it."""
     today = today or timezone.localdate()
-    if req.status == Status.SIGN_OFF and outcome is None:
+    if req.status == Status.SIGN_OFF:
+        # what legal review approved is what is signed; changing it means returning for revision
+        if outcome is not None and OUTCOME_ALIASES.get(outcome, outcome) != req.outcome:
+            raise WorkflowError(_("签发的办理结果须与法制审核通过的一致；如需改变请退回修改。"), field="outcome")
         outcome, reply_data = req.outcome, {**req.reply_data, **(reply_data or {})}
     outcome = _normalise_outcome(outcome or "")
     reply_data = dict(reply_data or {})

@@ -141,7 +141,7 @@ def test_dates_in_the_future_are_refused(people, tree, field):
 
 
 def test_receipt_cannot_precede_submission(people, tree):
-    expect_error("received_on", register, people["clerk"], tree["dept"], channel="letter", post_kind="signed",
+    expect_error("signed_for_on", register, people["clerk"], tree["dept"], channel="letter", post_kind="signed",
                  signed_for_on=D("2026-02-27"))
 
 
@@ -352,6 +352,17 @@ def test_second_correction_round_only_after_the_first_was_answered(awaiting, peo
     assert row.correction_rounds == 2
     assert row.correction_received_on is None
     assert row.due_on is None
+    assert last_event(row).data["late"] is False  # within 7 working days of the corrected application
+
+
+def test_second_correction_round_counts_from_the_corrected_application(awaiting, people):
+    services.record_correction(awaiting, actor=people["clerk"], received_on=D("2026-03-10"), today=TODAY)
+    expect_error("requested_on", services.request_correction, fresh(awaiting), actor=people["clerk"],
+                 requested_on=D("2026-03-09"), items="仍不明确", period_until=D("2026-03-26"), today=TODAY)
+    late_day = due(D("2026-03-10"), 8)
+    services.request_correction(fresh(awaiting), actor=people["clerk"], requested_on=late_day, items="仍不明确",
+                                period_until=due(late_day, 10), today=TODAY)
+    assert last_event(awaiting).data["late"] is True
 
 
 # --- consultations (Arts. 32–34) ------------------------------------------------------------------
@@ -588,6 +599,16 @@ def test_legal_review_is_for_the_legal_reviewer(handling, people):
 def test_return_for_revision_needs_a_note(handling, people):
     services.submit_for_legal_review(handling, actor=people["clerk"], outcome="granted", reply_data={})
     expect_error("note", services.return_for_revision, fresh(handling), actor=people["legal"], note="")
+
+
+def test_sign_off_cannot_change_the_reviewed_outcome(handling, people):
+    services.submit_for_legal_review(handling, actor=people["clerk"], outcome="granted", reply_data={})
+    services.approve_legal_review(fresh(handling), actor=people["legal"])
+    expect_error("outcome", services.reply, fresh(handling), actor=people["head"], outcome="refused.state_secret",
+                 reply_data={"reason": "属于国家秘密"}, replied_on=D("2026-03-12"), today=TODAY)
+    assert fresh(handling).status == Status.SIGN_OFF
+    services.reply(fresh(handling), actor=people["head"], outcome="granted", replied_on=D("2026-03-12"), today=TODAY)
+    assert fresh(handling).outcome == "granted"
 
 
 def test_sign_off_reply_uses_the_reviewed_outcome(handling, people):
