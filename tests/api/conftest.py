@@ -12,6 +12,12 @@ def fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Uploaded files go to the test's own directory, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def fresh_throttles():
     """Throttle counters live in the cache: start every test from zero."""
     cache.clear()
