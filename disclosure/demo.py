@@ -232,10 +232,10 @@ class DemoBuilder:
             self.units[code] = unit
 
     def build_staff(self) -> None:
-        password = make_password(demo_password())  # hashed once: 35 accounts share it
+        password = make_password(demo_password())  # hashed once: every demo account shares it
 
         def account(username: str, unit: Unit, roles: list[str], *, superuser: bool = False) -> User:
-            user, created = User.objects.get_or_create(
+            user, _ = User.objects.get_or_create(
                 username=username,
                 defaults={
                     "full_name": self.person_name(), "is_staff": True, "is_superuser": superuser,
