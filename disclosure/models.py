@@ -281,9 +281,16 @@ class DisclosureRequest(models.Model):
             models.Index(fields=["unit", "status", "due_on"], name="request_unit_status_due"),
             models.Index(fields=["unit", "received_on"], name="request_unit_received"),
             models.Index(fields=["unit", "concluded_on"], name="request_unit_concluded"),
-            # Table 四 of the annual report selects the requests with a proceeding by filing date.
-            models.Index(fields=["unit", "reconsideration_filed_on"], name="request_unit_reconsideration"),
-            models.Index(fields=["unit", "litigation_filed_on"], name="request_unit_litigation"),
+            # Table 四 of the annual report selects the few requests with a proceeding by filing date
+            # (partial: only rows that have one; led by the date so PostgreSQL can bitmap-OR them).
+            models.Index(
+                fields=["reconsideration_filed_on"], name="request_reconsideration_filed",
+                condition=Q(reconsideration_filed_on__isnull=False),
+            ),
+            models.Index(
+                fields=["litigation_filed_on"], name="request_litigation_filed",
+                condition=Q(litigation_filed_on__isnull=False),
+            ),
         ]
 
     def __str__(self):
