@@ -21,6 +21,13 @@ FEE_PAYMENT_DAYS = 20  # 国办函〔2020〕109号
 FIXED_HOLIDAYS = ((1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3))
 
 ONE_DAY = timedelta(days=1)
+# No statutory period spans this many calendar days; a walk that does has a broken calendar
+# (e.g. a CSV that declared every day a holiday) and must stop instead of looping forever.
+MAX_WALK = timedelta(days=3660)
+
+
+class CalendarError(ValueError):
+    """The calendar has no working days where the walk needs them."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,8 @@ def walk_workdays(start: date, n: int, calendar: WorkCalendar, *, skip: Collecti
     counted = 0
     while counted < n:
         day += ONE_DAY
+        if day - start > MAX_WALK:
+            raise CalendarError(f"no {n} working days within ten years after {start.isoformat()}")
         if not calendar.is_known(day):
             walk.provisional = True
         if not calendar.is_workday(day):

@@ -1,11 +1,12 @@
 """Working days and statutory deadlines (statute.md §4, §6.3). Pure: no database."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import chinese_calendar
 import pytest
 
 from disclosure.deadlines import (
+    CalendarError,
     CaseDates,
     Interval,
     WorkCalendar,
@@ -308,3 +309,10 @@ def test_workdays_used_stops_at_the_conclusion():
 
 def test_workdays_between_is_antisymmetric():
     assert workdays_between(D("2030-03-08"), D("2030-03-04"), PLAIN_2030) == -4
+
+
+def test_a_calendar_without_working_days_stops_instead_of_looping():
+    year = date(2030, 1, 1)
+    every_day = frozenset(year + timedelta(days=i) for i in range(4000))
+    with pytest.raises(CalendarError):
+        add_workdays(year, 1, WorkCalendar(holidays=every_day, known_years=frozenset(range(2030, 2042))))
