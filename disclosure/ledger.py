@@ -669,108 +669,136 @@ def _write_ledger(rows, header, units, calendar, actor, source_name, errors) -> 
     if errors:
         raise LedgerInvalid(errors)
 
-    now = timezone.now()
-    unknown_party, unknown_fee = _("（台账导入，未记载）"), _("（台账导入，金额不详）")
+    writes = _Writes(calendar=calendar, now=timezone.now())
     result = ImportResult()
-    new_requests, changed_requests, events = [], [], []
-    new_consultations, new_fees = [], []  # (request, record) — the request gets its pk first
-    changed_consultations, changed_fees, dropped_consultations, dropped_fees = [], [], [], []
     for row, unit, req, consultations, fees, before, merged in plans:
         old_status = req.status if req is not None else None
         if req is None:
             req = DisclosureRequest(unit=unit)
             req.ref_year, req.ref_seq = _reference_number(unit, merged["ref"], merged["received_on"])
-        changed_keys = [k for k in LEDGER_KEYS if merged[k] != before[k]]
-        draft_outcome = req.outcome if old_status is not None and req.concluded_on is None else ""
-        for key, name in MODEL_FIELDS.items():
-            value = merged[key]
-            setattr(req, name, value if value is not None or key != "extension_days" else 0)
-        if not req.concluded_on:
-            req.outcome = draft_outcome  # kept while the request is open (see ledger_values)
-        if req.correction_requested_on and not req.correction_rounds:
-            req.correction_rounds = 1
-        elif not req.correction_requested_on:
-            req.correction_rounds = 0
-
-        consultations, c_new, c_changed, c_dropped = _sync_first(
-            consultations, merged["consultation_sent_on"], merged["consultation_replied_on"],
-            make=lambda sent, replied: Consultation(
-                kind=Consultation.Kind.THIRD_PARTY, party=unknown_party, sent_on=sent, replied_on=replied,
-                due_on=dl.add_workdays(sent, dl.CONSULTATION_DAYS, calendar),
-            ),
-            update=lambda c, sent, replied: _set(c, sent_on=sent, replied_on=replied,
-                                                 due_on=dl.add_workdays(sent, dl.CONSULTATION_DAYS, calendar)),
-            dates=lambda c: (c.sent_on, c.replied_on),
-        )
-        fees, f_new, f_changed, f_dropped = _sync_first(
-            fees, merged["fee_notice_on"], merged["fee_paid_on"],
-            make=lambda sent, paid: FeeNotice(
-                amount=0, basis=unknown_fee, notice_on=sent, paid_on=paid,
-                due_on=dl.add_workdays(sent, dl.FEE_PAYMENT_DAYS, calendar),
-            ),
-            update=lambda f, sent, paid: _set(f, notice_on=sent, paid_on=paid,
-                                              due_on=dl.add_workdays(sent, dl.FEE_PAYMENT_DAYS, calendar)),
-            dates=lambda f: (f.notice_on, f.paid_on),
-        )
+        changed = [k for k in LEDGER_KEYS if merged[k] != before[k]]
+        _set_ledger_fields(req, merged, is_new=old_status is None)
+        records = writes.sync_records(req, consultations, fees, merged) if changed else None
+        if records is not None:
+            consultations, fees = records
         derived = deadline_fields(dl.compute_deadline(_case_dates(req, consultations, fees), calendar))
         derived["status"] = _history_status(req, consultations, old_status)
         derived_changed = [k for k, v in derived.items() if getattr(req, k) != v]
-        if old_status is not None and not changed_keys and not derived_changed:
+        if old_status is not None and not changed and not derived_changed:
             result.unchanged += 1
             continue
-        for k, v in derived.items():
-            setattr(req, k, v)
-        new_consultations += [(req, c) for c in c_new]
-        new_fees += [(req, f) for f in f_new]
-        changed_consultations += c_changed
-        changed_fees += f_changed
-        dropped_consultations += c_dropped
-        dropped_fees += f_dropped
+        _set(req, **derived)
         data = {"source": source_name, "row": row.number}
         if old_status is None:
             result.created += 1
-            new_requests.append(req)
+            writes.new_requests.append(req)
             data["ref"] = req.ref
         else:
             result.updated += 1
-            req.version += 1
-            req.updated_at = now
-            changed_requests.append(req)
-            data["changed"] = changed_keys + (["deadline"] if set(derived_changed) - {"status"} else [])
-        events.append(
+            writes.changed_requests.append(_set(req, version=req.version + 1, updated_at=writes.now))
+            data["changed"] = changed + (["deadline"] if set(derived_changed) - {"status"} else [])
+        writes.events.append(
             RequestEvent(request=req, actor=actor, action=Action.IMPORT, from_status=old_status or "",
                          to_status=req.status, data=data)
         )
-
-    DisclosureRequest.objects.bulk_create(new_requests, batch_size=WRITE_BATCH)
-    if any(r.pk is None for r in new_requests):  # backends that do not return ids from bulk inserts
-        ids = dict(
-            ((u, ref), pk) for pk, u, ref in DisclosureRequest.objects.filter(
-                unit_id__in={r.unit_id for r in new_requests}, ref__in={r.ref for r in new_requests}
-            ).values_list("pk", "unit_id", "ref")
-        )
-        for r in new_requests:
-            r.pk = ids[(r.unit_id, r.ref)]
-    if changed_requests:
-        fields = [*MODEL_FIELDS.values(), "correction_rounds", "status", "version", "updated_at",
-                  "correction_due_on", "clock_start_on", "base_due_on", "due_on", "due_is_provisional"]
-        DisclosureRequest.objects.bulk_update(changed_requests, fields, batch_size=WRITE_BATCH // 4)
-    if dropped_consultations:
-        Consultation.objects.filter(pk__in=dropped_consultations).delete()
-    if dropped_fees:
-        FeeNotice.objects.filter(pk__in=dropped_fees).delete()
-    for request, record in new_consultations + new_fees:
-        record.request = request
-    Consultation.objects.bulk_create([c for _r, c in new_consultations], batch_size=WRITE_BATCH)
-    FeeNotice.objects.bulk_create([f for _r, f in new_fees], batch_size=WRITE_BATCH)
-    if changed_consultations:
-        Consultation.objects.bulk_update(changed_consultations, ["sent_on", "replied_on", "due_on"], batch_size=WRITE_BATCH)
-    if changed_fees:
-        FeeNotice.objects.bulk_update(changed_fees, ["notice_on", "paid_on", "due_on"], batch_size=WRITE_BATCH)
-    for event in events:
-        event.request = event.request  # take the ids the new requests just got
-    RequestEvent.objects.bulk_create(events, batch_size=WRITE_BATCH)
+    writes.flush()
     return result
+
+
+def _set_ledger_fields(req: DisclosureRequest, merged: dict, *, is_new: bool) -> None:
+    draft_outcome = "" if is_new or req.concluded_on else req.outcome
+    for key, name in MODEL_FIELDS.items():
+        value = merged[key]
+        setattr(req, name, 0 if value is None and key == "extension_days" else value)
+    if not req.concluded_on:
+        req.outcome = draft_outcome  # an open request keeps its draft outcome (see ledger_values)
+    if not req.correction_requested_on:
+        req.correction_rounds = 0
+    elif not req.correction_rounds:
+        req.correction_rounds = 1
+
+
+REQUEST_UPDATE_FIELDS = [
+    *MODEL_FIELDS.values(), "correction_rounds", "status", "version", "updated_at",
+    "correction_due_on", "clock_start_on", "base_due_on", "due_on", "due_is_provisional",
+]
+
+
+@dataclass
+class _Writes:
+    """Everything an import writes, collected row by row and flushed in bulk at the end."""
+
+    calendar: dl.WorkCalendar
+    now: datetime
+    new_requests: list = field(default_factory=list)
+    changed_requests: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    created: list = field(default_factory=list)  # (request, Consultation or FeeNotice): saved after the request
+    changed_consultations: list = field(default_factory=list)
+    changed_fees: list = field(default_factory=list)
+    dropped_consultations: list = field(default_factory=list)
+    dropped_fees: list = field(default_factory=list)
+
+    def sync_records(self, req, consultations: list, fees: list, merged: dict) -> tuple[list, list]:
+        """Make the first consultation and fee notice match the row; returns the records after."""
+        calendar = self.calendar
+        consultations, new, changed, dropped = _sync_first(
+            consultations, merged["consultation_sent_on"], merged["consultation_replied_on"],
+            lambda sent, replied: Consultation(
+                kind=Consultation.Kind.THIRD_PARTY, party=_("（台账导入，未记载）"), sent_on=sent, replied_on=replied,
+                due_on=dl.add_workdays(sent, dl.CONSULTATION_DAYS, calendar),
+            ),
+            lambda c, sent, replied: _set(c, sent_on=sent, replied_on=replied,
+                                          due_on=dl.add_workdays(sent, dl.CONSULTATION_DAYS, calendar)),
+            lambda c: (c.sent_on, c.replied_on),
+        )
+        self.created += [(req, record) for record in new]
+        self.changed_consultations += changed
+        self.dropped_consultations += dropped
+        fees, new, changed, dropped = _sync_first(
+            fees, merged["fee_notice_on"], merged["fee_paid_on"],
+            lambda sent, paid: FeeNotice(
+                amount=0, basis=_("（台账导入，金额不详）"), notice_on=sent, paid_on=paid,
+                due_on=dl.add_workdays(sent, dl.FEE_PAYMENT_DAYS, calendar),
+            ),
+            lambda f, sent, paid: _set(f, notice_on=sent, paid_on=paid,
+                                       due_on=dl.add_workdays(sent, dl.FEE_PAYMENT_DAYS, calendar)),
+            lambda f: (f.notice_on, f.paid_on),
+        )
+        self.created += [(req, record) for record in new]
+        self.changed_fees += changed
+        self.dropped_fees += dropped
+        return consultations, fees
+
+    def flush(self) -> None:
+        """A fixed number of bulk statements, whatever the number of rows (per batch)."""
+        DisclosureRequest.objects.bulk_create(self.new_requests, batch_size=WRITE_BATCH)
+        if any(r.pk is None for r in self.new_requests):  # a backend that returns no ids from bulk inserts
+            ids = {
+                (unit_id, ref): pk
+                for pk, unit_id, ref in DisclosureRequest.objects.filter(
+                    unit_id__in={r.unit_id for r in self.new_requests}, ref__in={r.ref for r in self.new_requests}
+                ).values_list("pk", "unit_id", "ref")
+            }
+            for r in self.new_requests:
+                r.pk = ids[(r.unit_id, r.ref)]
+        if self.changed_requests:
+            DisclosureRequest.objects.bulk_update(self.changed_requests, REQUEST_UPDATE_FIELDS, batch_size=WRITE_BATCH // 4)
+        if self.dropped_consultations:
+            Consultation.objects.filter(pk__in=self.dropped_consultations).delete()
+        if self.dropped_fees:
+            FeeNotice.objects.filter(pk__in=self.dropped_fees).delete()
+        for request, record in self.created:
+            record.request = request  # now that the request has its id
+        Consultation.objects.bulk_create([r for _q, r in self.created if isinstance(r, Consultation)], batch_size=WRITE_BATCH)
+        FeeNotice.objects.bulk_create([r for _q, r in self.created if isinstance(r, FeeNotice)], batch_size=WRITE_BATCH)
+        if self.changed_consultations:
+            Consultation.objects.bulk_update(self.changed_consultations, ["sent_on", "replied_on", "due_on"], batch_size=WRITE_BATCH)
+        if self.changed_fees:
+            FeeNotice.objects.bulk_update(self.changed_fees, ["notice_on", "paid_on", "due_on"], batch_size=WRITE_BATCH)
+        for event in self.events:
+            event.request = event.request  # picks up the id of a request created above
+        RequestEvent.objects.bulk_create(self.events, batch_size=WRITE_BATCH)
 
 
 def _set(obj, **values):
@@ -779,7 +807,7 @@ def _set(obj, **values):
     return obj
 
 
-def _sync_first(records: list, first_on, second_on, *, make, update, dates):
+def _sync_first(records: list, first_on, second_on, make, update, dates):
     """The ledger shows the first consultation (fee notice): make the records match the row.
 
     Returns (records after the change, to create, to update, ids to delete).
