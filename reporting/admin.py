@@ -1,18 +1,43 @@
-"""Admin for published reports (read-only), table 二 entry and imported reports (upload)."""
+"""Admin for published reports (read-only), table 二 entry and imported reports (upload).
+
+Who sees what is decided by disclosure.access (as for requests): everyone sees the reports of the
+units they may see; table 二 is entered by staff acting in the unit (or admins); reports are
+imported by admins and by supervisors over the unit."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from disclosure.access import access_for
+from disclosure.models import Unit
 
 from . import services
 from . import tables as t
 from .models import ImportedReport, PublishedReport, Table2Entry
 
 
+class UnitScoped:
+    """Rows of units the user may see (access.py); nothing else is listed or reachable."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(access_for(request.user).unit_filter("unit__"))
+
+    def has_module_permission(self, request):
+        access = access_for(request.user)
+        return bool(access.is_admin or access.roles or access.supervised_paths)
+
+    def has_view_permission(self, request, obj=None):
+        access = access_for(request.user)
+        if obj is not None:
+            return access.can_see_unit(obj.unit)
+        return self.has_module_permission(request)
+
+
 @admin.register(PublishedReport)
-class PublishedReportAdmin(admin.ModelAdmin):
+class PublishedReportAdmin(UnitScoped, admin.ModelAdmin):
     """Frozen figures: nobody edits or deletes them; a revision goes through services.revise_report."""
 
     list_display = ("unit", "year", "edition", "revision", "is_superseded", "published_by", "published_at")
@@ -29,6 +54,23 @@ class PublishedReportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def entry_units(user):
+    """Units whose table 二 the user may enter: where they act (clerk, reviewer, head …), or all (admin)."""
+    access = access_for(user)
+    return Unit.objects.all() if access.is_admin else Unit.objects.filter(pk__in=access.acting_unit_ids)
+
+
+def importable_units(user):
+    """Units for which the user may import a submitted report: admins, and supervisors over the unit."""
+    access = access_for(user)
+    if access.is_admin:
+        return Unit.objects.all()
+    subtree = Q(pk__in=[])
+    for path in access.supervised_paths:
+        subtree |= Q(path__startswith=path)
+    return Unit.objects.filter(subtree)
 
 
 class Table2EntryForm(forms.ModelForm):
@@ -51,13 +93,31 @@ class Table2EntryForm(forms.ModelForm):
 
 
 @admin.register(Table2Entry)
-class Table2EntryAdmin(admin.ModelAdmin):
+class Table2EntryAdmin(UnitScoped, admin.ModelAdmin):
     form = Table2EntryForm
     list_display = ("unit", "year", "edition", "item", "column", "value")
     list_filter = ("year", "edition", "item")
     search_fields = ("unit__name", "unit__code")
     list_select_related = ("unit",)
     ordering = ("-year", "unit__path", "item", "column")
+
+    def _may_enter(self, request, obj=None):
+        units = entry_units(request.user)
+        return units.filter(pk=obj.unit_id).exists() if obj is not None else units.exists()
+
+    def has_add_permission(self, request):
+        return self._may_enter(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_enter(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_enter(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "unit":
+            kwargs["queryset"] = entry_units(request.user).order_by("path")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ImportedReportForm(forms.ModelForm):
@@ -90,7 +150,7 @@ class ImportedReportForm(forms.ModelForm):
 
 
 @admin.register(ImportedReport)
-class ImportedReportAdmin(admin.ModelAdmin):
+class ImportedReportAdmin(UnitScoped, admin.ModelAdmin):
     form = ImportedReportForm
     list_display = ("unit", "year", "edition", "check_summary", "imported_by", "imported_at")
     list_filter = ("year", "edition")
@@ -109,8 +169,19 @@ class ImportedReportAdmin(admin.ModelAdmin):
         return ("unit", "upload") if obj is None else ("unit", "year", "edition", "checks", "figures", "source",
                                                        "imported_by", "imported_at")
 
+    def has_add_permission(self, request):
+        return importable_units(request.user).exists()
+
     def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
+        return False  # a corrected file is imported again (it replaces the year's import)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and importable_units(request.user).filter(pk=obj.unit_id).exists()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "unit":
+            kwargs["queryset"] = importable_units(request.user).order_by("path")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         # Through the service (one writer); the form has already checked the file's shape.

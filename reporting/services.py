@@ -58,25 +58,34 @@ def row_mapping() -> t.RowMapping:
 # --- Imported reports in a scope ------------------------------------------------------------------
 
 
-def _imported_in_scope(unit: Unit, year: int) -> list[ImportedReport]:
-    """Imported reports of the unit and its subtree, outermost only (one covers everything below it)."""
+def _imported_in_scope(unit: Unit, year: int, *, with_previous: bool = False):
+    """Imported reports of the unit and its subtree, outermost only (one covers everything below it).
+    with_previous: also return the unit's own imported report of the year before (same query)."""
+    years = (year, year - 1) if with_previous else (year,)
     reports = sorted(
-        ImportedReport.objects.filter(year=year, unit__path__startswith=unit.path).select_related("unit").order_by(),
+        ImportedReport.objects.filter(year__in=years, unit__path__startswith=unit.path).select_related("unit").order_by(),
         key=lambda r: r.unit.path,
     )
     outermost: list[ImportedReport] = []
     for report in reports:
-        if not any(report.unit.path.startswith(o.unit.path) for o in outermost):
+        if report.year == year and not any(report.unit.path.startswith(o.unit.path) for o in outermost):
             outermost.append(report)
-    return outermost
+    if not with_previous:
+        return outermost
+    previous = next((r for r in reports if r.year == year - 1 and r.unit_id == unit.pk), None)
+    return outermost, previous
 
 
 def _imported_table3(report: ImportedReport, edition: str) -> dict[str, list[int]]:
     return t.convert_table3(report.figures["table3"]["rows"], edition)
 
 
-def _previous_carried_out(unit: Unit, year: int) -> tuple[list[int] | None, str]:
-    """Check 5's reference: last year's published report of this unit, else its imported report."""
+_LOOK_UP = object()
+
+
+def _previous_carried_out(unit: Unit, year: int, imported=_LOOK_UP) -> tuple[list[int] | None, str]:
+    """Check 5's reference: last year's published report of this unit, else its imported report
+    (`imported`: that report or None when the caller already fetched it)."""
     previous = (
         PublishedReport.objects.filter(unit=unit, year=year - 1, is_superseded=False)
         .only("figures", "revision")
@@ -85,7 +94,8 @@ def _previous_carried_out(unit: Unit, year: int) -> tuple[list[int] | None, str]
     )
     if previous is not None:
         return previous.figures["table3"]["rows"]["carried_out"], _("已发布的")
-    imported = ImportedReport.objects.filter(unit=unit, year=year - 1).only("figures").order_by().first()
+    if imported is _LOOK_UP:
+        imported = ImportedReport.objects.filter(unit=unit, year=year - 1).only("figures").order_by().first()
     if imported is not None:
         return imported.figures["table3"]["rows"].get("carried_out"), _("导入的")
     return None, ""
@@ -154,9 +164,9 @@ def compile_report(
     rule = rule or table4_rule()
     mapping = mapping or row_mapping()
     period = q.Period(year)
-    imported = _imported_in_scope(unit, year)
+    imported, imported_previous = _imported_in_scope(unit, year, with_previous=True)
     unit_info = {"code": unit.code, "name": unit.name}
-    previous, previous_source = _previous_carried_out(unit, year)
+    previous, previous_source = _previous_carried_out(unit, year, imported_previous)
 
     if imported and imported[0].unit_id == unit.pk:
         # The unit's whole report was imported: its figures are the report.
