@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404, JsonResponse
 from django.utils.encoding import force_str
+from django.views.decorators.csrf import csrf_exempt
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
@@ -117,6 +118,7 @@ def exception_handler(exc, context):
     return Response(body, status=exc.status_code, headers=headers)
 
 
+@csrf_exempt  # it changes nothing, and must answer in JSON, not with the CSRF failure page
 def not_found(request, *args, **kwargs):
     """JSON 404 for any /api/ path that matches no route (Django's own 404 page is HTML)."""
     return JsonResponse(error_body("not_found", _("未找到。")), status=404)

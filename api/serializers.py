@@ -16,6 +16,9 @@ from disclosure.models import (
     Consultation,
     DisclosureRequest,
     FeeNotice,
+    PostKind,
+    ProceedingOutcome,
+    ProvisionForm,
     RequestEvent,
     Unit,
 )
@@ -48,7 +51,13 @@ class MaskedMixin:
         return data
 
 
+def blank_choice(choices):
+    """A read-only choice that may be blank ("" until set): the schema must say so."""
+    return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True)
+
+
 class RequestListSerializer(MaskedMixin, serializers.ModelSerializer):
+    outcome = blank_choice(Outcome.choices)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     handler_name = serializers.SerializerMethodField()
@@ -133,6 +142,10 @@ class DeadlineSerializer(serializers.Serializer):
 
 
 class RequestDetailSerializer(RequestListSerializer):
+    post_kind = blank_choice(PostKind.choices)
+    provision_form = blank_choice(ProvisionForm.choices)
+    reconsideration_outcome = blank_choice(ProceedingOutcome.choices)
+    litigation_outcome = blank_choice(ProceedingOutcome.choices)
     deadline = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
     consultations = ConsultationSerializer(many=True, read_only=True)

@@ -317,7 +317,7 @@ class AttachmentViewSet(RequestChildViewSet):
 
     @extend_schema(
         summary="下载附件（作为附件下载，nosniff）",
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="文件内容")},
+        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="文件内容，类型为上传时识别的类型")},
         tags=["attachments"],
     )
     @action(detail=True, methods=["get"], url_path="download")

@@ -210,6 +210,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "OutcomeEnum": "disclosure.workflow.Outcome",
+        "UnitKindEnum": "disclosure.models.Unit.Kind",
+        "ConsultationKindEnum": "disclosure.models.Consultation.Kind",
+        "ProceedingOutcomeEnum": "disclosure.models.ProceedingOutcome",
+    },
 }
 
 LOGGING = {
