@@ -360,7 +360,9 @@ def test_changelist_query_count_does_not_grow_with_rows(client, tree, people, dj
         register(tree["dept"], people["clerk"], received_on=today() - timedelta(days=5 + i % 20))
     many = count()
     assert few == many
-    with django_assert_max_num_queries(12):
+    # session, user, roles, unit filter, first year, count, page, calendar (2); the rest is the
+    # admin sidebar (other apps' permission checks, the notifications badge) on every admin page.
+    with django_assert_max_num_queries(15):
         client.get(url)
 
 
@@ -533,3 +535,133 @@ def test_only_admins_load_calendars(client, people):
     client.force_login(people["clerk"])
     assert client.get(reverse("admin:disclosure_calendaryear_load_package")).status_code == 403
     assert client.post(reverse("admin:disclosure_calendarday_add"), {"date": "2030-01-02"}).status_code == 403
+
+
+# --- every action form, from the state it applies to -------------------------------------------
+
+
+def to_state(req, people, status):
+    """Bring a request to `status` through the services (as the staff who would do it)."""
+    clerk, legal = people["clerk"], people["legal"]
+    if status == "registered":
+        return req
+    if status == "reviewing":
+        return services.start_review(req, actor=clerk)
+    if status == "awaiting_correction":
+        return services.request_correction(
+            req, actor=clerk, requested_on=today(), items="写明文号", period_until=today() + timedelta(days=15)
+        )
+    if status == "closed":
+        return services.conclude(req, actor=clerk, outcome="withdrawn", concluded_on=today())
+    services.accept(req, actor=clerk)
+    if status == "consulting":
+        services.start_consultation(req, actor=clerk, kind="third_party", party="某公司", sent_on=today())
+    elif status in ("legal_review", "sign_off"):
+        services.submit_for_legal_review(req, actor=clerk, outcome="granted", reply_data={})
+        if status == "sign_off":
+            services.approve_legal_review(req, actor=legal)
+    elif status in ("replied", "archived"):
+        services.reply(req, actor=clerk, outcome="granted", replied_on=today())
+        if status == "archived":
+            services.archive(req, actor=clerk, delivery_method="邮寄", delivered_on=today())
+    req.refresh_from_db()
+    return req
+
+
+STATES = [
+    "registered", "reviewing", "awaiting_correction", "handling", "consulting", "legal_review", "sign_off",
+    "replied", "closed", "archived",
+]
+
+
+@pytest.mark.parametrize("status", STATES)
+def test_every_offered_action_opens_its_form_in_every_state(client, tree, people, status):
+    req = to_state(register(tree["dept"], people["clerk"]), people, status)
+    assert req.status == status
+    client.force_login(people["admin"])
+    response = client.get(change_url(req))
+    assert response.status_code == 200
+    offered = [a["code"] for a in response.context["gk_actions"]]
+    if status != "archived":
+        assert offered
+    for action in offered:
+        page = client.get(action_url(req, action))
+        assert page.status_code == 200
+        assert 'id="gk-action-submit"' in page.content.decode()
+
+
+def d(offset=0):
+    return (today() + timedelta(days=offset)).isoformat()
+
+
+@pytest.mark.parametrize(
+    "status, username, action, data, expected",
+    [
+        ("registered", "clerk", "start_review", {}, "reviewing"),
+        ("registered", "clerk", "accept", {}, "handling"),
+        ("reviewing", "reviewer", "request_correction",
+         {"requested_on": d(), "items": "写明文号", "period_until": d(15)}, "awaiting_correction"),
+        ("awaiting_correction", "clerk", "record_correction", {"received_on": d()}, "reviewing"),
+        ("handling", "clerk", "start_consultation", {"kind": "agency", "party": "市发改委", "sent_on": d()}, "consulting"),
+        ("consulting", "clerk", "record_consultation_reply",
+         {"replied_on": d(), "consents": "yes", "opinion": "同意"}, "handling"),
+        ("handling", "clerk", "issue_fee_notice", {"amount": "100.00", "basis": "按件计收", "notice_on": d()}, "handling"),
+        ("handling", "head", "approve_extension",
+         {"days": "10", "approved_on": d(), "notified_on": d(), "reason": "需要调取档案"}, "handling"),
+        ("handling", "reviewer", "assign", {"handler": "clerk"}, "handling"),
+        ("handling", "clerk", "submit_for_legal_review",
+         {"outcome": "partial", "reason": "涉及个人隐私", "withheld_parts": "身份证号码"}, "legal_review"),
+        ("legal_review", "legal", "approve_legal_review", {"note": "同意"}, "sign_off"),
+        ("legal_review", "legal", "return_for_revision", {"note": "理由不充分"}, "handling"),
+        ("sign_off", "head", "reply", {"replied_on": d()}, "replied"),
+        ("handling", "clerk", "conclude", {"outcome": "withdrawn", "concluded_on": d(), "reason": "申请人撤回"}, "closed"),
+        ("replied", "clerk", "archive",
+         {"delivery_method": "EMS 1234", "delivered_on": d(), "archived_on": d(), "archive_number": "2026-1"},
+         "archived"),
+    ],
+)
+def test_each_action_form_calls_its_service(client, tree, people, status, username, action, data, expected):
+    req = to_state(register(tree["dept"], people["clerk"]), people, status)
+    if "handler" in data:
+        data = {**data, "handler": people[data["handler"]].pk}
+    if action == "record_consultation_reply":
+        data = {**data, "consultation": req.consultations.get().pk}
+    client.force_login(people[username])
+    response = client.post(action_url(req, action), {"seen_version": req.version, **data})
+    assert response.status_code == 302, response.context["form"].errors
+    assert messages_of(response)[-1].startswith("已完成")
+    req.refresh_from_db()
+    assert req.status == expected
+    assert req.events.last().action == action
+    assert req.events.last().actor == people[username]
+
+
+def test_fee_payment_form_records_the_payment(client, tree, people):
+    req = to_state(register(tree["dept"], people["clerk"]), people, "handling")
+    fee = services.issue_fee_notice(req, actor=people["clerk"], amount=100, basis="按件计收", notice_on=today())
+    req.refresh_from_db()
+    client.force_login(people["clerk"])
+    assert 'id="gk-action-record_fee_payment"' in client.get(change_url(req)).content.decode()
+    response = client.post(
+        action_url(req, "record_fee_payment"),
+        {"seen_version": req.version, "fee": fee.pk, "paid_on": d(), "receipt_number": "No.1"},
+    )
+    assert response.status_code == 302
+    fee.refresh_from_db()
+    assert fee.paid_on == today() and fee.receipt_number == "No.1"
+    assert 'id="gk-action-record_fee_payment"' not in client.get(change_url(req)).content.decode()
+
+
+def test_a_second_extension_is_refused_on_the_days_field(client, tree, people):
+    req = to_state(register(tree["dept"], people["clerk"]), people, "handling")
+    services.approve_extension(
+        req, actor=people["head"], days=5, approved_on=today(), notified_on=today(), reason="需要调取档案"
+    )
+    client.force_login(people["head"])
+    response = client.post(
+        action_url(req, "approve_extension"),
+        {"seen_version": req.version, "days": "5", "approved_on": d(), "notified_on": d(), "reason": "再延"},
+    )
+    assert "days" in response.context["form"].errors
+    req.refresh_from_db()
+    assert req.extension_days == 5
