@@ -102,8 +102,10 @@ class Table2EntryAdmin(UnitScoped, admin.ModelAdmin):
     ordering = ("-year", "unit__path", "item", "column")
 
     def _may_enter(self, request, obj=None):
-        units = entry_units(request.user)
-        return units.filter(pk=obj.unit_id).exists() if obj is not None else units.exists()
+        access = access_for(request.user)  # no query: the access is read once per request
+        if obj is not None:
+            return access.is_admin or obj.unit_id in access.acting_unit_ids
+        return bool(access.is_admin or access.acting_unit_ids)
 
     def has_add_permission(self, request):
         return self._may_enter(request)
@@ -170,7 +172,8 @@ class ImportedReportAdmin(UnitScoped, admin.ModelAdmin):
                                                        "imported_by", "imported_at")
 
     def has_add_permission(self, request):
-        return importable_units(request.user).exists()
+        access = access_for(request.user)
+        return bool(access.is_admin or access.supervised_paths)
 
     def has_change_permission(self, request, obj=None):
         return False  # a corrected file is imported again (it replaces the year's import)
