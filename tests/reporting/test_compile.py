@@ -368,3 +368,89 @@ def test_imported_reports_are_refused_when_malformed(tree, people):
         services.import_report(tree["town"], {"year": 2025, "edition": "2021", "table3": {"rows": {"new": [1]}},
                                               "table4": {}}, actor=people["supervisor"])
     assert not ImportedReport.objects.exists()
+
+
+def _break_row_total(doc):
+    # consistent down every column, but the two rows' 总计 no longer add up across
+    doc["table3"]["rows"]["new"][0] += 1
+    doc["table3"]["rows"]["carried_out"][0] += 1
+
+
+def _break_reconciliation(doc):
+    doc["table3"]["rows"]["new"][0] += 1
+    doc["table3"]["rows"]["new"][6] += 1
+
+
+def _break_outcome_total(doc):
+    doc["table3"]["rows"]["total"][0] += 1
+    doc["table3"]["rows"]["total"][6] += 1
+    doc["table3"]["rows"]["carried_out"][0] -= 1
+    doc["table3"]["rows"]["carried_out"][6] -= 1
+
+
+def _break_table4(doc):
+    doc["table4"]["reconsideration"]["total"] += 1
+
+
+def _break_carried_in(doc):
+    doc["table3"]["rows"]["carried_in"][0] += 1
+    doc["table3"]["rows"]["carried_in"][6] += 1
+    doc["table3"]["rows"]["carried_out"][0] += 1
+    doc["table3"]["rows"]["carried_out"][6] += 1
+
+
+def _break_edition(doc):
+    doc["table3"]["rows"]["other"] = [0] * 7
+
+
+@pytest.mark.parametrize(
+    ("breaker", "code", "exit_code"),
+    [
+        (_break_row_total, "row_total", 1),
+        (_break_reconciliation, "column_reconciliation", 1),
+        (_break_outcome_total, "outcome_total", 1),
+        (_break_table4, "table4_total", 1),
+        (_break_carried_in, "carried_in_matches_previous", 0),
+        (_break_edition, "edition_rows", 1),
+    ],
+)
+def test_check_annual_report_catches_each_deliberately_broken_import(tree, people, tmp_path, breaker, code, exit_code):
+    make(tree["dept"], date(2024, 12, 2))
+    make(tree["dept"], date(2025, 3, 3), date(2025, 3, 20), "granted")
+    services.publish_report(tree["root"], 2024, actor=people["supervisor"], now=NOW)
+    doc = services.compile_report(tree["root"], 2025)
+    assert not [c for c in doc["checks"] if not c["ok"]]
+    breaker(doc)
+    path = tmp_path / "submitted.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    out = io.StringIO()
+    if exit_code:
+        with pytest.raises(SystemExit) as exc:
+            call_command("check_annual_report", str(path), stdout=out)
+        assert exc.value.code == exit_code
+    else:
+        call_command("check_annual_report", str(path), stdout=out)
+    failed = {line.split("[")[1].split("]")[0] for line in out.getvalue().splitlines() if "[" in line}
+    assert failed == {code}
+
+
+def test_check_annual_report_explains_unreadable_files(tmp_path):
+    xlsx = tmp_path / "r.xlsx"
+    xlsx.write_bytes(b"PK\x03\x04")
+    missing = tmp_path / "none.json"
+    with pytest.raises(CommandError) as exc:
+        call_command("check_annual_report", str(missing))
+    assert exc.value.returncode == 2
+    broken = tmp_path / "broken.json"
+    broken.write_text("{", encoding="utf-8")
+    with pytest.raises(CommandError, match="JSON"):
+        call_command("check_annual_report", str(broken))
+
+
+def test_an_imported_report_of_last_year_is_the_reference_for_carried_in(tree, people):
+    last_year = services.compile_report(tree["town"], 2024)
+    last_year["table3"]["rows"]["carried_out"] = col(1)
+    last_year["table3"]["rows"]["new"] = col(1)
+    services.import_report(tree["town"], last_year, actor=people["supervisor"])
+    [item] = [c for c in services.compile_report(tree["town"], 2025)["checks"] if c["code"] == "carried_in_matches_previous"]
+    assert not item["ok"] and "导入的" in item["message"]
