@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from disclosure import deadlines as dl  # noqa: E402
 from disclosure.models import DisclosureRequest, StaffRole, Unit, User  # noqa: E402
 from disclosure.workcalendar import load_work_calendar  # noqa: E402
-from notifications import services  # noqa: E402
+from notifications import delivery, services  # noqa: E402
 from notifications.models import Alert  # noqa: E402
 
 
@@ -63,7 +63,7 @@ def main(n: int) -> None:
     print(f"{connection.vendor}: {n} open requests → {len(report.created)} alerts in {first:.2f}s "
           f"({len(queries)} queries); rerun {second:.2f}s, {len(again.created)} new")
     start = time.perf_counter()
-    outcomes = services.deliver_now(services.waiting_alert_ids(limit=100000))
+    outcomes = delivery.deliver_now(delivery.waiting_alert_ids(limit=100000))
     print(f"delivered {sum(1 for o in outcomes.values() if o == 'sent')} in {time.perf_counter() - start:.2f}s")
 
 

@@ -20,7 +20,7 @@ from disclosure.models import CalendarYear
 from disclosure.services import recompute_open_deadlines
 from disclosure.workcalendar import CalendarCSVError, load_from_csv, load_from_package, package_years
 
-from . import services
+from . import delivery
 from .bulletin import HEADERS, rows_visible_to
 from .models import Alert, AlertStatus, CalendarCoverage, MonthlyBulletin, Notification, PersonPreference, UnitPreference
 
@@ -68,7 +68,7 @@ class AlertAdmin(AdminsOnly, admin.ModelAdmin):
     @admin.action(description=_("重新发送所选的待发送或发送失败的提醒"))
     def resend(self, request, queryset):
         ids = list(queryset.filter(status__in=[AlertStatus.PENDING, AlertStatus.FAILED]).values_list("pk", flat=True))
-        services.enqueue(ids)  # after commit; a broker outage leaves them pending for the next sweep
+        delivery.enqueue(ids)  # after commit; a broker outage leaves them pending for the next sweep
         self.message_user(
             request, gettext("已将%(n)d条提醒交给发送队列；已发送或发送中的提醒不会重复发送。") % {"n": len(ids)},
             messages.SUCCESS,

@@ -1,6 +1,6 @@
 """Delivery channels: e-mail, DingTalk and WeCom group robots, in-app notifications.
 
-Each function delivers one alert or raises ChannelError; the caller (services.deliver_alert)
+Each function delivers one alert or raises ChannelError; the caller (delivery.deliver_alert)
 records the outcome on the alert row.
 """
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from disclosure.workcalendar import load_work_calendar
 
-from . import bulletin, services
+from . import bulletin, delivery, services
 from .channels import ChannelError
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def _today(iso: str | None) -> date:
 def send_alert(self, alert_id: int) -> str:
     """Idempotent: a sent alert is skipped; a failure is recorded and retried with backoff."""
     try:
-        return services.deliver_alert(alert_id)
+        return delivery.deliver_alert(alert_id)
     except ChannelError as exc:
         if self.request.retries >= MAX_RETRIES:
             logger.warning("alert %s failed %d times; the next sweep tries again", alert_id, MAX_RETRIES + 1)
@@ -55,20 +55,20 @@ def run_sweep(today: str | None = None) -> dict:
     if not calendar.is_workday(day):
         return {"today": day.isoformat(), "skipped": "non-working day"}
     report = services.sweep(day, calendar=calendar)
-    waiting = services.waiting_alert_ids()
-    services.enqueue(waiting)  # new alerts, and pending/failed/stale ones from earlier days
+    waiting = delivery.waiting_alert_ids()
+    delivery.enqueue(waiting)  # new alerts, and pending/failed/stale ones from earlier days
     return {"today": day.isoformat(), "created": len(report.created), "enqueued": len(waiting)}
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_monthly_bulletin(today: str | None = None) -> dict:
     report = bulletin.monthly_bulletin(_today(today))
-    services.enqueue(services.waiting_alert_ids())
+    delivery.enqueue(delivery.waiting_alert_ids())
     return {"created": len(report.created)}
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_calendar_check(today: str | None = None) -> dict:
     report = services.check_calendar_coverage(_today(today))
-    services.enqueue(services.waiting_alert_ids())
+    delivery.enqueue(delivery.waiting_alert_ids())
     return {"created": len(report.created)}

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from disclosure.models import CalendarYear
-from notifications import bulletin, services
+from notifications import bulletin, delivery, services
 from notifications.models import Alert, AlertStatus, MonthlyBulletin, Notification
 
 from .scenario import build, make_request
@@ -18,7 +18,7 @@ from .scenario import build, make_request
 def delivered(tree, people):
     build(tree, people)
     services.sweep(date(2025, 10, 31))
-    services.deliver_now(services.waiting_alert_ids())
+    delivery.deliver_now(delivery.waiting_alert_ids())
 
 
 @pytest.mark.django_db

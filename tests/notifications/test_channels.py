@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core import mail
 
-from notifications import services
+from notifications import delivery, services
 from notifications.channels import dingtalk_signed_url
 from notifications.models import Alert, AlertKind, UnitPreference
 
@@ -75,9 +75,9 @@ def test_group_robots_receive_the_reminder_once_with_a_valid_dingtalk_signature(
     services.sweep(date(2025, 10, 29))
     robot_alerts = Alert.objects.filter(recipient=None, kind=AlertKind.REMINDER)
     assert sorted(robot_alerts.values_list("channel", flat=True)) == ["dingtalk", "wecom"]
-    outcomes = services.deliver_now(robot_alerts.values_list("pk", flat=True))
+    outcomes = delivery.deliver_now(robot_alerts.values_list("pk", flat=True))
     assert set(outcomes.values()) == {"sent"}
-    services.deliver_now(robot_alerts.values_list("pk", flat=True))  # again: nothing more is posted
+    delivery.deliver_now(robot_alerts.values_list("pk", flat=True))  # again: nothing more is posted
 
     assert len(robot_server.received) == 2
     by_path = {urllib.parse.urlsplit(r["path"]).path: r for r in robot_server.received}
@@ -99,14 +99,14 @@ def test_robot_error_reply_marks_the_alert_failed_and_the_next_attempt_sends_it(
     services.sweep(date(2025, 10, 29))
     alert = Alert.objects.get(recipient=None, channel="dingtalk")
     robot_server.reply = {"errcode": 310000, "errmsg": "sign not match"}
-    assert services.deliver_now([alert.pk])[alert.pk].startswith("failed")
+    assert delivery.deliver_now([alert.pk])[alert.pk].startswith("failed")
     alert.refresh_from_db()
     assert (alert.status, alert.attempts) == ("failed", 1)
     assert "310000" in alert.last_error
-    assert alert.pk in services.waiting_alert_ids()  # the next sweep picks it up again
+    assert alert.pk in delivery.waiting_alert_ids()  # the next sweep picks it up again
 
     robot_server.reply = {"errcode": 0, "errmsg": "ok"}
-    assert services.deliver_now(services.waiting_alert_ids())[alert.pk] == "sent"
+    assert delivery.deliver_now(delivery.waiting_alert_ids())[alert.pk] == "sent"
     alert.refresh_from_db()
     assert (alert.status, alert.attempts, alert.last_error) == ("sent", 2, "")
 
@@ -118,7 +118,7 @@ def test_unreachable_robot_is_recorded_as_a_failure_not_an_exception(tree, peopl
     robots.save()
     services.sweep(date(2025, 10, 29))
     alert = Alert.objects.get(recipient=None, channel="wecom")
-    assert services.deliver_now([alert.pk])[alert.pk].startswith("failed")
+    assert delivery.deliver_now([alert.pk])[alert.pk].startswith("failed")
     alert.refresh_from_db()
     assert alert.status == "failed" and "无法连接" in alert.last_error
 
@@ -131,7 +131,7 @@ def test_email_goes_to_people_with_an_address_in_chinese_with_the_request_link(t
     services.sweep(date(2025, 10, 23))
     email_alert = Alert.objects.get(channel="email")
     assert email_alert.recipient == people["clerk"] and email_alert.stage == 5
-    services.deliver_now(services.waiting_alert_ids())
+    delivery.deliver_now(delivery.waiting_alert_ids())
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["clerk@example.gov.cn"]

@@ -11,7 +11,7 @@ import pytest
 from config.celery import app
 from disclosure import services as disclosure_services
 from disclosure.models import RequestEvent
-from notifications import services
+from notifications import delivery, services
 from notifications.models import Alert, AlertKind
 from notifications.tasks import RETRY_MAX_DELAY, retry_delay, send_alert
 
@@ -47,7 +47,7 @@ def test_staff_action_succeeds_with_the_broker_down_and_the_alert_waits_in_the_o
     alert = Alert.objects.get(kind=AlertKind.ASSIGNED)
     assert (alert.recipient, alert.status, alert.attempts) == (people["clerk"], "pending", 0)
     assert "已指定您为经办人" in alert.subject
-    assert alert.pk in services.waiting_alert_ids()  # the next sweep enqueues it again
+    assert alert.pk in delivery.waiting_alert_ids()  # the next sweep enqueues it again
 
 
 @pytest.mark.django_db
@@ -71,9 +71,9 @@ def test_admin_resend_with_the_broker_down_does_not_fail_the_page(
 def test_enqueue_inside_a_transaction_publishes_only_after_commit(tree, people, django_capture_on_commit_callbacks,
                                                                  monkeypatch):
     published = []
-    monkeypatch.setattr(services, "publish", lambda ids: published.extend(ids))
+    monkeypatch.setattr(delivery, "publish", lambda ids: published.extend(ids))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.enqueue([7, 8])
+        delivery.enqueue([7, 8])
     assert published == []
     callbacks[0]()
     assert published == [7, 8]
@@ -100,9 +100,9 @@ def test_send_alert_task_retries_a_channel_failure_with_backoff(tree, people, mo
     alert = Alert.objects.first()
 
     def boom(_alert):
-        raise services.ChannelError("SMTP 421")
+        raise delivery.ChannelError("SMTP 421")
 
-    monkeypatch.setitem(services.SENDERS, alert.channel, boom)
+    monkeypatch.setitem(delivery.SENDERS, alert.channel, boom)
     retried = {}
     monkeypatch.setattr(send_alert, "retry", lambda **kw: retried.update(kw) or Retry("retry"))
     with pytest.raises(Retry):

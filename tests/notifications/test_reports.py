@@ -11,7 +11,7 @@ from django.core import mail
 from disclosure.models import CalendarYear
 from disclosure.workcalendar import load_from_csv
 from disclosure.workflow import Outcome, Status
-from notifications import bulletin, services
+from notifications import bulletin, delivery, services
 from notifications.models import Alert, AlertKind, MonthlyBulletin
 
 from .scenario import build, make_request
@@ -80,7 +80,7 @@ def test_monthly_bulletin_waits_for_the_first_working_day_after_national_day(tre
     assert recipients == {people["supervisor"].pk, people["head"].pk, people["admin"].pk}
     assert bulletin.monthly_bulletin(date(2025, 10, 10)).created == []  # once a month
 
-    services.deliver_now(services.waiting_alert_ids())
+    delivery.deliver_now(delivery.waiting_alert_ids())
     (message,) = mail.outbox
     assert message.subject == "【月月通报】2025年09月政府信息公开申请办理情况"
     assert "【金东区发展和改革局】新收2件，办结2件，按期办结率50.0%，当前超期0件" in message.body
@@ -102,7 +102,7 @@ def test_bulletin_attachment_shows_each_recipient_only_the_units_they_may_see(tr
     people["head"].email = "head@example.gov.cn"
     people["head"].save()
     bulletin.monthly_bulletin(date(2025, 10, 9))
-    services.deliver_now(services.waiting_alert_ids())
+    delivery.deliver_now(delivery.waiting_alert_ids())
     (message,) = mail.outbox
     from openpyxl import load_workbook
 

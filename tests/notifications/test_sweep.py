@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from disclosure.workcalendar import load_work_calendar
-from notifications import services
+from notifications import delivery, services
 from notifications.models import Alert, AlertKind, Notification
 
 from .scenario import build
@@ -98,15 +98,15 @@ def test_sweep_over_national_day_2025_creates_exactly_the_expected_alerts(scenar
 def test_second_run_over_the_same_dates_creates_and_sends_nothing(scenario):
     days = list(working_days(FIRST, LAST))
     run(days)
-    first = services.deliver_now(services.waiting_alert_ids())
+    first = delivery.deliver_now(delivery.waiting_alert_ids())
     assert first and set(first.values()) <= {"sent", "cancelled"}
     notifications = Notification.objects.count()
     total = Alert.objects.count()
 
     assert run(days) == set()
     assert all(not services.sweep(d).created for d in days)
-    assert services.waiting_alert_ids() == []
-    assert services.deliver_now(list(first)) == {pk: "skipped" for pk in first}
+    assert delivery.waiting_alert_ids() == []
+    assert delivery.deliver_now(list(first)) == {pk: "skipped" for pk in first}
     assert (Alert.objects.count(), Notification.objects.count()) == (total, notifications)
 
 
@@ -157,7 +157,7 @@ def test_concluded_request_alert_is_cancelled_instead_of_sent(scenario):
     services.sweep(date(2025, 10, 13))  # R4's 1-day reminder
     alert = Alert.objects.get(request__ref="R4", kind=R, stage=1)
     DisclosureRequest.objects.filter(pk=alert.request_id).update(status=Status.REPLIED)
-    assert services.deliver_alert(alert.pk) == "cancelled"
+    assert delivery.deliver_alert(alert.pk) == "cancelled"
     assert not Notification.objects.exists()
 
 
@@ -172,7 +172,7 @@ def test_two_concurrent_sweeps_create_and_send_each_alert_once(tree, people):
     def sweep_and_send():
         try:
             services.sweep(day)
-            services.deliver_now(services.waiting_alert_ids())
+            delivery.deliver_now(delivery.waiting_alert_ids())
         except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
         finally:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from disclosure.models import User
 from disclosure.workcalendar import load_work_calendar
-from notifications import bulletin, services
+from notifications import bulletin, delivery, services
 from notifications.models import Alert, AlertChannel
 
 
@@ -48,12 +48,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {verb} {self._describe(p, directory)}")
         if dry_run:
             return
-        waiting = services.waiting_alert_ids()
+        waiting = delivery.waiting_alert_ids()
         if enqueue:
-            published = services.publish(waiting)
+            published = delivery.publish(waiting)
             self.stdout.write(f"已交给 worker 发送 {published}/{len(waiting)} 条（其余留在发件箱等待下次巡查）。")
             return
-        outcomes = services.deliver_now(waiting)
+        outcomes = delivery.deliver_now(waiting)
         alerts = Alert.objects.in_bulk(list(outcomes))
         for alert_id, outcome in outcomes.items():
             alert = alerts[alert_id]
