@@ -37,7 +37,6 @@ from .forms import (
     UpdateRegistrationForm,
 )
 from .models import (
-    ApplicantType,
     Attachment,
     CalendarDay,
     CalendarYear,
@@ -106,10 +105,9 @@ class UnitAdmin(AdminOnly, admin.ModelAdmin):
         return super().get_queryset(request).filter(access_for(request.user).unit_filter())
 
 
-class StaffRoleInline(admin.TabularInline):
+class StaffRoleInline(AdminOnly, admin.TabularInline):
     model = StaffRole
     extra = 1
-    autocomplete_fields = ("unit",)
 
 
 @admin.register(User)
@@ -250,10 +248,12 @@ class RequestRows:
 
     @admin.display(description=_("申请人"), ordering="applicant_name")
     def applicant(self, obj):
-        name = obj.applicant_name
-        if obj.applicant_type == ApplicantType.NATURAL_PERSON and not self.access.can_reveal_id(obj.unit_id):
-            name = name[:1] + "*" * max(len(name) - 1, 1)
-        return name
+        # The list never needs a whole ID number: masked for everyone, it tells namesakes apart.
+        if obj.applicant_id_number:
+            return format_html(
+                '{} <span class="gk-id">{}</span>', obj.applicant_name, mask_id_number(obj.applicant_id_number)
+            )
+        return obj.applicant_name
 
     @admin.display(description=_("状态"), ordering="status")
     def status(self, obj):
@@ -590,6 +590,10 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """The form's service call (register_request / update_registration) has saved it."""
+
+    def response_post_save_add(self, request, obj):
+        # After registering, the next step (review, correction, acceptance) is on the request's page.
+        return HttpResponseRedirect(self.change_url(obj))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:

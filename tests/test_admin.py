@@ -91,7 +91,7 @@ def test_registering_through_the_admin_form_numbers_dates_and_logs_the_request(c
     client.force_login(people["clerk"])
     response = client.post(reverse(ADD), add_form_data(tree["dept"]))
     req = DisclosureRequest.objects.get()
-    assert response.status_code == 302 and response.url == reverse(CHANGELIST)
+    assert response.status_code == 302 and response.url == change_url(req)
     assert req.unit == tree["dept"] and req.status == "registered"
     assert req.received_on == today() - timedelta(days=3)
     assert req.ref == f"jd-fgj-{req.received_on.year}-0001"
@@ -204,6 +204,21 @@ def test_only_the_editable_registration_fields_can_change_and_the_edit_is_logged
     req.refresh_from_db()
     assert req.applicant_name == "张三丰" and req.received_on != date(2000, 1, 1)
     assert req.events.last().action == "edit"
+
+
+def test_a_stale_change_form_reports_the_concurrent_change_and_keeps_the_other_edit(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    form = client.get(change_url(req)).context["adminform"].form
+    services.update_registration(req, actor=people["reviewer"], content="审核人改过的内容")
+    data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
+    data.update({"applicant_name": "张三丰", "_save": "保存"})
+    data.update({f"{p}-{k}": "0" for p in ("consultations", "fee_notices") for k in ("TOTAL_FORMS", "INITIAL_FORMS")})
+    response = client.post(change_url(req), data)
+    assert response.status_code == 200
+    assert "该申请已被他人修改，请刷新页面后重试。" in response.content.decode()
+    req.refresh_from_db()
+    assert req.applicant_name == "张三" and req.content == "审核人改过的内容"
 
 
 # --- actions ---------------------------------------------------------------------------------

@@ -89,6 +89,16 @@ def test_staff_of_another_unit_cannot_reach_any_admin_url_of_the_request(
     assert Attachment.objects.filter(request=req).count() == 1
 
 
+@pytest.mark.parametrize("url_name", URL_NAMES)
+def test_every_url_of_the_matrix_exists_for_an_admin(client, people, dept_request, url_name):
+    """The control: the refusals above are isolation, not mistyped URLs."""
+    req, attachment = dept_request
+    client.force_login(people["admin"])
+    _, method, url, _ = next(u for u in request_urls(req, attachment) if u[0] == url_name)
+    response = getattr(client, method)(url, {"seen_version": req.version})
+    assert response.status_code in (200, 302)
+
+
 WRITE_URLS = [name for name, _, _, writes in request_urls(DisclosureRequest(pk=1), Attachment(pk=1)) if writes]
 
 
