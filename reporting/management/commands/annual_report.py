@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -13,8 +14,14 @@ from reporting import services
 from reporting import tables as t
 
 
+_NUMBER_LIST = re.compile(r"\[\s+(-?[\d.]+(?:,\s+-?[\d.]+)*)\s+\]")
+
+
 def render_json(doc: dict) -> bytes:
-    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    """Indented, with each table row's numbers on one line."""
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    text = _NUMBER_LIST.sub(lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text)
+    return (text + "\n").encode("utf-8")
 
 
 def render_csv(doc: dict) -> bytes:
