@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import connections
 from django.db.models import Count, F, Q, QuerySet
 
 from disclosure.models import DisclosureRequest, Unit
@@ -164,6 +165,16 @@ def requests_in(unit: Unit, excluded_paths: tuple[str, ...] = ()) -> QuerySet:
 
 # --- The aggregation queries ---------------------------------------------------------------------
 
+def plain_rows(qs: QuerySet) -> list[dict]:
+    """Run the ORM's SQL and return plain dicts: the counts need none of Django's per-row value
+    converters, which cost more than the query itself on small years (a third of a compile)."""
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 GROUPING = ("applicant_type", "outcome", "channel", "unit__kind")
 
 
@@ -171,7 +182,7 @@ def year_counts(scope: QuerySet, p: Period, by: tuple[str, ...] = GROUPING) -> l
     """Table 三's query: per (applicant type, outcome, channel, unit kind) the counts of new, carried
     in, concluded in Y, carried out, and check 7's overdue and late requests — one pass over the
     year's rows, each branch of the WHERE led by an index."""
-    return list(
+    return plain_rows(
         scope.filter(q_relevant(p))
         .values(*by)
         .annotate(
@@ -198,7 +209,7 @@ def table4_counts(scope: QuerySet, p: Period, rule: str, by: tuple[str, ...] = (
         counted = q_proceeding_counted(prefix, p, rule)
         aggregates[f"{prefix}_decided"] = Count("pk", filter=counted & ~q_undecided_at(prefix, p.end))
         aggregates[f"{prefix}_pending"] = Count("pk", filter=counted & q_undecided_at(prefix, p.end))
-    return list(
+    return plain_rows(
         scope.filter(q_table4_relevant(p)).values(*by, *TABLE4_GROUPING).annotate(**aggregates).order_by()
     )
 
