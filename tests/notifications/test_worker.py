@@ -84,6 +84,10 @@ class Env:
             conn.execute(sql)
 
     def close(self):
+        if self.env.get("REDIS_URL") and os.environ.get("REDIS_URL"):
+            import redis
+
+            redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()  # the lost message waits out its visibility timeout
         if self.pg_admin:
             self._pg(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
 
