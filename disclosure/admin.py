@@ -214,7 +214,9 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return obj is not None and access_for(request.user).can_see_unit(obj.unit)
+        # obj is the parent request; None when Django builds the rows' queryset
+        access = access_for(request.user)
+        return has_any_role(access) if obj is None else access.can_see_unit(obj.unit)
 
 
 class ConsultationInline(ReadOnlyInline):
@@ -338,6 +340,9 @@ EVENT_DATA_LABELS = {
 }
 
 
+EVENT_DATA_CHOICES = {"outcome": Outcome, "kind": Consultation.Kind}
+
+
 def event_data_lines(data) -> list[tuple[str, str]]:
     """An event's data as (label, value) lines for the timeline."""
     if not isinstance(data, dict):
@@ -348,9 +353,9 @@ def event_data_lines(data) -> list[tuple[str, str]]:
             continue
         if isinstance(value, bool):
             value = gettext("是") if value else gettext("否")
-        elif key == "outcome":
+        elif key in EVENT_DATA_CHOICES:
             try:
-                value = Outcome(value).label
+                value = EVENT_DATA_CHOICES[key](value).label
             except ValueError:
                 pass
         elif isinstance(value, list):
@@ -526,6 +531,14 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
             kwargs["form"] = RegisterRequestForm
         form = super().get_form(request, obj, **kwargs)
         return type(form.__name__, (form,), {"actor": request.user})
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        ids = self.registering_unit_ids(access_for(request.user))
+        if len(ids) == 1:
+            initial.setdefault("unit", ids[0])
+        initial.setdefault("submitted_on", timezone.localdate())
+        return initial
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "unit":

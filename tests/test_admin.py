@@ -680,3 +680,27 @@ def test_a_second_extension_is_refused_on_the_days_field(client, tree, people):
     assert "days" in response.context["form"].errors
     req.refresh_from_db()
     assert req.extension_days == 5
+
+
+# --- configuration: units, users, roles ---------------------------------------------------------
+
+
+def test_admin_role_manages_users_and_their_roles(client, tree, people):
+    client.force_login(people["admin"])  # the admin role, not a superuser
+    url = reverse("admin:disclosure_user_change", args=[people["town_clerk"].pk])
+    form_page = client.get(url)
+    assert form_page.status_code == 200
+    assert any(f.opts.model._meta.model_name == "staffrole" for f in form_page.context["inline_admin_formsets"])
+
+
+@pytest.mark.parametrize("url_name", ["admin:disclosure_user_changelist", "admin:disclosure_unit_add",
+                                      "admin:disclosure_calendarday_add"])
+def test_clerks_cannot_manage_configuration(client, people, url_name):
+    client.force_login(people["clerk"])
+    assert client.get(reverse(url_name)).status_code == 403
+
+
+def test_unit_tree_is_listed_in_path_order_for_admins(client, tree, people):
+    client.force_login(people["admin"])
+    body = client.get(reverse("admin:disclosure_unit_changelist")).content.decode()
+    assert body.index(tree["root"].name) < body.index(tree["dept"].name)
