@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -250,15 +250,19 @@ def _compile_for_publishing(unit: Unit, year: int, edition: str | None) -> dict:
 
 def publish_report(unit: Unit, year: int, *, actor, edition: str | None = None, now: datetime | None = None) -> PublishedReport:
     """Freeze the figures with who and when; refused while any error check fails or if already published."""
-    with transaction.atomic():
-        Unit.objects.select_for_update().filter(pk=unit.pk).first()
-        if published_report(unit, year) is not None:
-            raise ReportError(_("%(unit)s %(year)s年度报告已发布；如需更正请修订并说明理由。") % {"unit": unit, "year": year})
-        doc = _compile_for_publishing(unit, year, edition)
-        return PublishedReport.objects.create(
-            unit=unit, year=year, edition=doc["edition"], figures=doc, revision=0,
-            published_by=actor, published_at=now or timezone.now(),
-        )
+    already = _("%(unit)s %(year)s年度报告已发布；如需更正请修订并说明理由。") % {"unit": unit, "year": year}
+    try:
+        with transaction.atomic():
+            Unit.objects.select_for_update().filter(pk=unit.pk).first()
+            if published_report(unit, year) is not None:
+                raise ReportError(already)
+            doc = _compile_for_publishing(unit, year, edition)
+            return PublishedReport.objects.create(
+                unit=unit, year=year, edition=doc["edition"], figures=doc, revision=0,
+                published_by=actor, published_at=now or timezone.now(),
+            )
+    except IntegrityError as exc:  # a concurrent publish won the race (the partial unique constraint)
+        raise ReportError(already) from exc
 
 
 def revise_report(
@@ -268,17 +272,20 @@ def revise_report(
     reason = (reason or "").strip()
     if not reason:
         raise ReportError(_("修订年度报告须填写修订理由。"))
-    with transaction.atomic():
-        Unit.objects.select_for_update().filter(pk=unit.pk).first()
-        current = published_report(unit, year)
-        if current is None:
-            raise ReportError(_("%(unit)s %(year)s年度报告尚未发布，无需修订。") % {"unit": unit, "year": year})
-        doc = _compile_for_publishing(unit, year, edition or current.edition)
-        PublishedReport.objects.filter(pk=current.pk).update(is_superseded=True)
-        return PublishedReport.objects.create(
-            unit=unit, year=year, edition=doc["edition"], figures=doc, revision=current.revision + 1,
-            reason=reason, published_by=actor, published_at=now or timezone.now(),
-        )
+    try:
+        with transaction.atomic():
+            Unit.objects.select_for_update().filter(pk=unit.pk).first()
+            current = published_report(unit, year)
+            if current is None:
+                raise ReportError(_("%(unit)s %(year)s年度报告尚未发布，无需修订。") % {"unit": unit, "year": year})
+            doc = _compile_for_publishing(unit, year, edition or current.edition)
+            PublishedReport.objects.filter(pk=current.pk).update(is_superseded=True)
+            return PublishedReport.objects.create(
+                unit=unit, year=year, edition=doc["edition"], figures=doc, revision=current.revision + 1,
+                reason=reason, published_by=actor, published_at=now or timezone.now(),
+            )
+    except IntegrityError as exc:  # a concurrent revision took the same number
+        raise ReportError(_("该报告刚被他人修订，请刷新后重试。")) from exc
 
 
 def differences(frozen: dict, live: dict) -> list[dict]:
@@ -411,6 +418,10 @@ def import_report(unit: Unit, doc: dict, *, actor, source=None) -> ImportedRepor
     if t.check_shape(doc["table3"]["rows"], doc["table4"], doc["edition"]):
         checks = t.check_shape(doc["table3"]["rows"], doc["table4"], doc["edition"])
         raise ReportError("；".join(c["message"] for c in checks), checks=checks)
+    for item, cells in (doc.get("table2") or {}).items():
+        for column, value in (cells or {}).items() if isinstance(cells, dict) else [(None, None)]:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ReportError(_("表二“%(item)s”的“%(column)s”应为数字。") % {"item": item, "column": column})
     previous, previous_source = _previous_carried_out(unit, doc["year"])
     checks = t.check_document(doc, previous_carried_out=previous, previous_source=previous_source)
     with transaction.atomic():

@@ -454,3 +454,13 @@ def test_an_imported_report_of_last_year_is_the_reference_for_carried_in(tree, p
     services.import_report(tree["town"], last_year, actor=people["supervisor"])
     [item] = [c for c in services.compile_report(tree["town"], 2025)["checks"] if c["code"] == "carried_in_matches_previous"]
     assert not item["ok"] and "导入的" in item["message"]
+
+
+def test_imported_table2_must_be_numbers(tree, people):
+    doc = services.compile_report(tree["town"], 2025)
+    doc["table2"]["penalty"] = {"decisions": "很多"}
+    with pytest.raises(services.ReportError, match="表二"):
+        services.import_report(tree["town"], doc, actor=people["supervisor"])
+    doc["table2"]["penalty"] = {"decisions": 7}
+    services.import_report(tree["town"], doc, actor=people["supervisor"])
+    assert services.compile_report(tree["root"], 2025)["table2"]["penalty"] == {"decisions": 7}
