@@ -433,20 +433,25 @@ class ReplyForm(ReplyDataMixin, ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["outcome"].initial = self.req.outcome or None
-        if self.req.status == Status.SIGN_OFF:
-            self.fields["outcome"].disabled = True
-            self.fields["outcome"].required = False
-            self.fields["outcome"].help_text = _("已经法制审核的办理结果，如需改变请退回修改。")
         self.add_reply_data_fields(self.req.reply_data or {})
+        if self.signs_reviewed_reply:
+            for name in ("outcome", *REPLY_DATA_FIELDS):
+                self.fields[name].disabled = True
+                self.fields[name].required = False
+            self.fields["outcome"].help_text = _("法制审核通过的办理结果和理由，如需改变请退回修改。")
+
+    @property
+    def signs_reviewed_reply(self) -> bool:
+        return self.req.status == Status.SIGN_OFF
 
     def call_service(self, expected_version):
-        outcome = None if self.req.status == Status.SIGN_OFF else self.cleaned_data["outcome"]
+        reviewed = self.signs_reviewed_reply  # the service then signs what legal review approved
         services.reply(
             self.req,
             actor=self.actor,
-            outcome=outcome,
+            outcome=None if reviewed else self.cleaned_data["outcome"],
             replied_on=self.cleaned_data["replied_on"],
-            reply_data=self.reply_data(),
+            reply_data={} if reviewed else self.reply_data(),
             expected_version=expected_version,
         )
 

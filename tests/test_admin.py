@@ -704,3 +704,19 @@ def test_unit_tree_is_listed_in_path_order_for_admins(client, tree, people):
     client.force_login(people["admin"])
     body = client.get(reverse("admin:disclosure_unit_changelist")).content.decode()
     assert body.index(tree["root"].name) < body.index(tree["dept"].name)
+
+
+def test_signing_off_keeps_the_outcome_and_reasons_legal_review_approved(client, tree, people):
+    req = to_state(register(tree["dept"], people["clerk"]), people, "handling")
+    services.submit_for_legal_review(req, actor=people["clerk"], outcome="partial",
+                                     reply_data={"reason": "涉及个人隐私", "withheld_parts": "身份证号码"})
+    services.approve_legal_review(req, actor=people["legal"])
+    client.force_login(people["head"])
+    response = client.post(
+        action_url(req, "reply"),
+        {"seen_version": req.version, "outcome": "granted", "reason": "改过的理由", "replied_on": d()},
+    )
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.status == "replied" and req.outcome == "partial"
+    assert req.reply_data == {"reason": "涉及个人隐私", "withheld_parts": "身份证号码"}
