@@ -8,8 +8,8 @@ on SQLite as on PostgreSQL), recomputes the stored deadlines and appends one Req
 from __future__ import annotations
 
 import re
-from datetime import date
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import deadlines as dl
-from .access import access_for
+from .access import ACTING_ROLES, access_for
 from .models import (
     CalendarYear,
     Channel,
@@ -250,7 +250,14 @@ def _not_before(value: date, earliest: date | None, field: str, message: str) ->
         raise WorkflowError(message, field=field)
 
 
+def _check_date(value, field: str) -> None:
+    """A date and nothing else: None, text or a datetime from a careless caller is a field error, not a 500."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise WorkflowError(_("请填写有效的日期（YYYY-MM-DD）。"), field=field)
+
+
 def _not_future(value: date, today: date, field: str) -> None:
+    _check_date(value, field)
     if value > today:
         raise WorkflowError(_("日期不能晚于今天。"), field=field)
 
@@ -265,6 +272,9 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
         raise WorkflowError(_("请选择申请方式。"), field="channel")
     if fields.get("submitted_on") is None:
         raise WorkflowError(_("请填写提交日期（当面递交、寄出或网上提交之日）。"), field="submitted_on")
+    for name in ("submitted_on", "signed_for_on", "confirmed_on", "received_on"):
+        if fields.get(name) is not None:
+            _check_date(fields[name], name)
     override = fields.pop("received_on", None)
     reason = (fields.get("receipt_override_reason") or "").strip()
     derived = derive_receipt_date(
@@ -361,6 +371,7 @@ def request_correction(req, *, actor, requested_on: date, items: str, period_unt
         raise WorkflowError(_("补正告知需要写明需要补正的事项。"), field="items")
     if period_until is None:
         raise WorkflowError(_("补正告知需要写明合理的补正期限。"), field="period_until")
+    _check_date(period_until, "period_until")
     _not_future(requested_on, today, "requested_on")
     # a later round concerns the corrected application: its receipt starts the 7 days again
     receipt = req.correction_received_on or req.received_on
@@ -408,6 +419,10 @@ def accept(req, *, actor, expected_version=None):
 
 
 def assign_handler(req, *, actor, handler, expected_version=None):
+    if handler is not None and not (
+        handler.is_active and handler.roles.filter(unit_id=req.unit_id, role__in=ACTING_ROLES).exists()
+    ):
+        raise WorkflowError(_("经办人须是本单位的在岗工作人员。"), field="handler")
     with transaction.atomic():
         return _apply(
             req, Action.ASSIGN, actor=actor, expected_version=expected_version, changes={"handler": handler},
@@ -487,8 +502,14 @@ def record_consultation_reply(consultation: Consultation, *, actor, replied_on: 
 def issue_fee_notice(req, *, actor, amount: Decimal, basis: str, notice_on: date, today=None, expected_version=None):
     """条例第四十二条, 国办函〔2020〕109号: pay within 20 working days from the day after notice."""
     today = today or timezone.localdate()
-    if amount is None or Decimal(amount) <= 0:
+    try:
+        amount = Decimal(str(amount).strip())
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite() or amount <= 0:
         raise WorkflowError(_("收费金额应大于零。"), field="amount")
+    if amount != amount.quantize(Decimal("0.01")) or amount >= Decimal("100000000"):
+        raise WorkflowError(_("收费金额应为不超过两位小数的金额（元）。"), field="amount")
     if not (basis or "").strip():
         raise WorkflowError(_("请写明收费依据和标准。"), field="basis")
     _not_future(notice_on, today, "notice_on")

@@ -775,3 +775,54 @@ def test_explain_deadline_shows_how_it_was_computed(handling, people):
     assert info["workdays_used"] == 4  # 3, 4, 6, 9 March
     assert info["workdays_left"] == 16  # 20 counted days less the 4 used
     assert info["is_provisional"] is False
+
+
+# --- careless input is a field error, never a crash ---------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [None, "2026-03-05", 20260305])
+def test_dates_that_are_not_dates_are_field_errors(handling, people, bad):
+    c = people["clerk"]
+    expect_error("requested_on", services.request_correction, handling, actor=c, requested_on=bad, items="写明",
+                 period_until=D("2026-03-20"), today=TODAY)
+    expect_error("sent_on", services.start_consultation, handling, actor=c, kind="agency", party="市局", sent_on=bad,
+                 today=TODAY)
+    expect_error("notice_on", services.issue_fee_notice, handling, actor=c, amount=Decimal("10"), basis="109号",
+                 notice_on=bad, today=TODAY)
+    expect_error("replied_on", services.reply, handling, actor=c, outcome="granted", replied_on=bad, today=TODAY)
+    expect_error("concluded_on", services.conclude, handling, actor=c, outcome="withdrawn", concluded_on=bad,
+                 today=TODAY)
+    if bad is not None:
+        expect_error("period_until", services.request_correction, handling, actor=c, requested_on=D("2026-03-05"),
+                     items="写明", period_until=bad, today=TODAY)
+        expect_error("confirmed_on", register, c, handling.unit, channel="online", confirmed_on=bad)
+    assert fresh(handling).status == Status.HANDLING
+
+
+def test_a_datetime_is_not_a_date(handling, people):
+    from datetime import datetime
+
+    expect_error("replied_on", services.reply, handling, actor=people["clerk"], outcome="granted",
+                 replied_on=datetime(2026, 3, 10, 9, 30), today=TODAY)
+
+
+@pytest.mark.parametrize("amount", ["abc", "", None, "-5", "NaN", "Infinity", "0.001", "100000000"])
+def test_fee_amount_must_be_a_positive_sum_in_yuan(handling, people, amount):
+    expect_error("amount", services.issue_fee_notice, handling, actor=people["clerk"], amount=amount, basis="109号",
+                 notice_on=D("2026-03-05"), today=TODAY)
+    assert not handling.fee_notices.exists()
+
+
+def test_fee_amount_given_as_text_is_accepted(handling, people):
+    fee = services.issue_fee_notice(handling, actor=people["clerk"], amount="450.50", basis="109号",
+                                    notice_on=D("2026-03-05"), today=TODAY)
+    assert fee.amount == Decimal("450.50")
+
+
+@pytest.mark.parametrize("who", ["other_clerk", "supervisor"])
+def test_handler_must_work_in_the_unit(handling, people, who):
+    expect_error("handler", services.assign_handler, handling, actor=people["head"], handler=people[who])
+    services.assign_handler(handling, actor=people["head"], handler=people["reviewer"])
+    assert fresh(handling).handler == people["reviewer"]
+    services.assign_handler(fresh(handling), actor=people["head"], handler=None)
+    assert fresh(handling).handler is None
