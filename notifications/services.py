@@ -124,9 +124,10 @@ class Directory:
         return self.unit_roles.get((unit_id, role), set())
 
     def handler_or_clerks(self, req) -> set[int]:
+        """The handler; with none (or an inactive one) the unit's clerks; with no clerks its heads."""
         if req.handler_id and req.handler_id in self.users:
             return {req.handler_id}
-        return self.role(req.unit_id, StaffRole.Role.CLERK)
+        return self.role(req.unit_id, StaffRole.Role.CLERK) or self.role(req.unit_id, StaffRole.Role.HEAD)
 
     def supervisors_over(self, unit_id: int) -> dict[int, set[int]]:
         """Supervisors of the unit or any ancestor: user id -> the units where they hold the role."""
@@ -233,12 +234,14 @@ class Rules:
             stage = reminder_stage(left, d.thresholds(req.unit_id))
             if stage is None:
                 return []
+            when = f"距答复期限还有{left}个工作日" if left else "今天是答复期限"
+            provisional = "（暂定：跨入尚未载入放假安排的年度）" if req.due_is_provisional else ""
             return fan_out(
                 d, user_ids=d.handler_or_clerks(req), robot_units=[req.unit_id], unit_id=req.unit_id,
                 kind=AlertKind.REMINDER, stage=stage,
-                subject=f"【答复期限提醒】{_label(req)} 距答复期限还有{left}个工作日",
+                subject=f"【答复期限提醒】{_label(req)} {when}",
                 body=(f"{unit.name}受理的政府信息公开申请 {_label(req)}（{req.received_on:%Y-%m-%d} 收到）"
-                      f"答复期限为 {req.due_on:%Y年%m月%d日}，距今还有{left}个工作日，请及时办理答复。"
+                      f"答复期限为 {req.due_on:%Y年%m月%d日}{provisional}，{when}，请及时办理答复。"
                       f"\n查看：{common['link']}"),
                 **common,
             )

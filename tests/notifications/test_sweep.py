@@ -193,3 +193,17 @@ def test_two_concurrent_sweeps_create_and_send_each_alert_once(tree, people):
     in_app = Alert.objects.filter(channel="in_app")
     assert Notification.objects.count() == in_app.count()
     assert sorted(Notification.objects.values_list("alert_id", flat=True)) == sorted(in_app.values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_reminder_without_handler_or_clerks_goes_to_the_units_head_and_names_the_deadline_day(tree, people):
+    from tests.factories import UnitFactory, staff
+
+    from .scenario import make_request
+
+    unit = UnitFactory(code="jd-sfj", name="金东区司法局", parent=tree["root"])
+    head = staff("sfj_head", unit, "head")
+    make_request(unit, "H1", date(2025, 9, 26))  # due 10-30
+    (alert,) = [p for p in services.sweep(date(2025, 10, 30)).created if p.kind == AlertKind.REMINDER]
+    assert alert.recipient_id == head.pk and alert.stage == 1
+    assert alert.subject == "【答复期限提醒】H1 今天是答复期限"
