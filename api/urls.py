@@ -36,5 +36,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
-    re_path(r"^.*$", not_found),
+    re_path(r"", not_found),  # any other path under /api/, newlines included
 ]
