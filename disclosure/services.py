@@ -33,6 +33,7 @@ from .workcalendar import load_work_calendar
 from .workflow import (
     CLOSING_OUTCOMES,
     OUTCOME_ALIASES,
+    ROLE_HEAD,
     Action,
     ConcurrentChange,
     InvalidTransition,
@@ -557,6 +558,9 @@ def approve_extension(req, *, actor, days: int, approved_on: date, notified_on: 
     """第三十三条第二款: one extension of at most 20 working days, approved by the head of the
     disclosure office and notified to the applicant before the running deadline."""
     today = today or timezone.localdate()
+    if ROLE_HEAD not in access_for(actor).roles_in(req.unit_id):
+        # not even a system admin: the statute names who approves (ROLE_ONLY_ACTIONS)
+        raise NotPermitted(_("延长答复期限须经本单位政府信息公开工作机构负责人批准。"))
     if req.extension_days:
         raise WorkflowError(_("该申请已经延长过答复期限，条例只允许延长一次。"), field="days")
     if not isinstance(days, int) or not 1 <= days <= dl.MAX_EXTENSION_DAYS:

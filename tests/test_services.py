@@ -499,7 +499,7 @@ def test_extension_adds_up_to_twenty_working_days(handling, people):
     assert (row.extension_days, row.extension_approved_by) == (15, people["head"])
 
 
-@pytest.mark.parametrize("who", ["clerk", "reviewer", "legal", "supervisor", "other_clerk"])
+@pytest.mark.parametrize("who", ["clerk", "reviewer", "legal", "supervisor", "other_clerk", "admin"])
 def test_only_the_head_approves_an_extension(handling, people, who):
     with pytest.raises(NotPermitted):
         extend(handling, people[who])
