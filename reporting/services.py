@@ -384,7 +384,12 @@ def load_report_file(path_or_file, name: str | None = None) -> dict:
             from .exports import read_report_xlsx  # noqa: PLC0415 - optional until the exports land
         except ImportError:
             raise ReportError(_("暂不支持读取XLSX格式的报告，请提交JSON文件。")) from None
-        return read_report_xlsx(path_or_file)
+        try:
+            return read_report_xlsx(path_or_file)
+        except ReportError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the submitter's file error
+            raise ReportError(_("无法读取XLSX文件：%(error)s") % {"error": exc}) from exc
     try:
         if isinstance(path_or_file, str | Path):
             with open(path_or_file, encoding="utf-8-sig") as fh:

@@ -437,6 +437,8 @@ def test_check_annual_report_catches_each_deliberately_broken_import(tree, peopl
 def test_check_annual_report_explains_unreadable_files(tmp_path):
     xlsx = tmp_path / "r.xlsx"
     xlsx.write_bytes(b"PK\x03\x04")
+    with pytest.raises(CommandError, match="XLSX"):
+        call_command("check_annual_report", str(xlsx))
     missing = tmp_path / "none.json"
     with pytest.raises(CommandError) as exc:
         call_command("check_annual_report", str(missing))
