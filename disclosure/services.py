@@ -476,9 +476,10 @@ def record_consultation_reply(consultation: Consultation, *, actor, replied_on: 
         if still_open:
             # other consultations are still out: the request stays in consultation
             _check_permission(actor, req, action)
+            target_status(action, req.status)  # not on a request concluded meanwhile
             changes = deadline_fields(dl.compute_deadline(case_dates(req), load_work_calendar()))
             version = req.version if expected_version is None else expected_version
-            rows = DisclosureRequest.objects.filter(pk=req.pk, version=version).update(
+            rows = DisclosureRequest.objects.filter(pk=req.pk, version=version, status=req.status).update(
                 version=F("version") + 1, updated_at=timezone.now(), **changes
             )
             if rows != 1:

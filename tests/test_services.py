@@ -826,3 +826,19 @@ def test_handler_must_work_in_the_unit(handling, people, who):
     assert fresh(handling).handler == people["reviewer"]
     services.assign_handler(fresh(handling), actor=people["head"], handler=None)
     assert fresh(handling).handler is None
+
+
+def test_consultation_answer_after_withdrawal_is_refused(handling, people):
+    first = services.start_consultation(handling, actor=people["clerk"], kind="agency", party="甲局",
+                                        sent_on=D("2026-03-04"), today=TODAY)
+    services.start_consultation(fresh(handling), actor=people["clerk"], kind="agency", party="乙局",
+                                sent_on=D("2026-03-04"), today=TODAY)
+    services.conclude(fresh(handling), actor=people["clerk"], outcome="withdrawn", concluded_on=D("2026-03-05"),
+                      today=TODAY)
+    row = model_to_dict(fresh(handling))
+    with pytest.raises(InvalidTransition):
+        services.record_consultation_reply(Consultation.objects.get(pk=first.pk), actor=people["clerk"],
+                                           replied_on=D("2026-03-06"), today=TODAY)
+    assert model_to_dict(fresh(handling)) == row
+    assert Consultation.objects.get(pk=first.pk).replied_on is None
+    assert last_event(handling).action == "conclude"

@@ -466,3 +466,15 @@ def test_imported_table2_must_be_numbers(tree, people):
     doc["table2"]["penalty"] = {"decisions": 7}
     services.import_report(tree["town"], doc, actor=people["supervisor"])
     assert services.compile_report(tree["root"], 2025)["table2"]["penalty"] == {"decisions": 7}
+
+
+def test_overview_runs_a_constant_number_of_queries_whatever_the_number_of_children(tree, django_assert_num_queries):
+    seed_requests(tree["dept"], 5)
+    with CaptureQueriesContext(connection) as few:
+        services.overview(tree["root"], 2025)
+    for k in range(15):
+        seed_requests(UnitFactory(code=f"jd-child-{k}", kind="department", parent=tree["root"]), 5)
+    with django_assert_num_queries(len(few.captured_queries)):
+        entries = services.overview(tree["root"], 2025)
+    assert len(entries) == 1 + 2 + 15
+    assert sum(e["table3"]["new"][6] for e in entries) == services.compile_report(tree["root"], 2025)["table3"]["rows"]["new"][6]
