@@ -874,10 +874,8 @@ class AttachmentAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        access = access_for(request.user)
-        if obj is None:
-            return access.is_admin or bool(access.acting_unit_ids)
-        return access.can_act_on_unit(obj.request.unit_id)
+        # Part of the case file: only an admin removes one (e.g. uploaded to the wrong request).
+        return access_for(request.user).is_admin
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404
