@@ -155,15 +155,15 @@ def hand_written(root: Unit) -> list:
         return cursor.fetchall()
 
 
-def timed_pair(a, b, runs: int) -> tuple[list[float], list[float]]:
-    """Alternate the two so that load from other processes hits both alike."""
-    times_a, times_b = [], []
+def timed_rounds(fns, runs: int) -> list[list[float]]:
+    """Run the functions in turn, round after round, so load from other processes hits all alike."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(runs):
-        for fn, times in ((a, times_a), (b, times_b)):
+        for fn, record in zip(fns, times, strict=True):
             t0 = time.perf_counter()
             fn()
-            times.append(time.perf_counter() - t0)
-    return times_a, times_b
+            record.append(time.perf_counter() - t0)
+    return times
 
 
 def main() -> None:
@@ -186,8 +186,9 @@ def main() -> None:
 
     services.compile_report(root, YEAR)  # warm caches
     hand_written(root)
-    compile_t, hand_t = timed_pair(lambda: services.compile_report(root, YEAR), lambda: hand_written(root), runs)
-    _again, both_t = timed_pair(lambda: None, lambda: hand_written_both(root), runs)
+    compile_t, hand_t, both_t = timed_rounds(
+        [lambda: services.compile_report(root, YEAR), lambda: hand_written(root), lambda: hand_written_both(root)], runs
+    )
     with CaptureQueriesContext(connection) as ctx:
         doc = services.compile_report(root, YEAR)
     tracemalloc.start()
