@@ -143,7 +143,7 @@ class UnitFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value and value.isdigit():
+        if value and value.isdigit() and len(value) < 19:  # an id fits a 64-bit integer
             return queryset.filter(unit_id=int(value))
         return queryset
 
@@ -193,7 +193,7 @@ class ReceivedYearFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value and value.isdigit():
+        if value and value.isdigit() and 1 <= int(value) < 9999:
             return queryset.received_in(int(value))
         return queryset
 

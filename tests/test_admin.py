@@ -720,3 +720,30 @@ def test_signing_off_keeps_the_outcome_and_reasons_legal_review_approved(client,
     req.refresh_from_db()
     assert req.status == "replied" and req.outcome == "partial"
     assert req.reply_data == {"reason": "涉及个人隐私", "withheld_parts": "身份证号码"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?unit=abc", "?unit=999999", "?unit=" + "9" * 30, "?year=abc", "?year=99999", "?overdue=maybe", "?due=someday", "?status=bogus",
+     "?q=%25%5F%5C", "?q=" + "长" * 500, "?o=99", "?p=9999"],
+)
+def test_changelist_survives_any_query_string(client, tree, people, query):
+    register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    assert client.get(reverse(CHANGELIST) + query).status_code in (200, 302)
+
+
+@pytest.mark.parametrize("object_id", ["abc", "999999", "-1", "1.5", "9" * 30])
+@pytest.mark.parametrize("suffix", ["change/", "history/", "delete/", "action/accept/", "attachments/1/"])
+def test_request_urls_with_bad_ids_are_not_found(client, people, object_id, suffix):
+    client.force_login(people["clerk"])
+    response = client.get(f"/admin/disclosure/disclosurerequest/{object_id}/{suffix}")
+    assert response.status_code == 404
+
+
+def test_an_upload_without_a_file_is_an_error_message(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    response = client.post(reverse("admin:disclosure_disclosurerequest_attachment_upload", args=[req.pk]), {})
+    assert response.status_code == 302
+    assert any(m.startswith("文件：") for m in messages_of(response))
