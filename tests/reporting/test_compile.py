@@ -337,7 +337,7 @@ def test_annual_report_command_writes_json_and_csv(tree, tmp_path):
 
 
 def test_annual_report_command_refuses_unknown_formats_units_and_years(tree):
-    for args in (["--format", "pdf"], ["--unit", "nope"], ["--year", "2018"]):
+    for args in (["--format", "pdf"], ["--unit", "nope"], ["--year", "2018"], ["--year", "99999"]):
         argv = ["--year", "2025", "--unit", "jindong", *args]
         with pytest.raises(CommandError) as exc:
             call_command("annual_report", *argv)

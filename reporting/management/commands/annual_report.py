@@ -71,6 +71,8 @@ class Command(BaseCommand):
             if len(roots) > 1:
                 raise CommandError("有多个根单位，请用 --unit 指定单位编码。", returncode=2)
             target = roots[0]
+        if year > 9998:
+            raise CommandError(f"--year：{year} 不是有效的报告年度。", returncode=2)
         try:
             doc = services.compile_report(target, year, edition)
         except t.UnsupportedYear as exc:
