@@ -215,7 +215,8 @@ def requests_for_cell(
     """The requests one table-三 cell counts (the compile's own Q objects)."""
     edition = t.edition_for(year, edition)
     period = q.Period(year)
-    where = q.q_row(row_code, period, edition, mapping or row_mapping()) & q.q_column(column_code)
+    # q_relevant too: exactly the compile's rows, even for a record concluded before it was received
+    where = q.q_relevant(period) & q.q_row(row_code, period, edition, mapping or row_mapping()) & q.q_column(column_code)
     return _scope_for(unit, year).filter(where)
 
 
