@@ -118,3 +118,30 @@ class ImportedReport(models.Model):
     @property
     def has_errors(self) -> bool:
         return t.has_errors(self.checks)
+
+
+class ReportText(models.Model):
+    """Staff-edited text of a report's sections 一 (the opening before the generated figures), 五 and 六,
+    per unit and year; the exports put it around the figures compiled from the cases."""
+
+    class Section(models.TextChoices):
+        OVERVIEW = "1", _("一、总体情况（概述）")
+        PROBLEMS = "5", _("五、存在的主要问题及改进情况")
+        OTHER = "6", _("六、其他需要报告的事项")
+
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="report_texts")
+    year = models.PositiveSmallIntegerField(_("报告年度"))
+    section = models.CharField(_("部分"), max_length=1, choices=Section.choices)
+    text = models.TextField(_("正文"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("年度报告正文")
+        verbose_name_plural = _("年度报告正文")
+        constraints = [models.UniqueConstraint(fields=["unit", "year", "section"], name="report_text_unique")]
+
+    def __str__(self):
+        return f"{self.unit} {self.year} {self.get_section_display()}"
