@@ -271,6 +271,9 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
         raise NotPermitted(_("您没有在“%(unit)s”登记申请的权限。") % {"unit": unit.name})
     if fields.get("channel") not in Channel.values:
         raise WorkflowError(_("请选择申请方式。"), field="channel")
+    if fields["channel"] == Channel.LETTER and fields.get("post_kind") not in PostKind.values:
+        # 第三十一条第二项: signed post and ordinary letters have different receipt dates
+        raise WorkflowError(_("信函申请请选择邮寄方式（需签收或平常信函）。"), field="post_kind")
     if fields.get("submitted_on") is None:
         raise WorkflowError(_("请填写提交日期（当面递交、寄出或网上提交之日）。"), field="submitted_on")
     for name in ("submitted_on", "signed_for_on", "confirmed_on", "received_on"):
@@ -579,6 +582,7 @@ def approve_extension(req, *, actor, days: int, approved_on: date, notified_on: 
                 _("延期须在原答复期限（%(due)s）届满前批准并告知申请人。") % {"due": req.due_on}, field=name
             )
         _not_before(value, req.received_on, name, _("日期不能早于收到申请日期。"))
+    _not_before(notified_on, approved_on, "notified_on", _("告知申请人的日期不能早于批准延期的日期。"))
     with transaction.atomic():
         return _apply(
             req, Action.APPROVE_EXTENSION, actor=actor, expected_version=expected_version,

@@ -111,6 +111,7 @@ def test_receipt_date_needs_the_channels_own_date(people, tree, channel, post_ki
 
 def test_registration_needs_a_channel_and_a_submission_date(people, tree):
     expect_error("channel", register, people["clerk"], tree["dept"], channel="pigeon")
+    expect_error("post_kind", register, people["clerk"], tree["dept"], channel="letter", signed_for_on=RECEIVED)
     expect_error("submitted_on", register, people["clerk"], tree["dept"], submitted_on=None)
     assert not DisclosureRequest.objects.exists()
 
@@ -522,7 +523,13 @@ def test_extension_must_come_before_the_running_deadline(handling, people, field
     after = due(RECEIVED, 21)
     expect_error(field, extend, handling, people["head"], **{field: after})
     on_the_day = due(RECEIVED)
-    extend(handling, people["head"], **{field: on_the_day})  # the deadline day itself is still in time
+    # the deadline day itself is still in time
+    extend(handling, people["head"], approved_on=on_the_day, notified_on=on_the_day)
+
+
+def test_applicant_is_told_after_approval_not_before(handling, people):
+    expect_error("notified_on", extend, handling, people["head"], approved_on=D("2026-03-20"),
+                 notified_on=D("2026-03-19"))
 
 
 def test_extension_needs_a_reason(handling, people):
