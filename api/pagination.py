@@ -67,12 +67,13 @@ class ReceivedKeysetPagination(BasePagination):
         else:
             direction, received_on, pk = self._decode(raw)
             if direction == "n":
-                after = Q(received_on__lt=received_on) | Q(received_on=received_on, id__lt=pk)
+                # the bound on received_on alone lets the planner range-scan its index
+                after = Q(received_on__lte=received_on) & (Q(received_on__lt=received_on) | Q(id__lt=pk))
                 rows = list(queryset.filter(after).order_by("-received_on", "-id")[: size + 1])
                 has_after, has_before = len(rows) > size, True
                 rows = rows[:size]
             else:
-                before = Q(received_on__gt=received_on) | Q(received_on=received_on, id__gt=pk)
+                before = Q(received_on__gte=received_on) & (Q(received_on__gt=received_on) | Q(id__gt=pk))
                 rows = list(queryset.filter(before).order_by("received_on", "id")[: size + 1])
                 has_before, has_after = len(rows) > size, True
                 rows = rows[:size][::-1]
