@@ -206,3 +206,22 @@ def test_postgres_concurrent_registrations_get_distinct_numbers(people, tree):
     assert refs == [1, 2, 3, 4]
     assert DisclosureRequest.objects.values("ref").distinct().count() == 4
     assert RequestEvent.objects.filter(action="register").count() == 4
+
+
+@pytest.mark.django_db
+def test_recompute_after_a_calendar_edit_does_not_undo_a_transition_made_meanwhile(people, tree, monkeypatch):
+    req = register(people["clerk"], tree["dept"])
+    DisclosureRequest.objects.filter(pk=req.pk).update(due_on=D("2026-01-01"))  # stale: recompute wants to fix it
+    original, raced = services.case_dates, []
+
+    def case_dates_with_a_race(row, *args, **kwargs):
+        if row.pk == req.pk and not raced:
+            raced.append(True)  # meanwhile a clerk asks for a correction: the clock stops
+            services.request_correction(load(req), actor=people["clerk"], requested_on=D("2026-03-04"),
+                                        items="写明文件名称", period_until=D("2026-03-18"), today=TODAY)
+        return original(row, *args, **kwargs)
+
+    monkeypatch.setattr(services, "case_dates", case_dates_with_a_race)
+    assert services.recompute_open_deadlines() == 0
+    row = load(req)
+    assert (row.status, row.due_on) == (Status.AWAITING_CORRECTION, None)
