@@ -5,6 +5,15 @@
 Builds (once) a database under GONGKAI_VAR_DIR (SQLite by default, or DATABASE_URL), fills it with
 `rows` requests over a district's units, then times changelist pages for a unit clerk and an admin:
 plain, filtered and searched. Prints milliseconds per page (median of 5) and the query count.
+
+Measured 2026-11-26 on the shared 2-core box (load ~6, so upper bounds), 100,000 requests over 20
+units, whole page including template rendering:
+- SQLite: a unit clerk (5,000 visible) 35-145 ms; an admin over all 100,000: plain 53 ms, filters
+  76-225 ms (overdue: 67,000 synthetic matches), searches 136-244 ms. Before ordering searches by
+  id the same searches took 400-610 ms: SQLite walked the received_on index row by row.
+- PostgreSQL 16: clerk 20-84 ms; admin plain 42 ms, filters 44-109 ms, searches 79-310 ms.
+The query count does not depend on the number of rows: 12 for a clerk, 11 for an admin, two fewer
+when no open request is on the page (the calendar is loaded lazily, once, for "working days left").
 """
 
 import os
