@@ -311,7 +311,7 @@ class ArchiveInput(VersionMixin):
 
 
 class AttachmentUploadInput(serializers.Serializer):
-    file = serializers.FileField(help_text="PDF、图片（PNG/JPEG）、Office 文档、OFD 或纯文本。")
+    file = serializers.FileField(help_text="PDF、JPG、PNG、DOC(X)、XLS(X)、TXT 或 ZIP；按内容识别类型。")
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 

@@ -7,6 +7,8 @@ supervisors, who see their subtree, get 403 when they try to change anything.
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import FileResponse
@@ -247,13 +249,14 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         self.require(Action.EDIT, req.unit_id)
         data = self.validated(s.AttachmentUploadInput, request.data)
         upload = data["file"]
-        name, content_type = check_upload(upload)
+        form = check_upload(upload, data["description"])
         with transaction.atomic():
             attachment = Attachment(
-                request=req, name=name, description=data["description"], content_type=content_type,
-                size=upload.size, uploaded_by=request.user,
+                request=req, name=form.safe_name, description=data["description"],
+                content_type=form.content_type, size=upload.size, uploaded_by=request.user,
             )
-            attachment.file.save(name, upload, save=False)
+            # stored under a random name, as the admin does: the user's name is only ever shown
+            attachment.file.save(f"{uuid.uuid4().hex}{form.extension}", upload, save=False)
             attachment.save()
         return Response(s.AttachmentSerializer(attachment, context=context).data, status=status.HTTP_201_CREATED)
 
