@@ -239,7 +239,7 @@ class RecordCorrectionInput(VersionMixin):
 
 
 class AssignInput(VersionMixin):
-    handler = serializers.IntegerField(allow_null=True, min_value=1, help_text="经办人的用户 id；null 取消指定。")
+    handler = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="经办人的用户 id（本单位在岗人员）。")
 
 
 class ConsultationInput(VersionMixin):

@@ -22,8 +22,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from disclosure import services
-from disclosure.access import access_for
-from disclosure.models import Attachment, Consultation, DisclosureRequest, FeeNotice, StaffRole
+from disclosure.access import ACTING_ROLES, access_for
+from disclosure.models import Attachment, Consultation, DisclosureRequest, FeeNotice
 from disclosure.workflow import Action
 
 from . import serializers as s
@@ -182,16 +182,12 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         req = self.get_object()
         self.require(Action.ASSIGN, req.unit_id)
         data = self.validated(s.AssignInput, request.data)
-        handler = None
-        if data["handler"] is not None:
-            handler = (
-                get_user_model().objects.filter(
-                    pk=data["handler"], is_active=True, roles__unit_id=req.unit_id,
-                    roles__role__in=[StaffRole.Role.CLERK, StaffRole.Role.REVIEWER, StaffRole.Role.HEAD],
-                ).first()
-            )
-            if handler is None:
-                raise serializers.ValidationError({"handler": [_("经办人须为本单位在岗的经办人、审核人或负责人。")]})
+        # the admin's AssignForm offers the same people: active, holding an acting role in the unit
+        handler = get_user_model().objects.filter(
+            pk=data["handler"], is_active=True, roles__unit_id=req.unit_id, roles__role__in=ACTING_ROLES
+        ).first()
+        if handler is None:
+            raise serializers.ValidationError({"handler": [_("经办人须为本单位在岗的工作人员。")]})
         services.assign_handler(req, actor=request.user, handler=handler, expected_version=data.get("version"))
         return Response(self.detail_data(req.pk))
 
@@ -246,7 +242,8 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         context = self.get_serializer_context()
         if request.method == "GET":
             return Response(s.AttachmentSerializer(req.attachments.all(), many=True, context=context).data)
-        self.require(Action.EDIT, req.unit_id)
+        if not self.access.can_act_on_unit(req.unit_id):  # as the admin's upload view decides
+            raise PermissionDenied(_("您没有在本单位上传附件的权限。"))
         data = self.validated(s.AttachmentUploadInput, request.data)
         upload = data["file"]
         form = check_upload(upload, data["description"])

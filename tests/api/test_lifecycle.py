@@ -113,3 +113,18 @@ def test_id_numbers_are_shown_to_the_unit_and_masked_for_supervisors(people, tre
     assert seen_from_above["applicant_id_number"] == "330***********123X"
     assert listed["applicant_id_number"] == "330***********123X"
     assert seen_from_above["applicant_contact"] == "138****5678"
+
+
+def test_a_handler_must_work_in_the_request_s_unit(people, tree, as_user):
+    from .builders import registered
+
+    req = registered(people["clerk"], tree["dept"])
+    api = as_user(people["reviewer"])
+    refused = api.post(f"/api/v1/requests/{req.pk}/assign/", {"handler": people["town_clerk"].pk}, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()["error"]["fields"]) == ["handler"]
+    assigned = api.post(f"/api/v1/requests/{req.pk}/assign/", {"handler": people["legal"].pk}, format="json")
+    assert assigned.status_code == 200, assigned.content
+    assert (assigned.json()["handler"], assigned.json()["status"]) == (people["legal"].pk, "registered")
+    assert as_user(people["clerk"]).post(f"/api/v1/requests/{req.pk}/assign/", {"handler": people["clerk"].pk},
+                                         format="json").status_code == 403
