@@ -1,0 +1,242 @@
+"""XLSX of tables 二, 三 and 四 in the statutory layout (a sheet per table, merged cells as in the
+format), the three charts as native spreadsheet charts, and the reader for a unit's submitted XLSX."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from . import narrative as n
+from . import tables as t
+from .exports import Grid, table_grids
+
+SHEETS = {"table2": "表二", "table3": "表三", "table4": "表四"}
+CHART_SHEET = "图表"
+INFO_SHEET = "报告信息"
+THIN = Side(style="thin", color="000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WIDTHS = {"table3": (14, 16, 44) + (9,) * 7, "table4": (9,) * 15, "table2": (22, 16, 16, 16)}
+
+
+def _place(ws, grid: Grid) -> None:
+    """Every cell of the grid at its place, merged over its span, bordered (merged areas included)."""
+    for cell in grid.cells:
+        target = ws.cell(row=cell.row + 1, column=cell.col + 1, value=cell.value if cell.value is not None else cell.text)
+        target.alignment = Alignment(
+            horizontal="center" if (cell.is_head or cell.value is not None) else "left", vertical="center", wrap_text=True
+        )
+        if cell.is_head:
+            target.font = Font(bold=True)
+        if cell.rowspan > 1 or cell.colspan > 1:
+            ws.merge_cells(
+                start_row=cell.row + 1, start_column=cell.col + 1,
+                end_row=cell.row + cell.rowspan, end_column=cell.col + cell.colspan,
+            )
+    for row in ws.iter_rows(min_row=1, max_row=grid.rows, max_col=grid.cols):
+        for c in row:
+            c.border = BORDER
+    for i, width in enumerate(WIDTHS[grid.code][: grid.cols], start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    if grid.note:
+        ws.cell(row=grid.rows + 2, column=1, value=grid.note)
+
+
+def _chart_sheet(wb: Workbook, doc: dict) -> None:
+    """The charts' data as small tables and a native bar chart over each (stacked for the outcomes)."""
+    ws = wb.create_sheet(CHART_SHEET)
+    row = 1
+    for chart in n.charts(doc):
+        ws.cell(row=row, column=1, value=chart.title).font = Font(bold=True)
+        header = row + 1
+        ws.cell(row=header, column=1, value="")
+        for s, (name, _v) in enumerate(chart.series, start=2):
+            ws.cell(row=header, column=s, value=name)
+        for i, category in enumerate(chart.categories):
+            ws.cell(row=header + 1 + i, column=1, value=category)
+            for s, (_name, values) in enumerate(chart.series, start=2):
+                ws.cell(row=header + 1 + i, column=s, value=values[i])
+        last = header + max(len(chart.categories), 1)
+        bar = BarChart()
+        bar.type = "bar" if chart.is_stacked else "col"
+        bar.title = chart.title
+        if chart.is_stacked:
+            bar.grouping, bar.overlap = "stacked", 100
+        else:
+            bar.legend = None
+        data = Reference(ws, min_col=2, max_col=1 + len(chart.series), min_row=header, max_row=last)
+        bar.add_data(data, titles_from_data=True)
+        bar.set_categories(Reference(ws, min_col=1, min_row=header + 1, max_row=last))
+        bar.height, bar.width = 7.5, 16
+        ws.add_chart(bar, f"{get_column_letter(len(chart.series) + 3)}{row}")
+        row = max(last + 2, row + 16)
+    ws.column_dimensions["A"].width = 16
+
+
+def write_xlsx(doc: dict) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for grid in table_grids(doc):
+        ws = wb.create_sheet(SHEETS[grid.code])
+        _place(ws, grid)
+    _chart_sheet(wb, doc)
+    info = wb.create_sheet(INFO_SHEET)
+    for i, (key, value) in enumerate(
+        (("unit_code", doc["unit"]["code"]), ("unit_name", doc["unit"]["name"]), ("year", doc["year"]),
+         ("edition", doc["edition"])),
+        start=1,
+    ):
+        info.cell(row=i, column=1, value=key)
+        info.cell(row=i, column=2, value=value)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+# --- Reading a submitted XLSX ----------------------------------------------------------------------------
+
+_SPACE = re.compile(r"[\s\u3000]+")
+
+
+class XlsxFormatError(ValueError):
+    pass
+
+
+def _text(value) -> str:
+    return _SPACE.sub("", str(value)) if value is not None else ""
+
+
+def _count(ws, row: int, col: int) -> int:
+    value = ws.cell(row=row, column=col).value
+    text = _text(value)
+    if text == "":
+        return 0
+    try:
+        number = float(text)
+    except ValueError:
+        raise XlsxFormatError(
+            _("工作表“%(sheet)s”%(cell)s单元格应为数字，而不是“%(value)s”。")
+            % {"sheet": ws.title, "cell": f"{get_column_letter(col)}{row}", "value": value}
+        ) from None
+    if not number.is_integer() or number < 0:
+        raise XlsxFormatError(
+            _("工作表“%(sheet)s”%(cell)s单元格应为非负整数。") % {"sheet": ws.title, "cell": f"{get_column_letter(col)}{row}"}
+        )
+    return int(number)
+
+
+def _find_sheet(wb, code: str, marker: str):
+    if SHEETS[code] in wb.sheetnames:
+        return wb[SHEETS[code]]
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(max_row=5, max_col=20, values_only=True):
+            if any(_text(v) == _text(marker) for v in row):
+                return ws
+    return None
+
+
+def _read_table3(ws) -> tuple[dict[str, list[int]], str]:
+    labels = {}
+    for edition in t.EDITIONS:
+        for code, label in t.ROW_LABELS[edition].items():
+            labels.setdefault(_text(label), set()).add(code)
+    rows: dict[str, list[int]] = {}
+    for r in range(1, ws.max_row + 1):
+        texts = [_text(ws.cell(row=r, column=c).value) for c in range(1, 4)]
+        label = next((x for x in reversed(texts) if x), "")
+        codes = labels.get(label)
+        if not codes:
+            continue
+        code = sorted(codes)[0]
+        rows[code] = [_count(ws, r, 4 + j) for j in range(len(t.COLUMNS))]
+    edition = t.EDITION_2021 if rows.keys() & t.ONLY_IN[t.EDITION_2021] else t.EDITION_2019
+    return rows, edition
+
+
+def _read_table4(ws) -> dict[str, dict[str, int]]:
+    width = len(t.TABLE4_COLUMNS)
+    for r in range(1, ws.max_row + 1):
+        if all(_text(ws.cell(row=r, column=c).value) == "" or _text(ws.cell(row=r, column=c).value).replace(".", "").isdigit()
+               for c in range(1, 3 * width + 1)) and _text(ws.cell(row=r, column=1).value) != "":
+            return {
+                g: {col: _count(ws, r, gi * width + i + 1) for i, col in enumerate(t.TABLE4_COLUMNS)}
+                for gi, g in enumerate(t.TABLE4_GROUPS)
+            }
+    raise XlsxFormatError(_("工作表“%(sheet)s”中找不到表四的数字行。") % {"sheet": ws.title})
+
+
+def _read_table2(ws, edition: str) -> dict:
+    result: dict[str, dict] = {}
+    section = None
+    for r in range(1, ws.max_row + 1):
+        label = _text(ws.cell(row=r, column=1).value)
+        section = next((s for s in t.TABLE2[edition] if _text(s.title) == label), section)
+        if section is None:
+            continue
+        for item, item_label in section.items:
+            if _text(item_label) == label:
+                result[item] = {}
+                for i, (col, _l) in enumerate(section.columns):
+                    raw = ws.cell(row=r, column=2 + i).value
+                    text = _text(raw).replace("万元", "")
+                    try:
+                        value = float(text) if text else 0
+                    except ValueError:
+                        raise XlsxFormatError(
+                            _("工作表“%(sheet)s”%(cell)s单元格应为数字。") % {"sheet": ws.title, "cell": f"{get_column_letter(2 + i)}{r}"}
+                        ) from None
+                    result[item][col] = int(value) if float(value).is_integer() else value
+    return result
+
+
+def read_xlsx(path_or_file) -> dict:
+    """A unit's XLSX in the statutory layout → the annual-report.md document (without checks).
+    The year and unit come from the 报告信息 sheet our export writes, else from a “2019年” in a title."""
+    from .services import ReportError  # noqa: PLC0415 - services imports exports lazily too
+
+    wb = load_workbook(path_or_file, data_only=True, read_only=False)
+    try:
+        ws3 = _find_sheet(wb, "table3", t.TABLE3_HEADER_NOTE)
+        if ws3 is None:
+            raise XlsxFormatError(_("找不到表三（“收到和处理政府信息公开申请情况”）的工作表。"))
+        rows, edition = _read_table3(ws3)
+        ws4 = _find_sheet(wb, "table4", t.TABLE4_GROUP_LABELS["reconsideration"])
+        if ws4 is None:
+            raise XlsxFormatError(_("找不到表四（“行政复议、行政诉讼情况”）的工作表。"))
+        table4 = _read_table4(ws4)
+        info = {}
+        if INFO_SHEET in wb.sheetnames:
+            info = {str(k): v for k, v in wb[INFO_SHEET].iter_rows(max_col=2, values_only=True) if k}
+        edition = str(info.get("edition") or edition)
+        ws2 = _find_sheet(wb, "table2", "第二十条第（一）项")
+        table2 = _read_table2(ws2, edition) if ws2 is not None and edition in t.EDITIONS else {}
+    except XlsxFormatError as exc:
+        raise ReportError(str(exc)) from exc
+    year = info.get("year")
+    if year is None:
+        for ws in wb.worksheets:
+            match = next((re.search(r"(20\d\d)年", str(v)) for row in ws.iter_rows(max_row=3, values_only=True)
+                          for v in row if v and re.search(r"(20\d\d)年", str(v))), None)
+            if match:
+                year = int(match.group(1))
+                break
+    try:
+        year = int(year) if year is not None else None
+    except (TypeError, ValueError):
+        year = None
+    doc = {
+        "year": year,
+        "edition": edition,
+        "table3": {"columns": list(t.COLUMNS), "rows": rows},
+        "table4": table4,
+        "table2": table2,
+        "breakdowns": {},
+    }
+    if info.get("unit_code"):
+        doc["unit"] = {"code": str(info["unit_code"]), "name": str(info.get("unit_name") or "")}
+    return doc
