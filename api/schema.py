@@ -28,7 +28,7 @@ ERROR_DESCRIPTIONS = {
     "404": "不存在，或属于您无权查看的单位。",
     "405": "不支持此方法。",
     "409": "状态冲突：当前状态下不能进行此操作，或申请已被他人修改（version 不符）。",
-    "413": "上传的文件过大。",
+    "413": "请求内容或上传的文件过大。",
     "415": "不支持的请求内容类型。",
     "429": "请求过于频繁，请按 Retry-After 稍后重试。",
 }
@@ -50,7 +50,7 @@ class AutoSchema(BaseAutoSchema):
         if "{" in self.path:
             codes.append("404")
         if method in ("post", "put", "patch"):
-            codes += ["400", "415"]
+            codes += ["400", "413", "415"]
         elif method == "get" and self._is_list_view():
             codes.append("400")  # bad filter or cursor
         action = getattr(self.view, "action", None)

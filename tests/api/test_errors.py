@@ -143,3 +143,23 @@ def test_an_integrity_error_from_bad_input_is_400_not_500(people, tree, as_user)
         format="json",
     )
     assert list(error_of(response, 400)["fields"]) == ["ref"]
+
+
+def test_an_oversized_json_body_is_413(people, tree, as_user, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    req = registered(people["clerk"], tree["dept"])
+    response = as_user(people["clerk"]).patch(f"/api/v1/requests/{req.pk}/", {"content": "x" * 2000},
+                                              format="json")
+    assert error_of(response, 413)["code"] == "too_large"
+    req.refresh_from_db()
+    assert req.content != "x" * 2000
+
+
+def test_an_oversized_form_body_is_413(people, tree, as_user, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    req = registered(people["clerk"], tree["dept"])
+    response = as_user(people["clerk"]).patch(f"/api/v1/requests/{req.pk}/", {"content": "x" * 2000},
+                                              format="multipart")
+    assert error_of(response, 413)["code"] == "too_large"
+    req.refresh_from_db()
+    assert req.content != "x" * 2000
