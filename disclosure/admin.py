@@ -64,6 +64,14 @@ def has_any_role(access: Access) -> bool:
     return bool(access.is_admin or access.roles or access.supervised_paths)
 
 
+class NotFoundWhenInvisible:
+    """An object outside the user's units answers 404, like one that does not exist (Django's
+    default redirects to the index with a message that names the id)."""
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404(gettext("没有找到该记录。"))
+
+
 class AdminOnly:
     """Configuration (units, users, the calendar): admins change it, staff with a role may look."""
 
@@ -87,7 +95,7 @@ class AdminOnly:
 
 
 @admin.register(Unit)
-class UnitAdmin(AdminOnly, admin.ModelAdmin):
+class UnitAdmin(NotFoundWhenInvisible, AdminOnly, admin.ModelAdmin):
     list_display = ("indented_name", "code", "kind", "ref_prefix", "parent")
     list_filter = ("kind",)
     search_fields = ("code", "name")
@@ -372,7 +380,7 @@ def status_label(code: str) -> str:
 
 
 @admin.register(DisclosureRequest)
-class DisclosureRequestAdmin(admin.ModelAdmin):
+class DisclosureRequestAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
     list_display = ("ref", "unit", "channel", "received_on", "status", "due_on")  # columns: get_list_display
     list_display_links = ("ref",)
     list_filter = (
@@ -486,10 +494,6 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Requests are statutory records: only an admin may remove one (a mistaken registration).
         return access_for(request.user).is_admin
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Another unit's request must not be told apart from a missing one: 404, not a redirect.
-        raise Http404(gettext("没有找到该申请。"))
 
     def delete_view(self, request, object_id, extra_context=None):
         self.visible_or_404(request, object_id)  # invisible: 404 before the permission check's 403
@@ -791,7 +795,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(admin.ModelAdmin):
+class RequestEventAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
     list_display = ("at", "request", "actor", "action_label", "from_label", "to_label")
     list_select_related = ("request", "actor")
     list_filter = ("action",)
@@ -834,15 +838,12 @@ class RequestEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        raise Http404
-
 
 # --- attachments -------------------------------------------------------------------------------
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
     """A list of attachments; upload on the request's page, download through the checked view."""
 
     list_display = ("name", "request", "content_type", "size", "uploaded_by", "uploaded_at", "download")
@@ -876,9 +877,6 @@ class AttachmentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Part of the case file: only an admin removes one (e.g. uploaded to the wrong request).
         return access_for(request.user).is_admin
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        raise Http404
 
 
 # --- the working-day calendar ------------------------------------------------------------------

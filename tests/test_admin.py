@@ -254,7 +254,8 @@ def test_correction_then_its_receipt_through_the_action_forms(client, tree, peop
     [
         ("request_correction", {"requested_on": "today", "items": "补正事项", "period_until": "yesterday"}, "period_until"),
         ("request_correction", {"requested_on": "today", "items": "  ", "period_until": "tomorrow"}, "items"),
-        ("request_correction", {"requested_on": "long_ago", "items": "补正事项", "period_until": "tomorrow"}, "requested_on"),
+        ("request_correction",
+         {"requested_on": "long_ago", "items": "补正事项", "period_until": "tomorrow"}, "requested_on"),
         ("conclude", {"outcome": "abandoned_no_correction", "concluded_on": "today"}, "outcome"),
     ],
 )
@@ -698,6 +699,12 @@ def test_admin_role_manages_users_and_their_roles(client, tree, people):
 def test_clerks_cannot_manage_configuration(client, people, url_name):
     client.force_login(people["clerk"])
     assert client.get(reverse(url_name)).status_code == 403
+
+
+def test_another_units_unit_page_is_not_found(client, tree, people):
+    client.force_login(people["clerk"])
+    assert client.get(reverse("admin:disclosure_unit_change", args=[tree["dept"].pk])).status_code == 200
+    assert client.get(reverse("admin:disclosure_unit_change", args=[tree["other"].pk])).status_code == 404
 
 
 def test_unit_tree_is_listed_in_path_order_for_admins(client, tree, people):
