@@ -96,6 +96,17 @@ class CalendarCSVError(ValueError):
         self.errors = errors
 
 
+def decode_calendar_csv(data: bytes) -> str:
+    """The text of an uploaded calendar file: UTF-8 (with or without BOM), else GB18030 — Excel in
+    China saves CSV as GBK. CalendarCSVError if it is neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CalendarCSVError([_("无法识别文件编码，请保存为 UTF-8 的 CSV 文件。")])
+
+
 def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
     """Rows `date,is_workday,note` (or 日期,是否工作日,说明); is_workday is 1/0, yes/no, 是/否, 上班/放假.
 

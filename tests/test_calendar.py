@@ -251,3 +251,13 @@ def test_check_option_fails_until_next_year_is_loaded(tmp_path, monkeypatch):
     assert "2027" in message and "暂定" in message
     run("--csv", write(tmp_path, SCHEDULE_2027))
     assert "已载入" in run("--check")
+
+
+@pytest.mark.django_db
+def test_a_file_in_neither_utf8_nor_gbk_is_refused(tmp_path):
+    path = tmp_path / "binary.csv"
+    path.write_bytes(b"date,is_workday\n\xff\xfe\xff\xfe\x81\n")
+    before = snapshot()
+    _, err = run_failing("--csv", str(path))
+    assert "编码" in err
+    assert snapshot() == before

@@ -20,16 +20,6 @@ from django.utils import timezone
 from disclosure import services, workcalendar
 
 
-def read_text(path: Path) -> str:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise CommandError(f"{path}：无法识别文件编码，请保存为 UTF-8。")
-
-
 class Command(BaseCommand):
     help = "载入节假日和调休安排（来自 chinesecalendar 或 CSV 文件），并重新计算未办结申请的答复期限。"
 
@@ -50,7 +40,7 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"{csv_path}：文件不存在。")
             try:
-                parsed = workcalendar.parse_calendar_csv(read_text(path))
+                parsed = workcalendar.parse_calendar_csv(workcalendar.decode_calendar_csv(path.read_bytes()))
             except workcalendar.CalendarCSVError as exc:
                 for error in exc.errors:
                     self.stderr.write(f"{path.name}：{error}")
