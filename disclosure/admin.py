@@ -492,8 +492,9 @@ class DisclosureRequestAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
         return obj.is_open and access.can(Action.EDIT, obj.unit_id)
 
     def has_delete_permission(self, request, obj=None):
-        # Requests are statutory records: only an admin may remove one (a mistaken registration).
-        return access_for(request.user).is_admin
+        # A request is a statutory record and its event log is append-only (PROTECT): a delete
+        # could never succeed, so nobody is offered one.
+        return False
 
     def delete_view(self, request, object_id, extra_context=None):
         self.visible_or_404(request, object_id)  # invisible: 404 before the permission check's 403
