@@ -190,6 +190,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiUserThrottle", "api.throttling.ApiAnonThrottle"],
+    # JSON only: interactive use is the Swagger UI at /api/docs/, not DRF's HTML pages.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
@@ -229,3 +231,115 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# =========================================================================================
+# --- Security (PIPL field encryption, login, 2FA, CSP, production switches) ---------------
+# Production: DJANGO_SECURE=1 with DJANGO_SECRET_KEY, GONGKAI_FIELD_KEY, DJANGO_ALLOWED_HOSTS
+# (and GONGKAI_TRUSTED_PROXIES behind a reverse proxy). README "Security" lists every variable.
+# =========================================================================================
+import datetime as _dt  # noqa: E402
+
+from csp.constants import NONCE as _NONCE, NONE as _NONE, SELF as _SELF, UNSAFE_INLINE as _UNSAFE_INLINE  # noqa: E402
+
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp", "csp", "security"]
+
+# Encryption at rest of ID numbers and contacts: comma-separated Fernet keys, the first encrypts,
+# all decrypt (rotation: put the new key first, run `manage.py reencrypt_fields`, drop the old).
+# Unset: a key derived from SECRET_KEY is used — development only (`check --deploy` warns).
+GONGKAI_FIELD_KEYS = env_list("GONGKAI_FIELD_KEY")
+
+# Middleware: OTP after authentication, then 2FA enforcement and the audit flush; axes last.
+_auth_index = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+MIDDLEWARE[_auth_index:_auth_index] = [
+    "django_otp.middleware.OTPMiddleware",
+    "security.middleware.SecondFactorMiddleware",
+    "security.middleware.AuditMiddleware",
+]
+MIDDLEWARE.insert(1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # must come first: refuses locked-out logins
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Passwords: at least 10 characters plus Django's similarity / common / numeric validators.
+GONGKAI_PASSWORD_MIN_LENGTH = int(os.environ.get("GONGKAI_PASSWORD_MIN_LENGTH", "10"))
+for _validator in AUTH_PASSWORD_VALIDATORS:
+    if _validator["NAME"].endswith("MinimumLengthValidator"):
+        _validator["OPTIONS"] = {"min_length": GONGKAI_PASSWORD_MIN_LENGTH}
+
+# Lockout (django-axes): after N failures for the same username from the same address.
+AXES_ENABLED = env_bool("GONGKAI_AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("GONGKAI_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = _dt.timedelta(minutes=int(os.environ.get("GONGKAI_LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+AXES_VERBOSE = False
+# The client address: REMOTE_ADDR, or behind N trusted reverse proxies the N-th address from the
+# right of X-Forwarded-For (each proxy appends the address it saw; what the client sent is ignored).
+GONGKAI_TRUSTED_PROXIES = int(os.environ.get("GONGKAI_TRUSTED_PROXIES", "0"))
+if GONGKAI_TRUSTED_PROXIES > 0:
+    AXES_IPWARE_PROXY_COUNT = GONGKAI_TRUSTED_PROXIES
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Sessions end after GONGKAI_SESSION_IDLE_SECONDS without a request (each request renews them);
+# login rotates the session key (django.contrib.auth.login → cycle_key).
+SESSION_COOKIE_AGE = int(os.environ.get("GONGKAI_SESSION_IDLE_SECONDS", str(30 * 60)))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Second factor (TOTP) for administrators and heads; tests of other features switch it off.
+GONGKAI_REQUIRE_2FA = env_bool("GONGKAI_REQUIRE_2FA", True)
+OTP_TOTP_ISSUER = os.environ.get("GONGKAI_OTP_ISSUER", "Gongkai")
+
+# Headers on every response.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy: scripts only from this site (or with the page's nonce). Styles allow
+# 'unsafe-inline' — a compromise: the admin and Swagger UI set style attributes and the report /
+# admin templates carry <style> blocks; inline styles cannot run code. Swagger UI's inline start-up
+# script carries the nonce (templates/drf_spectacular/swagger_ui.html); ReDoc needs blob: workers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF, _NONCE],
+        "style-src": [_SELF, _UNSAFE_INLINE],
+        "img-src": [_SELF, "data:"],
+        "font-src": [_SELF, "data:"],
+        "connect-src": [_SELF],
+        "worker-src": [_SELF, "blob:"],
+        "object-src": [_NONE],
+        "base-uri": [_SELF],
+        "form-action": [_SELF],
+        "frame-ancestors": [_NONE],
+    }
+}
+
+# Production switches (DJANGO_SECURE=1): HTTPS only, secure cookies, HSTS.
+GONGKAI_SECURE = env_bool("DJANGO_SECURE", False)
+if GONGKAI_SECURE:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    if GONGKAI_TRUSTED_PROXIES > 0:
+        # the proxy terminates TLS and says so; it must strip this header from client requests
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Logs never carry an unmasked resident ID number.
+LOGGING.setdefault("filters", {})["mask_id_numbers"] = {"()": "security.logfilter.MaskIdNumbers"}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("mask_id_numbers")

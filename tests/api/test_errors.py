@@ -163,3 +163,12 @@ def test_an_oversized_form_body_is_413(people, tree, as_user, settings):
     assert error_of(response, 413)["code"] == "too_large"
     req.refresh_from_db()
     assert req.content != "x" * 2000
+
+
+def test_a_browser_asking_for_html_gets_json(people, tree):
+    req = registered(people["clerk"], tree["dept"])
+    browser = APIClient()
+    browser.force_login(people["clerk"])
+    response = browser.get(f"/api/v1/requests/{req.pk}/", HTTP_ACCEPT="text/html,*/*;q=0.8")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
