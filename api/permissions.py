@@ -8,10 +8,6 @@ from rest_framework import permissions
 from disclosure.access import access_for
 
 
-def access(request):
-    return access_for(request.user)
-
-
 class AdminWritesOnly(permissions.BasePermission):
     """Everyone signed in may read (the calendar is not unit data); only system admins may write."""
 

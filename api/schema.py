@@ -56,8 +56,6 @@ class AutoSchema(BaseAutoSchema):
         action = getattr(self.view, "action", None)
         extra = getattr(self.view, "error_codes", {})
         codes += extra.get(action, []) if action else extra.get(method, [])
-        if getattr(self.view, "public", False):
-            codes = [c for c in codes if c not in ("401", "403")]
         return sorted(set(codes))
 
     def _get_response_bodies(self, direction="response"):

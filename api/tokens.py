@@ -60,7 +60,6 @@ class TokenView(APIView):
 class TokenRevokeView(APIView):
     throttle_classes = [TokenObtainThrottle]
     permission_classes = [IsAuthenticated]
-    error_codes = {"post": []}
 
     @extend_schema(summary="吊销本次请求所用的令牌（等同于 DELETE /api/v1/auth/token/）", request=None,
                    responses={204: OpenApiResponse(description="已吊销")}, tags=["auth"])

@@ -14,7 +14,7 @@ def registered(clerk, unit, **overrides):
     fields = {
         "applicant_type": "natural_person",
         "applicant_name": "张三",
-        "applicant_id_number": "33070219800101123X",
+        "applicant_id_number": "33010119800315123X",
         "applicant_contact": "13812345678",
         "channel": "in_person",
         "submitted_on": RECEIVED,

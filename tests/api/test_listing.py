@@ -1,6 +1,7 @@
 """The request list: keyset pagination (no COUNT, stable order), filters, constant query count."""
 
 from datetime import date, timedelta
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -104,8 +105,6 @@ def test_filters_and_search(query, expected, people, tree, as_user):
                                     submitted_on=date(2025, 6, 1), due_on=None, content="其他"),
     }
     names = {row.pk: name for name, row in rows.items()}
-    from unittest import mock
-
     with mock.patch("django.utils.timezone.localdate", return_value=today):
         response = as_user(people["clerk"]).get(f"/api/v1/requests/?{query}")
     assert response.status_code == 200, response.content
