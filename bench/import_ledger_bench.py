@@ -25,6 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+def _resident_id(body17: str) -> str:
+    """A resident ID number with its check digit (import checks it)."""
+    from disclosure.idnumbers import resident_id_check
+
+    return body17 + resident_id_check(body17)
+
+
 HEADER = [
     "ref", "unit", "channel", "submitted_on", "received_on", "applicant_type", "applicant_name",
     "applicant_id_number", "applicant_contact", "content", "correction_requested_on", "correction_received_on",
@@ -53,7 +60,7 @@ def generate(path: Path, n: int, seed: int = 2026) -> None:
                 ref=f"B{i:06d}", unit=UNITS[i % len(UNITS)], channel=rng.choice(CHANNELS),
                 submitted_on=(received - timedelta(days=rng.randrange(0, 3))).isoformat(),
                 received_on=received.isoformat(), applicant_type=rng.choice(APPLICANTS),
-                applicant_name=f"申请人{i}", applicant_id_number=f"33070219800101{i % 10000:04d}",
+                applicant_name=f"申请人{i}", applicant_id_number=_resident_id(f"33070219800101{i % 1000:03d}"),
                 applicant_contact=f"138{i:08d}", content=f"申请公开第{i}号项目的批复文件",
             )
             day = received

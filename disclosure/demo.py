@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from . import deadlines as dl
 from . import services
+from .idnumbers import credit_code_check
 from .models import ApplicantType, Channel, Consultation, DisclosureRequest, PostKind, ProvisionForm, StaffRole, Unit, User
 from .workcalendar import load_work_calendar
 from .workflow import CLOSING_OUTCOMES, REFUSALS, Outcome, Status
@@ -271,7 +272,8 @@ class DemoBuilder:
 
     def credit_code(self) -> str:
         chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-        return "91330703" + "".join(self.rng.choice(chars) for _ in range(10))
+        body = "91330703" + "".join(self.rng.choice(chars) for _ in range(9))
+        return body + credit_code_check(body)  # registration checks the GB 32100 check character
 
     def applicant(self) -> dict:
         kind = self.rng.choices(

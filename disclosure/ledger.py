@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from . import deadlines as dl
 from .access import mask_id_number
+from .idnumbers import InvalidIdNumber, check_id_number, is_person
 from .models import (
     ApplicantType,
     Channel,
@@ -616,6 +617,12 @@ def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None
                 values[key] = parsers[key](value)
             except ValueError as exc:
                 row_errors.append(RowError(number, header.name(column), str(exc)))
+        if values.get("applicant_id_number"):  # the check digit, as services.register_request checks it
+            try:
+                values["applicant_id_number"] = check_id_number(
+                    values["applicant_id_number"], person=is_person(values.get("applicant_type")))
+            except InvalidIdNumber as exc:
+                row_errors.append(RowError(number, header.name(COLUMN["applicant_id_number"]), str(exc)))
         if not row_errors:
             pair = (values["unit"], values["ref"])
             if pair in first_row:

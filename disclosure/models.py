@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .crypto import EncryptedCharField
 from .workflow import CONCLUDED_STATUSES, OPEN_STATUSES, Outcome, Status
 
 
@@ -182,11 +183,11 @@ class DisclosureRequest(models.Model):
     # Applicant (申请人)
     applicant_type = models.CharField(_("申请人类型"), max_length=20, choices=ApplicantType.choices)
     applicant_name = models.CharField(_("申请人"), max_length=200)
-    applicant_id_number = models.CharField(_("证件号码"), max_length=64, blank=True)
-    applicant_contact = models.CharField(_("联系方式"), max_length=300, blank=True)
+    applicant_id_number = EncryptedCharField(_("证件号码"), max_length=64, blank=True)  # encrypted at rest (PIPL)
+    applicant_contact = EncryptedCharField(_("联系方式"), max_length=300, blank=True)  # encrypted at rest (PIPL)
     agent_name = models.CharField(_("代理人"), max_length=200, blank=True)
-    agent_id_number = models.CharField(_("代理人证件号码"), max_length=64, blank=True)
-    agent_contact = models.CharField(_("代理人联系方式"), max_length=300, blank=True)
+    agent_id_number = EncryptedCharField(_("代理人证件号码"), max_length=64, blank=True)  # encrypted at rest (PIPL)
+    agent_contact = EncryptedCharField(_("代理人联系方式"), max_length=300, blank=True)  # encrypted at rest (PIPL)
 
     # Channel and the Art. 31 receipt date
     channel = models.CharField(_("申请方式"), max_length=16, choices=Channel.choices)

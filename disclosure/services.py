@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from . import deadlines as dl
 from .access import ACTING_ROLES, access_for
+from .idnumbers import InvalidIdNumber, check_id_number, is_person
 from .models import (
     CalendarYear,
     Channel,
@@ -263,12 +264,24 @@ def _not_future(value: date, today: date, field: str) -> None:
         raise WorkflowError(_("日期不能晚于今天。"), field=field)
 
 
+def _check_id_numbers(fields: dict, applicant_type: str | None, stored: DisclosureRequest | None = None) -> None:
+    """Resident ID numbers (GB 11643) and credit codes (GB 32100) must carry a correct check digit
+    (a number stored before this check and left unchanged is not held against an edit)."""
+    for name, person in (("applicant_id_number", is_person(applicant_type)), ("agent_id_number", True)):
+        if fields.get(name) and (stored is None or fields[name] != getattr(stored, name)):
+            try:
+                fields[name] = check_id_number(fields[name], person=person)
+            except InvalidIdNumber as exc:
+                raise WorkflowError(str(exc), field=name) from None
+
+
 def register_request(*, actor, unit: Unit, today: date | None = None, **fields) -> DisclosureRequest:
     """登记: derive the Art. 31 receipt date, number the request, compute its deadlines."""
     today = today or timezone.localdate()
     access = access_for(actor)
     if not access.can(Action.REGISTER, unit.pk):
         raise NotPermitted(_("您没有在“%(unit)s”登记申请的权限。") % {"unit": unit.name})
+    _check_id_numbers(fields, fields.get("applicant_type"))
     if fields.get("channel") not in Channel.values:
         raise WorkflowError(_("请选择申请方式。"), field="channel")
     if fields["channel"] == Channel.LETTER and fields.get("post_kind") not in PostKind.values:
@@ -354,6 +367,7 @@ def update_registration(req: DisclosureRequest, *, actor, expected_version=None,
     unknown = set(fields) - editable
     if unknown:
         raise WorkflowError(_("这些字段不能在登记后修改：%(fields)s") % {"fields": "、".join(sorted(unknown))})
+    _check_id_numbers(fields, fields.get("applicant_type", req.applicant_type), stored=req)
     changed = {k: v for k, v in fields.items() if getattr(req, k) != v}
     with transaction.atomic():
         return _apply(

@@ -36,7 +36,7 @@ def register(unit, actor, *, received_on=None, name="张三"):
         unit=unit,
         applicant_type="natural_person",
         applicant_name=name,
-        applicant_id_number="330702199001011234",
+        applicant_id_number="330101199003151234",
         channel="in_person",
         submitted_on=day,
         content="申请公开某项目的批复文件",
@@ -73,7 +73,7 @@ def add_form_data(unit, **overrides):
         "receipt_override_reason": "",
         "applicant_type": "natural_person",
         "applicant_name": "张三",
-        "applicant_id_number": "330702199001011234",
+        "applicant_id_number": "330101199003151234",
         "applicant_contact": "13812345678",
         "agent_name": "",
         "agent_id_number": "",
@@ -335,10 +335,10 @@ def test_an_unknown_action_is_not_found(client, tree, people):
 def test_an_id_number_is_masked_for_those_who_may_not_see_it(client, tree, people):
     req = register(tree["dept"], people["clerk"])
     client.force_login(people["clerk"])
-    assert "330702199001011234" in client.get(change_url(req)).content.decode()
+    assert "330101199003151234" in client.get(change_url(req)).content.decode()
     client.force_login(people["supervisor"])
     body = client.get(change_url(req)).content.decode()
-    assert "330702199001011234" not in body and "330***********1234" in body
+    assert "330101199003151234" not in body and "330***********1234" in body
 
 
 # --- the changelist --------------------------------------------------------------------------

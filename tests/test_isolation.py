@@ -28,7 +28,7 @@ def register(unit, actor, name="张三", days_ago=5):
         unit=unit,
         applicant_type="natural_person",
         applicant_name=name,
-        applicant_id_number="330702199001011234",
+        applicant_id_number="330101199003151234",
         channel="in_person",
         submitted_on=day,
         content="申请公开某项目的批复文件",
@@ -137,7 +137,7 @@ def test_supervisor_change_page_is_read_only_and_offers_no_actions(client, peopl
     body = response.content.decode()
     assert 'name="_save"' not in body
     assert "gk-action-" not in body.replace("gk-action-panel", "")
-    assert "330702199001011234" not in body
+    assert "330101199003151234" not in body
     assert "330***********1234" in body
 
 

@@ -183,7 +183,7 @@ def test_an_english_csv_without_bom_imports_every_request(units):
         "FG-2024-002": "replied", "FG-2025-003": "handling",
     }
     assert reqs["FG-2024-001"].outcome == "abandoned_no_correction"  # the alias other.no_correction
-    assert reqs["FG-2019-001"].applicant_id_number == "330702198001011234"
+    assert reqs["FG-2019-001"].applicant_id_number == "330101198001031234"
     assert reqs["FG-2019-002"].litigation_after_reconsideration is True
     assert reqs["FG-2019-002"].reconsideration_outcome == "upheld"
     assert reqs["FG-2024-002"].unit.code == "jd-dhj"
@@ -313,7 +313,7 @@ def test_an_id_number_saved_as_a_number_cell_is_refused_as_imprecise(units, tmp_
     book.active.append(["ref", "unit", "channel", "submitted_on", "received_on", "applicant_type", "applicant_name",
                         "applicant_id_number", "content"])
     book.active.append(["X-1", "jd-fgj", "in_person", date(2025, 3, 3), date(2025, 3, 3), "natural_person", "张三",
-                        330702198001011234, "内容"])
+                        330101198001031234, "内容"])
     book.save(tmp_path / "id.xlsx")
     status, _out, err = run("import_ledger", str(tmp_path / "id.xlsx"))
     assert status == 1 and err.startswith("row 2, column applicant_id_number: ")
