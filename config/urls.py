@@ -5,7 +5,9 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/reporting/report/", include("reporting.urls")),  # before the admin: its pages, inside /admin/
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),
+    path("security/", include("security.urls")),
 ]

@@ -146,8 +146,11 @@ def table_grids(doc: dict) -> list[Grid]:
 # --- HTML ----------------------------------------------------------------------------------------------
 
 
-def grid_html(grid: Grid, link: Callable[[tuple[str, str, str]], str | None] | None = None) -> SafeString:
-    """The grid as a <table> with rowspan/colspan; `link(key)` gives the drill-down URL of a figure."""
+def grid_html(
+    grid: Grid, link: Callable[[tuple[str, str, str]], str | None] | None = None, live: dict | None = None
+) -> SafeString:
+    """The grid as a <table> with rowspan/colspan; `link(key)` gives the drill-down URL of a figure;
+    `live` {key: figure} marks frozen figures that differ from the live compile, the live one beside."""
     by_row: dict[int, list[Cell]] = {}
     for cell in grid.cells:
         by_row.setdefault(cell.row, []).append(cell)
@@ -161,8 +164,10 @@ def grid_html(grid: Grid, link: Callable[[tuple[str, str, str]], str | None] | N
                 format_html('colspan="{}" ', c.colspan) if c.colspan > 1 else "",
                 "num" if c.value is not None else ("head" if c.is_head else "label"),
             )
-            url = link(c.key) if (link and c.key and c.value) else None
+            url = link(c.key) if (link and c.key and (c.value or (live and live.get(c.key)))) else None
             body = format_html('<a href="{}">{}</a>', url, c.text) if url else c.text
+            if live and c.key in live:
+                body = format_html('{}<span class="diff" title="{}">→{}</span>', body, "现在的数字", live[c.key])
             parts.append(format_html("<{} {}>{}</{}>", "th" if c.is_head else "td", attrs, body, "th" if c.is_head else "td"))
         lines.append(format_html("<tr>{}</tr>", mark_safe("".join(parts))))
     return format_html(

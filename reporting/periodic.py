@@ -1,0 +1,94 @@
+"""Periodic statistics (the seed's 月月通报): for any date range and unit, per child unit — new,
+concluded by outcome group, open and overdue at the end of the range, on-time rate. Not the statutory
+edition: the outcome groups are those of table 三, counted in one SQL query whatever the number of
+requests (grouped by the handling unit and outcome; the bucketing into child units runs over those
+grouped rows, never over requests)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, Q
+
+from disclosure.models import Unit
+
+from . import narrative as n
+from . import queries as q
+from . import tables as t
+
+GROUP_CODES = tuple(code for code, _l in n.OUTCOME_GROUPS)
+
+
+@dataclass(frozen=True)
+class Range:
+    start: date
+    end: date
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise ValueError("end before start")
+
+
+def _figures() -> dict:
+    return {"new": 0, "concluded": 0, "open": 0, "overdue": 0, "on_time": 0, **{g: 0 for g in GROUP_CODES}}
+
+
+def on_time_rate(figures: dict) -> Decimal | None:
+    """Share of the range's concluded requests answered by their deadline, in percent (one decimal)."""
+    if not figures["concluded"]:
+        return None
+    return (Decimal(figures["on_time"]) * 100 / figures["concluded"]).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def period_statistics(unit: Unit, period: Range, mapping: t.RowMapping | None = None) -> list[dict]:
+    """[{unit, is_self, figures, on_time_rate}] for the unit's own cases, then each child unit (with its
+    subtree), then the total (`unit` None)."""
+    from .services import row_mapping  # noqa: PLC0415 - services imports this module's siblings
+
+    mapping = mapping or row_mapping()
+    start, end = period.start, period.end
+    concluded = Q(concluded_on__gte=start, concluded_on__lte=end)
+    open_at_end = Q(received_on__lte=end) & (Q(concluded_on__isnull=True) | Q(concluded_on__gt=end))
+    relevant = Q(received_on__gte=start, received_on__lte=end) | Q(received_on__lte=end, concluded_on__isnull=True) | Q(
+        received_on__lte=end, concluded_on__gte=start
+    )
+    rows = q.plain_rows(
+        q.requests_in(unit)
+        .filter(relevant)
+        .values("unit__path", "outcome")
+        .annotate(
+            new=Count("pk", filter=Q(received_on__gte=start, received_on__lte=end)),
+            concluded=Count("pk", filter=concluded),
+            on_time=Count("pk", filter=concluded & (Q(due_on__isnull=True) | Q(concluded_on__lte=F("due_on")))),
+            open=Count("pk", filter=open_at_end),
+            overdue=Count("pk", filter=open_at_end & Q(due_on__lt=end)),
+        )
+        .order_by()
+    )
+    children = list(unit.children.order_by("path"))
+    members = [unit, *children]
+    figures = {m.path: _figures() for m in members}
+
+    def bucket(path: str) -> str:
+        return next((c.path for c in children if path.startswith(c.path)), unit.path)
+
+    for row in rows:
+        f = figures[bucket(row["unit__path"])]
+        for key in ("new", "concluded", "on_time", "open", "overdue"):
+            f[key] += row[key]
+        if row["concluded"] and row["outcome"]:
+            group = n.outcome_group(mapping.row_for(row["outcome"], t.EDITION_2021))
+            f[group] += row["concluded"]
+    total = _figures()
+    for f in figures.values():
+        for key, value in f.items():
+            total[key] += value
+    result = [
+        {"unit": m, "is_self": m.pk == unit.pk, "figures": figures[m.path], "on_time_rate": on_time_rate(figures[m.path])}
+        for m in members
+    ]
+    result.append({"unit": None, "is_self": False, "figures": total, "on_time_rate": on_time_rate(total)})
+    return result
