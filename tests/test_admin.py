@@ -116,6 +116,7 @@ def test_signed_post_received_on_is_the_signing_day(client, tree, people):
         ({"received_on": "2020-01-02"}, "receipt_override_reason"),
         ({"submitted_on": "2999-01-01"}, "submitted_on"),
         ({"applicant_name": ""}, "applicant_name"),
+        ({"applicant_id_number": "330101199003151235"}, "applicant_id_number"),  # wrong check digit
     ],
 )
 def test_a_refused_registration_shows_the_error_on_its_field_and_saves_nothing(
