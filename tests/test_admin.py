@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from disclosure import services
 from disclosure.forms import sanitise_filename
-from disclosure.models import Attachment, CalendarDay, DisclosureRequest, RequestEvent
+from disclosure.models import Attachment, CalendarDay, CalendarYear, DisclosureRequest, RequestEvent
 
 CHANGELIST = "admin:disclosure_disclosurerequest_changelist"
 ADD = "admin:disclosure_disclosurerequest_add"
@@ -755,3 +755,21 @@ def test_an_upload_without_a_file_is_an_error_message(client, tree, people):
     response = client.post(reverse("admin:disclosure_disclosurerequest_attachment_upload", args=[req.pk]), {})
     assert response.status_code == 302
     assert any(m.startswith("文件：") for m in messages_of(response))
+
+
+def test_unloading_a_year_in_the_admin_makes_its_deadlines_provisional(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    year = CalendarYear.objects.get(year=req.due_on.year)
+    assert not req.due_is_provisional
+    client.force_login(people["admin"])
+    client.post(reverse("admin:disclosure_calendaryear_delete", args=[year.pk]), {"post": "yes"})
+    req.refresh_from_db()
+    assert req.due_is_provisional
+    client.force_login(people["clerk"])
+    assert 'id="gk-provisional"' in client.get(change_url(req)).content.decode()
+    assert "gk-provisional" in client.get(reverse(CHANGELIST)).content.decode()
+    client.force_login(people["admin"])
+    response = client.post(reverse("admin:disclosure_calendaryear_load_package"), {"years": str(year.year)})
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert not req.due_is_provisional
