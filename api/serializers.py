@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from disclosure.access import mask_contact, mask_id_number
+from security import audit
 from disclosure.models import (
     Attachment,
     CalendarDay,
@@ -41,7 +42,9 @@ class MaskedMixin:
     def to_representation(self, instance):
         data = super().to_representation(instance)
         access = self.context["access"]
-        if not access.can_reveal_id(instance.unit_id):
+        if access.can_reveal_id(instance.unit_id):  # PIPL: every reveal goes to the audit log
+            audit.reveal(self.context.get("request"), instance, [n for n in (*self.id_fields, *self.contact_fields) if n in data])
+        else:
             for name in self.id_fields:
                 if name in data:
                     data[name] = mask_id_number(data[name])
@@ -320,6 +323,8 @@ class TokenObtainInput(serializers.Serializer):
     password = serializers.CharField(max_length=4096, style={"input_type": "password"}, trim_whitespace=False)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
                                  help_text="令牌用途说明，例如对接系统名称。")
+    otp = serializers.CharField(max_length=16, required=False, allow_blank=True, default="",
+                                help_text="系统管理员和单位负责人必填：身份验证器显示的6位验证码（双因素认证）。")
 
 
 class TokenSerializer(serializers.Serializer):

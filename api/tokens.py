@@ -11,6 +11,9 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from security import audit, twofactor
+from security.models import AuditEntry
+
 from .models import ApiToken
 from .serializers import TokenObtainInput, TokenSerializer
 from .throttling import TokenObtainThrottle
@@ -47,7 +50,11 @@ class TokenView(APIView):
         if user is None or not user.is_active:
             # the same answer for an unknown user, a wrong password and a disabled account
             raise serializers.ValidationError({"non_field_errors": [_("用户名或密码不正确。")]})
+        otp_error = twofactor.api_token_error(user, data.validated_data["otp"])  # admins and heads: TOTP too
+        if otp_error:
+            raise serializers.ValidationError({"otp": [otp_error]})
         token, raw = ApiToken.issue(user, name=data.validated_data["name"])
+        audit.record(AuditEntry.Action.TOKEN, request=request, user=user, detail={"prefix": token.prefix})
         body = TokenSerializer({"token": raw, "prefix": token.prefix, "expires_at": token.expires_at}).data
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -25,6 +25,7 @@ from disclosure import services
 from disclosure.access import ACTING_ROLES, access_for
 from disclosure.models import Attachment, Consultation, DisclosureRequest, FeeNotice
 from disclosure.workflow import Action
+from security import audit
 
 from . import serializers as s
 from .filters import RequestFilterSerializer
@@ -327,6 +328,7 @@ class AttachmentViewSet(RequestChildViewSet):
             handle = attachment.file.open("rb")
         except (FileNotFoundError, ValueError):
             raise NotFound(_("附件文件已不存在。")) from None
+        audit.download(attachment, request=request)
         response = FileResponse(
             handle, as_attachment=True, filename=attachment.name,
             content_type=attachment.content_type or "application/octet-stream",

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .access import Access, access_for, mask_contact, mask_id_number
+from security import audit
 from .deadlines import workdays_left
 from .forms import (
     ACTION_FORMS,
@@ -555,6 +556,8 @@ class DisclosureRequestAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
             return self.add_fieldsets
         access = access_for(request.user)
         reveal = access.can_reveal_id(obj.unit_id)
+        if reveal:  # PIPL: every reveal of an ID number or contact goes to the audit log
+            audit.reveal(request, obj, ("applicant_id_number", "applicant_contact", "agent_id_number", "agent_contact"))
         editable = self.has_change_permission(request, obj)
 
         def shown(names):
@@ -781,6 +784,7 @@ class DisclosureRequestAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
             handle = attachment.file.open("rb")
         except (FileNotFoundError, ValueError):
             raise Http404(gettext("附件文件不存在。")) from None
+        audit.download(attachment, request=request)
         response = FileResponse(
             handle,
             as_attachment=True,

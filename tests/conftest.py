@@ -5,6 +5,13 @@ from disclosure.models import Unit
 from .factories import UnitFactory, staff
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_only_where_tested(request, settings):
+    """Heads and admins need TOTP (security app); tests not about it (marked two_factor) log them in without."""
+    if request.node.get_closest_marker("two_factor") is None:
+        settings.GONGKAI_REQUIRE_2FA = False
+
+
 @pytest.fixture
 def tree(db):
     """A district government with a department and a township, and a second district."""

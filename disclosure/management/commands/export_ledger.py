@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from disclosure.ledger import export_rows, ledger_queryset, write_csv, write_json, write_xlsx
 from disclosure.models import Unit
 from disclosure.workcalendar import load_work_calendar
+from security import audit
 
 
 class Command(BaseCommand):
@@ -33,6 +34,10 @@ class Command(BaseCommand):
         today = timezone.localdate()  # read once: "overdue" and "working days used" are as of today
         rows = export_rows(ledger_queryset(year=year, unit=unit), calendar=load_work_calendar(), today=today)
         fmt, path, headers = options["format"], options["output"], options["headers"]
+        audit.export("ledger", via="command", detail={
+            "year": year, "unit": unit.code if unit else None, "format": fmt, "output": path or "stdout",
+            "actor_name": "manage.py export_ledger",
+        })
         if fmt == "xlsx":
             if path:
                 write_xlsx(rows, path, headers=headers)

@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from .models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only for everyone, superusers included: no add, change or delete."""
+
+    list_display = ("at", "actor_name", "action", "target_type", "target_id", "fields", "via", "ip_address")
+    list_filter = ("action", "via")
+    search_fields = ("=actor_name", "=target_id")
+    date_hierarchy = "at"
+    list_select_related = False
+    actions = None
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        from disclosure.access import access_for
+
+        return access_for(request.user).is_admin
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
