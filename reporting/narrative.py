@@ -240,7 +240,7 @@ def fees_collected(unit: Unit, year: int) -> tuple[Decimal, int]:
     agg = FeeNotice.objects.filter(
         request__unit__path__startswith=unit.path, paid_on__gte=q.Period(year).start, paid_on__lte=q.Period(year).end
     ).aggregate(amount=Sum("amount"), n=Count("pk"))
-    return (agg["amount"] or Decimal("0.00")), agg["n"]
+    return Decimal(agg["amount"] or 0).quantize(Decimal("0.01")), agg["n"]
 
 
 def report_context(unit: Unit, doc: dict) -> Context:
