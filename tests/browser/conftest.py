@@ -60,7 +60,9 @@ def page(request, live_server, monkeypatch, tmp_path):
     """
     if not CHROMIUM.exists():
         pytest.fail(f"GONGKAI_REQUIRE_BROWSER=1 but there is no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:

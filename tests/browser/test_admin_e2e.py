@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from django import forms
 from django.utils import timezone, translation
+from playwright.sync_api import expect
 
 from disclosure.deadlines import add_workdays
 from disclosure.models import CalendarYear, DisclosureRequest, RequestEvent, Unit
@@ -26,12 +27,6 @@ from tests.factories import UnitFactory, staff
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PASSWORD = "Gongkai-test-2026"  # tests.factories.UserFactory
-
-
-def expect():
-    from playwright.sync_api import expect
-
-    return expect
 
 
 def iso(day) -> str:
@@ -56,9 +51,8 @@ def do_action(page, code: str, fields: dict[str, str], *, change_url: str, selec
 
 
 def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, live_server, tmp_path):
-    expect_ = expect()
     today = timezone.localdate()
-    assert CalendarYear.objects.filter(year=today.year).exists()  # seeded, restored by serialized_rollback
+    assert CalendarYear.objects.exists()  # the seeded calendar, restored by serialized_rollback
     root = UnitFactory(code="jindong", name="金东区人民政府", kind=Unit.Kind.GOVERNMENT, ref_prefix="金东公开")
     dept = UnitFactory(
         code="jd-fgj", name="金东区发展和改革局", kind=Unit.Kind.DEPARTMENT, parent=root, ref_prefix="金东发改公开"
@@ -80,7 +74,7 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
     page.fill("#id_password", PASSWORD)
     page.click('#login-form input[type="submit"]')
     page.wait_for_url(f"{live_server.url}/admin/")
-    expect_(page.locator("#site-name")).to_have_text("政府信息公开申请办理系统")
+    expect(page.locator("#site-name")).to_have_text("政府信息公开申请办理系统")
 
     # --- 政府信息公开申请 → 增加: register in one form ---
     page.locator("#content-main").get_by_role("link", name="政府信息公开申请", exact=True).click()
@@ -103,21 +97,21 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
     assert req.ref == f"金东发改公开〔{received.year}〕第0001号"
     change_url = f"{live_server.url}/admin/disclosure/disclosurerequest/{req.pk}/change/"
     assert page.url == change_url
-    expect_(page.locator("ul.messagelist")).to_contain_text(req.ref)
+    expect(page.locator("ul.messagelist")).to_contain_text(req.ref)
 
     # The changelist lists it as registered; open it from there.
     page.locator(".breadcrumbs").get_by_role("link", name="政府信息公开申请", exact=True).click()
     page.wait_for_url(re.compile(r"/admin/disclosure/disclosurerequest/$"))
     row = page.locator("#result_list tbody tr", has=page.get_by_role("link", name=req.ref, exact=True))
-    expect_(row).to_contain_text("已登记")
+    expect(row).to_contain_text("已登记")
     row.get_by_role("link", name=req.ref, exact=True).click()
     page.wait_for_url(change_url)
-    expect_(status_shown(page)).to_have_text("已登记")
-    expect_(page.locator("#gk-due-on")).to_contain_text(iso(first_due))
+    expect(status_shown(page)).to_have_text("已登记")
+    expect(page.locator("#gk-due-on")).to_contain_text(iso(first_due))
 
     # --- 开始审核 ---
     do_action(page, "start_review", {}, change_url=change_url)
-    expect_(status_shown(page)).to_have_text("审核中")
+    expect(status_shown(page)).to_have_text("审核中")
 
     # --- 告知补正 without items: refused on the field, nothing changes ---
     version_before = DisclosureRequest.objects.get().version
@@ -126,12 +120,12 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
     page.fill("#id_requested_on", iso(correction_asked))
     page.fill("#id_period_until", iso(correction_period))
     page.click("#gk-action-submit")
-    expect_(page.locator(".errornote")).to_have_text("请修正下面的错误。")
+    expect(page.locator(".errornote")).to_have_text("请修正下面的错误。")
     with translation.override("zh-hans"):
         required = str(forms.Field.default_error_messages["required"])
-    expect_(page.locator(".field-items .errorlist")).to_have_text(required)
+    expect(page.locator(".field-items .errorlist")).to_have_text(required)
     assert page.url.endswith(f"/{req.pk}/action/request_correction/")
-    expect_(page.locator("#id_period_until")).to_have_value(iso(correction_period))  # the input is kept
+    expect(page.locator("#id_period_until")).to_have_value(iso(correction_period))  # the input is kept
     refused = DisclosureRequest.objects.get()
     assert (refused.status, refused.version) == (Status.REVIEWING, version_before)
     assert refused.correction_requested_on is None
@@ -141,27 +135,27 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
     page.fill("#id_items", "请写明所需文件的名称或文号。")
     page.click("#gk-action-submit")
     page.wait_for_url(change_url)
-    expect_(page.locator("ul.messagelist")).to_contain_text("已完成“告知补正”")
-    expect_(status_shown(page)).to_have_text("待补正")
-    expect_(page.locator("#gk-clock-stopped")).to_be_visible()
-    expect_(page.locator("#gk-due-on")).to_have_count(0)
+    expect(page.locator("ul.messagelist")).to_contain_text("已完成“告知补正”")
+    expect(status_shown(page)).to_have_text("待补正")
+    expect(page.locator("#gk-clock-stopped")).to_be_visible()
+    expect(page.locator("#gk-due-on")).to_have_count(0)
 
     # --- 收到补正: the 20 working days run again from the corrected application ---
     do_action(page, "record_correction", {"received_on": iso(correction_received)}, change_url=change_url)
-    expect_(status_shown(page)).to_have_text("审核中")
-    expect_(page.locator("#gk-due-on")).to_contain_text(iso(due_after_correction))
-    expect_(page.locator("#gk-deadline")).to_contain_text("收到补正之日")
+    expect(status_shown(page)).to_have_text("审核中")
+    expect(page.locator("#gk-due-on")).to_contain_text(iso(due_after_correction))
+    expect(page.locator("#gk-deadline")).to_contain_text("收到补正之日")
 
     # --- 审核通过，进入办理 ---
     do_action(page, "accept", {}, change_url=change_url)
-    expect_(status_shown(page)).to_have_text("办理中")
+    expect(status_shown(page)).to_have_text("办理中")
 
     # --- 签发答复: 予以公开 ---
     do_action(
         page, "reply", {"replied_on": iso(today)}, selects={"outcome": "予以公开"}, change_url=change_url
     )
-    expect_(status_shown(page)).to_have_text("已答复")
-    expect_(page.locator(".field-outcome .readonly")).to_have_text("予以公开")
+    expect(status_shown(page)).to_have_text("已答复")
+    expect(page.locator(".field-outcome .readonly")).to_have_text("予以公开")
 
     # --- 归档 with the delivery record ---
     do_action(
@@ -170,18 +164,18 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
         {"delivery_method": "电子邮件送达", "delivered_on": iso(today), "archived_on": iso(today)},
         change_url=change_url,
     )
-    expect_(status_shown(page)).to_have_text("已归档")
-    expect_(page.locator("#gk-no-actions")).to_be_visible()
+    expect(status_shown(page)).to_have_text("已归档")
+    expect(page.locator("#gk-no-actions")).to_be_visible()
 
     # --- the timeline lists every step, oldest first ---
     timeline = page.locator("#gk-timeline tr.gk-event")
     steps = ["register", "start_review", "request_correction", "record_correction", "accept", "reply", "archive"]
-    expect_(timeline).to_have_count(len(steps))
+    expect(timeline).to_have_count(len(steps))
     assert [timeline.nth(i).get_attribute("data-action") for i in range(len(steps))] == steps
-    expect_(timeline.nth(2)).to_contain_text("请写明所需文件的名称或文号。")
-    expect_(timeline.nth(2)).to_contain_text("审核中 → 待补正")
-    expect_(timeline.nth(6)).to_contain_text("电子邮件送达")
-    expect_(timeline.nth(6)).to_contain_text("已答复 → 已归档")
+    expect(timeline.nth(2)).to_contain_text("请写明所需文件的名称或文号。")
+    expect(timeline.nth(2)).to_contain_text("审核中 → 待补正")
+    expect(timeline.nth(6)).to_contain_text("电子邮件送达")
+    expect(timeline.nth(6)).to_contain_text("已答复 → 已归档")
 
     screenshot = tmp_path / "archived-request.png"
     page.screenshot(path=str(screenshot), full_page=True)
