@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from . import narrative as n
@@ -230,19 +230,19 @@ def render_html(doc: dict, ctx: n.Context | None = None) -> bytes:
 
 
 def render_xlsx(doc: dict) -> bytes:
-    from .exports_xlsx import write_xlsx  # noqa: PLC0415 - openpyxl only when asked for
+    from .exports_xlsx import write_xlsx
 
     return write_xlsx(doc)
 
 
 def render_docx(doc: dict, ctx: n.Context | None = None) -> bytes:
-    from .exports_docx import write_docx  # noqa: PLC0415 - python-docx and Pillow only when asked for
+    from .exports_docx import write_docx
 
     return write_docx(doc, ctx if ctx is not None else n.context_for_document(doc))
 
 
 def read_report_xlsx(path_or_file) -> dict:
-    from .exports_xlsx import read_xlsx  # noqa: PLC0415
+    from .exports_xlsx import read_xlsx
 
     return read_xlsx(path_or_file)
 

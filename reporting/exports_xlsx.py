@@ -152,7 +152,7 @@ def _read_table3(ws) -> tuple[dict[str, list[int]], str]:
         codes = labels.get(label)
         if not codes:
             continue
-        code = sorted(codes)[0]
+        code = min(codes)
         rows[code] = [_count(ws, r, 4 + j) for j in range(len(t.COLUMNS))]
     edition = t.EDITION_2021 if rows.keys() & t.ONLY_IN[t.EDITION_2021] else t.EDITION_2019
     return rows, edition
@@ -197,7 +197,7 @@ def _read_table2(ws, edition: str) -> dict:
 def read_xlsx(path_or_file) -> dict:
     """A unit's XLSX in the statutory layout → the annual-report.md document (without checks).
     The year and unit come from the 报告信息 sheet our export writes, else from a “2019年” in a title."""
-    from .services import ReportError  # noqa: PLC0415 - services imports exports lazily too
+    from .services import ReportError
 
     wb = load_workbook(path_or_file, data_only=True, read_only=False)
     try:

@@ -6,7 +6,6 @@ grouped rows, never over requests)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -46,7 +45,7 @@ def on_time_rate(figures: dict) -> Decimal | None:
 def period_statistics(unit: Unit, period: Range, mapping: t.RowMapping | None = None) -> list[dict]:
     """[{unit, is_self, figures, on_time_rate}] for the unit's own cases, then each child unit (with its
     subtree), then the total (`unit` None)."""
-    from .services import row_mapping  # noqa: PLC0415 - services imports this module's siblings
+    from .services import row_mapping
 
     mapping = mapping or row_mapping()
     start, end = period.start, period.end

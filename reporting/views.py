@@ -167,7 +167,7 @@ def publish(request):
     refused = _post_only(request)
     if refused:
         return refused
-    form, unit, year, edition = _selection(request, request.POST)
+    _form, unit, year, edition = _selection(request, request.POST)
     if unit is None:
         raise Http404(_("单位或年度无效。"))
     if not _may_publish(access_for(request.user), unit):
@@ -191,7 +191,7 @@ def save_texts(request):
     refused = _post_only(request)
     if refused:
         return refused
-    form, unit, year, edition = _selection(request, request.POST)
+    _form, unit, year, edition = _selection(request, request.POST)
     if unit is None:
         raise Http404(_("单位或年度无效。"))
     if not _may_edit_text(access_for(request.user), unit):
@@ -209,7 +209,7 @@ def save_texts(request):
 
 
 def download(request):
-    form, unit, year, edition = _selection(request)
+    _form, unit, year, edition = _selection(request)
     fmt = request.GET.get("format", "")
     renderers = _renderers()
     if unit is None or fmt not in renderers:
@@ -230,7 +230,7 @@ def download(request):
 
 
 def _renderers():
-    from .management.commands.annual_report import renderers  # noqa: PLC0415 - the command's format table
+    from .management.commands.annual_report import renderers
 
     return renderers()
 
@@ -238,7 +238,7 @@ def _renderers():
 def cell_requests(request):
     """The requests one cell of table 三 or 四 counts (the compile's own filters), among those the user
     may see — never another unit's."""
-    form, unit, year, edition = _selection(request)
+    _form, unit, year, edition = _selection(request)
     table, row, col = request.GET.get("table"), request.GET.get("row", ""), request.GET.get("col", "")
     if unit is None:
         raise Http404(_("单位或年度无效。"))

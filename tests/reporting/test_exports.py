@@ -168,10 +168,10 @@ def test_fees_collected_appear_in_section_six_of_the_2021_edition(tree, people):
     paid = RequestFactory(unit=tree["dept"], received_on=date(2025, 3, 3))
     FeeNotice.objects.create(request=paid, amount=Decimal("120.50"), basis="按件", notice_on=date(2025, 3, 10),
                              due_on=date(2025, 3, 30), paid_on=date(2025, 3, 20))
-    FeeNotice.objects.create(request=paid, amount=Decimal("99"), basis="按件", notice_on=date(2025, 3, 10),
+    FeeNotice.objects.create(request=paid, amount=Decimal(99), basis="按件", notice_on=date(2025, 3, 10),
                              due_on=date(2025, 3, 30))  # not paid: not collected
     other = RequestFactory(unit=tree["other"], received_on=date(2025, 3, 3))
-    FeeNotice.objects.create(request=other, amount=Decimal("50"), basis="按件", notice_on=date(2025, 3, 10),
+    FeeNotice.objects.create(request=other, amount=Decimal(50), basis="按件", notice_on=date(2025, 3, 10),
                              due_on=date(2025, 3, 30), paid_on=date(2025, 3, 20))
     ReportText.objects.create(unit=tree["root"], year=2025, section="6", text="无其他事项。")
     doc = services.compile_report(tree["root"], 2025)
@@ -180,7 +180,7 @@ def test_fees_collected_appear_in_section_six_of_the_2021_edition(tree, people):
 
 
 def test_no_fee_sentence_in_the_2019_edition(seed_doc):
-    texts = narrative.section_texts(seed_doc, narrative.Context(fees=(Decimal("10"), 1)))
+    texts = narrative.section_texts(seed_doc, narrative.Context(fees=(Decimal(10), 1)))
     assert not any("信息处理费" in p for p in texts["6"])
 
 
