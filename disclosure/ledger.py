@@ -986,6 +986,11 @@ def import_units(source) -> UnitsResult:
             values["kind"] = kind
         if code in rows:
             bad.append(RowError(number, header.name(col["code"]), _("与第%(row)d行的单位编码重复。") % {"row": rows[code][0]}))
+        else:
+            clash = next((c for c in list(stored) + list(rows) if c != code and c.lower() == code.lower()), None)
+            if clash:
+                bad.append(RowError(number, header.name(col["code"]),
+                                    _("“%(code)s”与已有单位编码“%(other)s”仅大小写不同。") % {"code": code, "other": clash}))
         errors += bad
         if not bad:
             rows[code] = (number, values)

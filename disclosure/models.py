@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from .crypto import EncryptedCharField
@@ -24,6 +25,9 @@ class User(AbstractUser):
         verbose_name_plural = _("用户")
 
     def __str__(self):
+        return self.full_name or self.username
+
+    def get_short_name(self):
         return self.full_name or self.username
 
 
@@ -58,6 +62,11 @@ class Unit(models.Model):
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
         ordering = ["path"]
+        constraints = [
+            # Subtrees are path prefixes, and SQLite's LIKE ignores case: codes that differ only
+            # in case would see into each other's subtree.
+            models.UniqueConstraint(Lower("code"), name="unit_code_unique_ignoring_case"),
+        ]
 
     def __str__(self):
         return self.name

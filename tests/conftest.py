@@ -12,6 +12,12 @@ def _second_factor_only_where_tested(request, settings):
         settings.GONGKAI_REQUIRE_2FA = False
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """PBKDF2 costs seconds per user under load; tests don't need its strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tree(db):
     """A district government with a department and a township, and a second district."""

@@ -197,3 +197,16 @@ def test_bad_staff_rows_are_reported_and_nothing_is_written(units, tmp_path, bod
     [shifted] = _shift([line])
     assert err.splitlines() and all(l.startswith(shifted) for l in err.splitlines()), err
     assert User.objects.count() == 0 and StaffRole.objects.count() == 0
+
+
+def test_unit_code_differing_only_in_case_is_a_row_error(tmp_path, db):
+    """Subtrees are path prefixes and SQLite's LIKE ignores case: such codes must not coexist."""
+    from django.core.management import call_command
+
+    from disclosure.models import Unit
+
+    f = tmp_path / "units.csv"
+    f.write_text("code,name,parent,kind\nabc,甲,,government\nABC,乙,,government\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        call_command("import_units", str(f))
+    assert not Unit.objects.exists()

@@ -161,7 +161,7 @@ def test_concluded_request_alert_is_cancelled_instead_of_sent(scenario):
     assert not Notification.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_sweeps_create_and_send_each_alert_once(tree, people):
     build(tree, people)
     day = date(2025, 10, 31)
