@@ -23,10 +23,13 @@ from django.utils.translation import gettext_lazy as _l
 
 from disclosure.access import access_for
 from disclosure.models import Unit
+from security import audit
 
 from . import exports, narrative, periodic, services
 from . import tables as t
 from .models import ReportText
+
+CHANGELIST_LIMIT = 200
 
 CONTENT_TYPES = {
     "json": "application/json; charset=utf-8",
@@ -215,14 +218,17 @@ def download(request):
     if unit is None or fmt not in renderers:
         raise Http404(_("单位、年度或格式无效。"))
     published = services.published_report(unit, year)
+    live_doc = None
     if published is not None and request.GET.get("figures") != "live":
         doc = published.figures  # the published report is what was published
     else:
-        doc = services.compile_report(unit, year, edition, list_overdue=20)
+        doc = live_doc = services.compile_report(unit, year, edition, list_overdue=20)
     if fmt in ("docx", "html"):
         data = renderers[fmt](doc, narrative.report_context(unit, doc))
     else:
         data = renderers[fmt](doc)
+    audit.export("report", request=request, detail={"unit": unit.code, "year": year, "format": fmt,
+                                                    "figures": "published" if doc is not live_doc else "live"})
     response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
     filename = f"{unit.code}-{year}-annual-report.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -256,8 +262,13 @@ def cell_requests(request):
         raise Http404(_("没有这个单元格。")) from exc
     qs = access_for(request.user).visible_requests(qs).select_related("unit").order_by("received_on", "pk")
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    changelist = None
+    if page.paginator.count <= CHANGELIST_LIMIT:  # the ids fit in a URL: offer the requests' own list too
+        ids = ",".join(str(pk) for pk in qs.values_list("pk", flat=True))
+        changelist = f"{reverse('admin:disclosure_disclosurerequest_changelist')}?{urlencode({'id__in': ids})}"
     ctx = _context(
         request, title=_("单元格明细：%(label)s") % {"label": label}, unit=unit, year=year, page=page,
+        changelist=changelist,
         back=f"{reverse('reporting:report')}?{_query(unit, year, edition)}",
         query=_query(unit, year, edition, table=table, row=row, col=col),
     )

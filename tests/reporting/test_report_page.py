@@ -10,6 +10,7 @@ from django.urls import reverse
 from disclosure.models import DisclosureRequest
 from reporting import services
 from reporting.models import ImportedReport, PublishedReport, ReportText
+from security.models import AuditEntry
 from tests.factories import RequestFactory
 
 
@@ -93,6 +94,9 @@ def test_every_nonzero_cell_links_to_exactly_the_requests_it_counts(client, tree
     listed = {r.pk for r in response.context["page"]}
     assert listed == {r.pk for r in cases["dept_granted"]} | {cases["town_granted"].pk}
     assert cases["other_granted"].pk not in listed
+    changelist = client.get(response.context["changelist"])
+    assert changelist.status_code == 200
+    assert {r.pk for r in changelist.context["cl"].result_list} == listed
 
 
 def test_drill_down_never_lists_requests_outside_the_users_units(client, tree, people, cases):
@@ -219,6 +223,8 @@ def test_downloads_in_every_format(client, tree, people, cases, fmt, magic):
     response = client.get(reverse("reporting:download"), {"unit": tree["dept"].pk, "year": 2025, "format": fmt})
     assert response.status_code == 200 and response.content.startswith(magic)
     assert f"jd-fgj-2025-annual-report.{fmt}" in response["Content-Disposition"]
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT)
+    assert entry.actor == people["clerk"] and entry.detail["format"] == fmt and entry.detail["unit"] == "jd-fgj"
 
 
 def test_overview_lists_each_child_with_figures_checks_and_publication(client, tree, people, cases):
