@@ -277,15 +277,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 AXES_VERBOSE = False
-# The client address: REMOTE_ADDR, or behind N trusted reverse proxies the N-th address from the
-# right of X-Forwarded-For (each proxy appends the address it saw; what the client sent is ignored).
+# The client address (security/clientip.py): REMOTE_ADDR, or behind N trusted reverse proxies the
+# address the outermost proxy saw, read from the right of X-Forwarded-For (what the client wrote is ignored).
 GONGKAI_TRUSTED_PROXIES = int(os.environ.get("GONGKAI_TRUSTED_PROXIES", "0"))
-if GONGKAI_TRUSTED_PROXIES > 0:
-    AXES_IPWARE_PROXY_COUNT = GONGKAI_TRUSTED_PROXIES
-    AXES_IPWARE_PROXY_ORDER = "right-most"
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "security.clientip.client_ip"
 
 # Sessions end after GONGKAI_SESSION_IDLE_SECONDS without a request (each request renews them);
 # login rotates the session key (django.contrib.auth.login → cycle_key).

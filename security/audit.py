@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from . import clientip
 from .models import AuditEntry
 
 PENDING_ATTR = "_gongkai_audit_pending"
@@ -22,19 +23,11 @@ def _django_request(request) -> HttpRequest | None:
 
 
 def client_ip(request) -> str | None:
-    """The address axes saw (ipware, honouring GONGKAI_TRUSTED_PROXIES), else REMOTE_ADDR."""
+    """The address axes saw (security.clientip, honouring GONGKAI_TRUSTED_PROXIES)."""
     request = _django_request(request)
     if request is None:
         return None
-    ip = getattr(request, "axes_ip_address", None)
-    if not ip:
-        try:
-            from axes.helpers import get_client_ip_address
-
-            ip = get_client_ip_address(request)
-        except Exception:  # nosec B110 - the address is a nicety; the entry is written without it
-            ip = None
-    return ip or request.META.get("REMOTE_ADDR") or None
+    return getattr(request, "axes_ip_address", None) or clientip.client_ip(request)
 
 
 def _actor(user):
