@@ -11,7 +11,7 @@ import os
 from functools import lru_cache
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -95,10 +95,13 @@ def _table(document, grid: Grid, widths_cm: tuple[float, ...] | None = None) -> 
         if cell.rowspan > 1 or cell.colspan > 1:
             target = target.merge(table.cell(cell.row + cell.rowspan - 1, cell.col + cell.colspan - 1))
         _set_cell_text(target, cell.text, bold=cell.is_head, center=cell.is_head or cell.value is not None)
-    if widths_cm:
-        for row in table.rows:
-            for i, width in enumerate(widths_cm[: grid.cols]):
-                row.cells[i].width = Cm(width)
+        target.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+    if widths_cm:  # the grid columns (what LibreOffice follows) and every cell (what Word follows)
+        table.autofit = False
+        for i, width in enumerate(widths_cm[: grid.cols]):
+            table.columns[i].width = Cm(width)
+            for cell in table.columns[i].cells:
+                cell.width = Cm(width)
     if grid.note:
         note = document.add_paragraph(grid.note)
         note.runs[0].font.size = Pt(9)
@@ -138,9 +141,9 @@ def write_docx(doc: dict, ctx: n.Context) -> bytes:
     document.add_heading(titles[1], level=1)
     _table(document, grids["table2"], (5, 4, 4, 4))
     document.add_heading(titles[2], level=1)
-    _table(document, grids["table3"], (1.6, 1.8, 5.2) + (1.2,) * 7)
+    _table(document, grids["table3"], (1.7, 1.9, 5.6) + (1.1,) * 7)
     document.add_heading(titles[3], level=1)
-    _table(document, grids["table4"])
+    _table(document, grids["table4"], (17 / 15,) * 15)
     document.add_heading(titles[4], level=1)
     for paragraph in texts["5"]:
         document.add_paragraph(paragraph)

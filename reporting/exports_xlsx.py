@@ -21,6 +21,7 @@ CHART_SHEET = "图表"
 INFO_SHEET = "报告信息"
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_HEIGHTS = {"table3": {1: 22, 2: 22, 3: 30}, "table4": {1: 20, 2: 20, 3: 30}}
 WIDTHS = {"table3": (14, 16, 44) + (9,) * 7, "table4": (9,) * 15, "table2": (22, 16, 16, 16)}
 
 
@@ -43,8 +44,15 @@ def _place(ws, grid: Grid) -> None:
             c.border = BORDER
     for i, width in enumerate(WIDTHS[grid.code][: grid.cols], start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
+    for row, height in HEADER_HEIGHTS.get(grid.code, {}).items():
+        ws.row_dimensions[row].height = height  # spreadsheets do not grow rows for wrapped merged cells
     if grid.note:
         ws.cell(row=grid.rows + 2, column=1, value=grid.note)
+    # Print: landscape, one page wide (as the statutory form is printed).
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
 
 def _chart_sheet(wb: Workbook, doc: dict) -> None:
@@ -72,10 +80,15 @@ def _chart_sheet(wb: Workbook, doc: dict) -> None:
         data = Reference(ws, min_col=2, max_col=1 + len(chart.series), min_row=header, max_row=last)
         bar.add_data(data, titles_from_data=True)
         bar.set_categories(Reference(ws, min_col=1, min_row=header + 1, max_row=last))
+        bar.y_axis.scaling.min = 0  # counts start at zero, or small differences look large
+        bar.x_axis.delete = bar.y_axis.delete = False  # openpyxl 3.1 hides axes in Excel unless told
         bar.height, bar.width = 7.5, 16
         ws.add_chart(bar, f"{get_column_letter(len(chart.series) + 3)}{row}")
         row = max(last + 2, row + 16)
     ws.column_dimensions["A"].width = 16
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
 
 def write_xlsx(doc: dict) -> bytes:
