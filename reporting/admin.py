@@ -123,7 +123,7 @@ class Table2EntryAdmin(UnitScoped, admin.ModelAdmin):
 
 
 class ImportedReportForm(forms.ModelForm):
-    upload = forms.FileField(label=_("报告文件"), help_text=_("年度报告 JSON 文件（annual-report.md 格式）；XLSX 随导出模块提供。"))
+    upload = forms.FileField(label=_("报告文件"), help_text=_("年度报告 JSON 文件（annual-report.md 格式），或统计格式的 XLSX（表三、表四，如本系统导出的文件）。"))
 
     class Meta:
         model = ImportedReport

@@ -109,6 +109,9 @@ def report_page(request):
     published = services.published_report(unit, year)
     if published is not None and edition is None:
         edition = published.edition
+    other_edition = published if published is not None and published.edition != edition else None
+    if other_edition is not None:  # frozen figures of another edition do not compare row by row
+        published = None
     try:
         doc = services.compile_report(unit, year, edition, list_overdue=20)
     except t.UnsupportedYear as exc:
@@ -127,7 +130,7 @@ def report_page(request):
     grids = {g.code: g for g in exports.table_grids(shown)}
     new = doc["table3"]["rows"]["new"][-1]
     ctx.update(
-        unit=unit, year=year, doc=doc, published=published, diffs=diffs,
+        unit=unit, year=year, doc=doc, published=published, diffs=diffs, other_edition=other_edition,
         diff_rows=[_diff_label(d) for d in diffs],
         table2=exports.grid_html(grids["table2"]),
         table3=exports.grid_html(grids["table3"], link, live),

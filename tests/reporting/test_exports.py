@@ -249,3 +249,22 @@ def test_xlsx_with_text_in_a_figure_cell_is_a_file_error(seed_doc, tmp_path):
     wb.save(path)
     with pytest.raises(services.ReportError, match="E6"):
         services.load_report_file(str(path))
+
+
+def test_supervisor_imports_a_units_statutory_xlsx_in_the_admin(client, tree, people, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from reporting.models import ImportedReport
+
+    settings.MEDIA_ROOT = tmp_path
+    doc = services.compile_report(tree["town"], 2025)
+    doc["table3"]["rows"]["new"] = [2, 0, 0, 0, 0, 0, 2]
+    doc["table3"]["rows"]["carried_out"] = [2, 0, 0, 0, 0, 0, 2]
+    upload = SimpleUploadedFile("town.xlsx", exports.render_xlsx(doc))
+    client.force_login(people["supervisor"])
+    response = client.post(reverse("admin:reporting_importedreport_add"), {"unit": tree["town"].pk, "upload": upload})
+    assert response.status_code == 302
+    report = ImportedReport.objects.get()
+    assert report.figures["table3"]["rows"]["new"] == [2, 0, 0, 0, 0, 0, 2] and not report.has_errors
+    assert services.compile_report(tree["root"], 2025)["table3"]["rows"]["new"][-1] == 2

@@ -252,3 +252,12 @@ def test_periodic_statistics_per_child_unit(client, tree, people, cases, django_
     assert rows["total"]["figures"]["new"] == 6 and late.pk
     response = client.get(reverse("reporting:statistics"), {"unit": tree["root"].pk, "start": "2025-12-31", "end": "2025-01-01"})
     assert response.status_code == 200 and "end" in response.context["form"].errors
+
+
+def test_frozen_figures_of_another_edition_are_not_compared_row_by_row(client, tree, people, cases):
+    services.publish_report(tree["dept"], 2025, actor=people["head"])
+    client.force_login(people["clerk"])
+    response = page(client, tree["dept"], edition="2019")
+    assert response.context["published"] is None and response.context["diffs"] == []
+    assert "已按2021版格式发布" in response.content.decode()
+    assert "（六）其他处理" in response.context["table3"] and "3.其他" not in response.context["table3"]
