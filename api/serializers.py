@@ -9,7 +9,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from disclosure.access import mask_contact, mask_id_number
-from security import audit
 from disclosure.models import (
     Attachment,
     CalendarDay,
@@ -24,6 +23,7 @@ from disclosure.models import (
     Unit,
 )
 from disclosure.workflow import Outcome, available_actions
+from security import audit
 
 
 class UnitSerializer(serializers.ModelSerializer):

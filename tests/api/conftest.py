@@ -1,5 +1,7 @@
 import pytest
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
@@ -36,3 +38,14 @@ def as_user(db):
         return client
 
     return make
+
+
+@pytest.fixture
+def keep_test_connection():
+    """The real WSGI handler closes "old" connections after each request, which would close the
+    test's transaction on PostgreSQL; Django's own test client switches this off the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

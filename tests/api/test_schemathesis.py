@@ -6,9 +6,7 @@ import zlib
 import hypothesis
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from schemathesis import checks
 from schemathesis.specs.openapi import checks as openapi_checks
 
@@ -25,17 +23,6 @@ CHECKS = [
     openapi_checks.response_headers_conformance,
     openapi_checks.response_schema_conformance,
 ]
-
-
-@pytest.fixture
-def keep_test_connection():
-    """The real WSGI handler closes "old" connections after each request, which would close the
-    test's transaction on PostgreSQL; Django's own test client switches this off the same way."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
