@@ -11,7 +11,7 @@ class MaskIdNumbers(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # nosec B110 - a broken format string is logged as it is, not dropped
+        except Exception:  # a broken format string is logged as it is, not dropped
             message = str(record.msg)
         masked = mask_id_numbers_in_text(message)
         if masked != message or record.args:
