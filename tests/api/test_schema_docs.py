@@ -55,3 +55,10 @@ def test_the_docs_load_their_assets_from_this_server(url, db):
     assert assets
     assert all(not a.startswith(("http://", "https://", "//")) for a in assets), assets
     assert "drf_spectacular_sidecar" in html
+
+
+def test_the_schema_generates_without_warnings_and_validates(tmp_path, db):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3.")
