@@ -91,17 +91,20 @@ def _table(document, grid: Grid, widths_cm: tuple[float, ...] | None = None) -> 
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell in grid.cells:
-        target = table.cell(cell.row, cell.col)
         if cell.rowspan > 1 or cell.colspan > 1:
-            target = target.merge(table.cell(cell.row + cell.rowspan - 1, cell.col + cell.colspan - 1))
+            table.cell(cell.row, cell.col).merge(table.cell(cell.row + cell.rowspan - 1, cell.col + cell.colspan - 1))
+    # table.cell() rebuilds the whole cell list on every call (1 s for table 三); read it once after merging.
+    flat = table._cells  # noqa: SLF001 - row-major, a merged cell repeated over its span
+    for cell in grid.cells:
+        target = flat[cell.row * grid.cols + cell.col]
         _set_cell_text(target, cell.text, bold=cell.is_head, center=cell.is_head or cell.value is not None)
         target.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
     if widths_cm:  # the grid columns (what LibreOffice follows) and every cell (what Word follows)
         table.autofit = False
         for i, width in enumerate(widths_cm[: grid.cols]):
             table.columns[i].width = Cm(width)
-            for cell in table.columns[i].cells:
-                cell.width = Cm(width)
+        for cell in grid.cells:
+            flat[cell.row * grid.cols + cell.col].width = Cm(sum(widths_cm[cell.col : cell.col + cell.colspan]))
     if grid.note:
         note = document.add_paragraph(grid.note)
         note.runs[0].font.size = Pt(9)
