@@ -94,7 +94,7 @@ def _table(document, grid: Grid, widths_cm: tuple[float, ...] | None = None) -> 
         if cell.rowspan > 1 or cell.colspan > 1:
             table.cell(cell.row, cell.col).merge(table.cell(cell.row + cell.rowspan - 1, cell.col + cell.colspan - 1))
     # table.cell() rebuilds the whole cell list on every call (1 s for table 三); read it once after merging.
-    flat = table._cells  # noqa: SLF001 - row-major, a merged cell repeated over its span
+    flat = table._cells  # row-major, a merged cell repeated over its span (private, python-docx 1.2)
     for cell in grid.cells:
         target = flat[cell.row * grid.cols + cell.col]
         _set_cell_text(target, cell.text, bold=cell.is_head, center=cell.is_head or cell.value is not None)

@@ -288,6 +288,12 @@ def overview(request):
             m["failed"] = [c for c in m["checks"] if not c["ok"]]
             rows = m["table3"]
             m["figures"] = {k: rows[k][-1] for k in ("new", "carried_in", "total", "carried_out")}
+        visible = dict(
+            _units(request).filter(code__in=[m["unit"]["code"] for m in members]).values_list("code", "pk")
+        )
+        for m in members:
+            pk = visible.get(m["unit"]["code"])
+            m["report_url"] = f"{reverse('reporting:report')}?{urlencode({'unit': pk, 'year': year})}" if pk else None
         ctx.update(unit=unit, year=year, members=members, query=_query(unit, year, edition))
     return TemplateResponse(request, "reporting/overview.html", ctx)
 

@@ -236,6 +236,14 @@ def test_overview_lists_each_child_with_figures_checks_and_publication(client, t
     assert members["jd-fgj"]["figures"] == {"new": 4, "carried_in": 0, "total": 3, "carried_out": 1}
     assert members["jd-dxz"]["published"] is not None and members["jd-fgj"]["published"] is None
     assert "婺城区" not in response.content.decode()
+    assert members["jd-dxz"]["report_url"] == f"{reverse('reporting:report')}?unit={tree['town'].pk}&year=2025"
+
+
+def test_reporting_pages_are_linked_from_the_reporting_admin(client, people):
+    client.force_login(people["clerk"])
+    for url in (reverse("admin:app_list", args=["reporting"]), reverse("admin:reporting_publishedreport_changelist")):
+        body = client.get(url).content.decode()
+        assert reverse("reporting:report") in body and reverse("reporting:statistics") in body
 
 
 def test_periodic_statistics_per_child_unit(client, tree, people, cases, django_assert_max_num_queries):
