@@ -172,3 +172,19 @@ def test_root_handler_masks_id_numbers_in_messages_arguments_and_tracebacks():
     text = stream.getvalue()
     assert ID not in text
     assert text.count("330***********123X") == 2 and "张三" in text
+
+
+def test_celery_worker_log_handlers_get_the_masking_filter_too():
+    from celery import signals
+
+    logger = logging.getLogger("gongkai.test.celery")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    try:
+        signals.after_setup_logger.send(sender=None, logger=logger, loglevel=logging.INFO, logfile=None,
+                                        format="", colorize=False)
+        logger.warning("task for %s", ID)
+    finally:
+        logger.removeHandler(handler)
+    assert ID not in stream.getvalue() and "330***********123X" in stream.getvalue()
