@@ -269,3 +269,32 @@ def test_frozen_figures_of_another_edition_are_not_compared_row_by_row(client, t
     assert response.context["published"] is None and response.context["diffs"] == []
     assert "已按2021版格式发布" in response.content.decode()
     assert "（六）其他处理" in response.context["table3"] and "3.其他" not in response.context["table3"]
+
+
+def test_year_on_year_uses_last_years_published_figures_when_there_are_some(client, tree, people):
+    RequestFactory.create_batch(3, unit=tree["dept"], received_on=date(2024, 5, 6), submitted_on=date(2024, 5, 6),
+                                concluded_on=date(2024, 6, 1), outcome="granted", status="replied")
+    services.publish_report(tree["dept"], 2024, actor=people["head"])
+    RequestFactory(unit=tree["dept"], received_on=date(2024, 7, 1), submitted_on=date(2024, 7, 1),
+                   concluded_on=date(2024, 8, 1), outcome="granted", status="replied")  # recorded after publishing
+    RequestFactory.create_batch(6, unit=tree["dept"], received_on=date(2025, 2, 3), submitted_on=date(2025, 2, 3))
+    client.force_login(people["clerk"])
+    response = page(client, tree["dept"])
+    assert response.context["previous_new"] == 3
+    assert "同比上升100.0%（上年3件）" in response.content.decode()
+
+
+def test_periodic_statistics_query_count_is_constant_in_the_number_of_requests(client, tree, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(people["supervisor"])
+    params = {"unit": tree["root"].pk, "start": "2025-01-01", "end": "2025-12-31"}
+    counts = []
+    for batch in (1, 30):
+        for i in range(batch):
+            concluded(tree["town" if i % 2 else "dept"], outcome="granted" if i % 3 else "refused.third_party")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("reporting:statistics"), params).status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
