@@ -35,3 +35,25 @@ def test_pages_run_without_csp_violations(page, live_server, people):  # noqa: F
     page.wait_for_selector(".api-content, redoc [role=navigation], .menu-content", state="attached")
     # ReDoc's "powered by" logo comes from its CDN: blocking it is intended (no external network)
     assert [v for v in violations if "https://cdn.redoc.ly/" not in v] == []
+
+
+@pytest.mark.two_factor
+def test_a_head_sets_up_totp_in_the_browser_and_reaches_the_admin(page, live_server, people):  # noqa: F811
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "head")
+    page.fill("#id_password", "Gongkai-test-2026")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/security/2fa/setup/**")
+    assert page.locator(".gk-qr svg").count() == 1
+    assert "otpauth://totp/" in page.content()
+    device = TOTPDevice.objects.get(user=people["head"], confirmed=False)
+    page.fill("#id_otp", f"{totp(device.bin_key):06d}")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    assert page.locator("#site-name").count() == 1
+    assert violations == []
