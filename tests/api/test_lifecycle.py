@@ -122,3 +122,39 @@ def test_a_handler_must_work_in_the_request_s_unit(people, tree, as_user):
     assert (assigned.json()["handler"], assigned.json()["status"]) == (people["legal"].pk, "registered")
     assert as_user(people["clerk"]).post(f"/api/v1/requests/{req.pk}/assign/", {"handler": people["clerk"].pk},
                                          format="json").status_code == 403
+
+
+def test_fees_extension_revision_and_withdrawal_through_the_api(people, tree, as_user):
+    req = registered(people["clerk"], tree["dept"])
+    services.accept(req, actor=people["clerk"])
+    clerk, head, legal = as_user(people["clerk"]), as_user(people["head"]), as_user(people["legal"])
+    url = f"/api/v1/requests/{req.pk}/"
+
+    fee = clerk.post(url + "fee-notices/", {"amount": "25.00", "basis": "按件计收", "notice_on": "2026-11-04"},
+                     format="json")
+    assert fee.status_code == 201, fee.content
+    paid = clerk.post(f"/api/v1/fee-notices/{fee.json()['id']}/pay/", {"paid_on": "2026-11-05", "receipt_number": "P1"},
+                      format="json")
+    assert (paid.status_code, paid.json()["paid_on"]) == (200, "2026-11-05")
+    assert clerk.post(f"/api/v1/fee-notices/{fee.json()['id']}/pay/", {"paid_on": "2026-11-06"},
+                      format="json").status_code == 409  # paid once only
+
+    body = {"days": 10, "approved_on": "2026-11-10", "notified_on": "2026-11-10", "reason": "需调取档案"}
+    assert clerk.post(url + "approve-extension/", body, format="json").status_code == 403  # heads only
+    extended = head.post(url + "approve-extension/", body, format="json").json()
+    assert (extended["extension_days"], extended["deadline"]["extension_days"]) == (10, 10)
+    assert extended["due_on"] > extended["base_due_on"]
+
+    clerk.post(url + "submit-legal-review/", {"outcome": "granted"}, format="json")
+    returned = legal.post(url + "return-for-revision/", {"note": "请补充依据"}, format="json")
+    assert returned.json()["status"] == "handling"
+    assert legal.post(url + "return-for-revision/", {"note": ""}, format="json").status_code == 400  # note required
+    assert legal.post(url + "return-for-revision/", {"note": "再次退回"}, format="json").status_code == 409
+
+    closed = clerk.post(url + "conclude/", {"outcome": "withdrawn", "concluded_on": "2026-11-20", "reason": "申请人撤回"},
+                        format="json")
+    assert closed.status_code == 200, closed.content
+    assert (closed.json()["status"], closed.json()["outcome"]) == ("closed", "withdrawn")
+    actions = [e["action"] for e in clerk.get(url + "events/").json()]
+    assert actions == ["register", "accept", "issue_fee_notice", "record_fee_payment", "approve_extension",
+                       "submit_for_legal_review", "return_for_revision", "conclude"]
