@@ -188,3 +188,18 @@ def test_celery_worker_log_handlers_get_the_masking_filter_too():
     finally:
         logger.removeHandler(handler)
     assert ID not in stream.getvalue() and "330***********123X" in stream.getvalue()
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_database_refuses_update_and_delete_of_entries(people):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    from django.db import DatabaseError, transaction
+
+    entry = AuditEntry.objects.create(action="export", actor=people["clerk"], detail={"what": "ledger"})
+    for sql in ("UPDATE security_auditentry SET action = 'login' WHERE id = %s",
+                "DELETE FROM security_auditentry WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [entry.pk])
+    assert AuditEntry.objects.get(pk=entry.pk).action == "export"

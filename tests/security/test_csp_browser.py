@@ -8,7 +8,7 @@ from tests.browser.conftest import CHROMIUM, page  # noqa: F401  (the page fixtu
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # like tests/browser: keeps the seeded calendar
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
 ]
 

@@ -24,7 +24,7 @@ def raw():
         return cursor.fetchall()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps later serialized tests working
 def test_existing_plain_rows_are_encrypted_and_decrypted_back_on_reverse():
     try:
         apps = migrate(BEFORE)
