@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
+from rest_framework.permissions import IsAuthenticated
 
 from disclosure import services
 from disclosure.models import CalendarDay, CalendarYear
@@ -19,7 +20,7 @@ class YearFilter(serializers.Serializer):
 
 
 class RecomputingViewSet(viewsets.ModelViewSet):
-    permission_classes = [AdminWritesOnly]
+    permission_classes = [IsAuthenticated, AdminWritesOnly]
     pagination_class = None
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]

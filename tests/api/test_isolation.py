@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
 
 from disclosure.models import CalendarDay, CalendarYear, DisclosureRequest, RequestEvent
 
@@ -153,3 +154,15 @@ def test_a_supervisor_reads_the_subtree_but_changes_nothing(name, basename, kwar
     response = _call(client, method, name, kwargs, foreign)
     assert response.status_code == (200 if method == "get" else 403), response.content
     assert _snapshot(foreign["request"]) == before
+
+
+PUBLIC = {("api:v1:auth-token", "post")}  # exchanging a password for a token needs no token
+ANONYMOUS_CASES = [c for c in CASES if (c[0], c[3]) not in PUBLIC]
+
+
+@pytest.mark.parametrize(("name", "basename", "kwargs", "method"), ANONYMOUS_CASES,
+                         ids=[f"{c[3]} {c[0]}" for c in ANONYMOUS_CASES])
+def test_every_route_refuses_anonymous_callers(name, basename, kwargs, method, foreign):
+    response = _call(APIClient(), method, name, kwargs, foreign)
+    assert response.status_code == 401, response.content
+    assert response.json()["error"]["code"] == "not_authenticated"
