@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 from django_otp import devices_for_user, login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from disclosure.access import access_for
 from disclosure.models import StaffRole
 
-SECOND_FACTOR_ROLES = (StaffRole.Role.ADMIN, StaffRole.Role.HEAD)
+SECOND_FACTOR_ROLES = (StaffRole.Role.ADMIN, StaffRole.Role.HEAD)  # and superusers
 
 
 def enforced() -> bool:
@@ -20,11 +21,9 @@ def enforced() -> bool:
 def requires_second_factor(user) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    cached = getattr(user, "_gongkai_needs_2fa", None)
-    if cached is None:
-        cached = user.is_superuser or StaffRole.objects.filter(user=user, role__in=SECOND_FACTOR_ROLES).exists()
-        user._gongkai_needs_2fa = cached
-    return cached
+    # access_for reads the user's roles once per request and the admin and API reuse it: no extra query
+    access = access_for(user)
+    return access.is_admin or any(StaffRole.Role.HEAD in roles for roles in access.roles.values())
 
 
 def has_device(user) -> bool:
