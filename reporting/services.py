@@ -187,7 +187,7 @@ def compile_report(
     for report in imported:
         table3 = t.add_table3(table3, _imported_table3(report, edition))
         table4 = t.add_table4(table4, report.figures["table4"])
-    overdue_count = sum(r["overdue_open"] + r["replied_late"] for r in rows)
+    overdue_count = sum(r["overdue"] for r in rows)
     overdue = q.overdue_list(scope, period, list_overdue) if overdue_count and list_overdue else []
     fee_unpaid = sum(r["concluded"] for r in rows if r["outcome"] == "abandoned_fee_unpaid")
     checks = t.run_checks(
@@ -352,7 +352,7 @@ def overview(unit: Unit, year: int, edition: str | None = None) -> list[dict]:
         checks = t.run_checks(
             table3, table4, edition,
             previous_carried_out=None if is_self else previous.get(member.pk), previous_source=_("已发布的"),
-            overdue=[], overdue_count=sum(r["overdue_open"] + r["replied_late"] for r in rows),
+            overdue=[], overdue_count=sum(r["overdue"] for r in rows),
         )
         pub = published.get(member.pk)
         result.append(
