@@ -7,7 +7,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
-from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
