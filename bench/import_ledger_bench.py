@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+
 def _resident_id(body17: str) -> str:
     """A resident ID number with its check digit (import checks it)."""
     from disclosure.idnumbers import resident_id_check
