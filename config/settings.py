@@ -122,7 +122,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # The cache holds throttle and lockout counters: shared in Redis when there is one, so several
 # web processes count together; otherwise a per-process memory cache.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "gongkai-cache",
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:

@@ -18,6 +18,21 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttle and lockout counters live in the cache (Redis in the PostgreSQL + Redis run):
+    each test starts without the previous tests' counts. Only our own keys are removed, never
+    the broker's."""
+    from django.core.cache import cache
+
+    if hasattr(cache, "_cache") and hasattr(cache._cache, "get_client"):
+        client = cache._cache.get_client(None, write=True)
+        for key in client.scan_iter(match=f"{cache.key_prefix}:*"):
+            client.delete(key)
+    else:
+        cache.clear()
+
+
 @pytest.fixture
 def tree(db):
     """A district government with a department and a township, and a second district."""
