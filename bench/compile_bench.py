@@ -1,11 +1,11 @@
 """Benchmark: one year's annual-report compile of the root against hand-written SQL.
 
-    GONGKAI_VAR_DIR=/tmp/gk-bench .venv/bin/python bench/compile_bench.py 100000 [rounds]
+    GONGKAI_VAR_DIR=/tmp/gk-bench .venv/bin/python bench/compile_bench.py 100000 [rounds [year]]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gk_bench .venv/bin/python bench/compile_bench.py 100000
 
 Seeds N synthetic requests (received over ten years, 2016–2025) across ~2,000 units in a four-level tree
 (root → 11 cities → 10 counties each → 17 units each), unless the database already holds exactly N,
-then times the compile of 2024 at the root against two hand-written lower bounds, interleaved round
+then times the compile of 2024 (or the year given) at the root against two hand-written lower bounds, interleaved round
 by round (other processes' load hits all three alike), best and median:
 
 - same outputs: hand-written SQL for everything the compile reads from the requests (table 三, the
@@ -254,8 +254,10 @@ def _ratio(a: list[float], b: list[float]) -> str:
 
 
 def main() -> None:
+    global YEAR  # the report year is a command-line choice for the whole script
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 15
+    YEAR = int(sys.argv[3]) if len(sys.argv) > 3 else YEAR
     call_command("migrate", verbosity=0)
     with transaction.atomic():
         units = seed_units()

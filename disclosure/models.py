@@ -291,6 +291,10 @@ class DisclosureRequest(models.Model):
             models.Index(fields=["unit", "status", "due_on"], name="request_unit_status_due"),
             models.Index(fields=["unit", "received_on"], name="request_unit_received"),
             models.Index(fields=["unit", "concluded_on"], name="request_unit_concluded"),
+            # The annual report's "concluded on or after 1 January and received by 31 December" reads
+            # the receipt date from the index, not the row: SQLite no longer fetches every request
+            # concluded since (a 2020 report over 2016–2025 data: 87 → 36 ms at 100k).
+            models.Index(fields=["unit", "concluded_on", "received_on"], name="request_unit_concl_recv"),
             # Table 四 of the annual report selects the few requests with a proceeding by filing date
             # (partial: only rows that have one; led by the date so PostgreSQL can bitmap-OR them).
             models.Index(
