@@ -186,19 +186,23 @@ def year_counts(scope: QuerySet, p: Period, by: tuple[str, ...] = GROUPING) -> l
     in, concluded in Y, carried out, and check 7's overdue-or-late requests — one pass over the
     year's rows, each branch of the WHERE led by an index.
 
-    Carried in is not counted but derived: a row of q_relevant is either new or carried in (received
-    in Y, or before Y and not concluded before it), so carried_in = rows − new. Overdue open and
-    replied late are one count (check 7 only ever uses their sum). Each aggregate is evaluated for
-    every row, so fewer of them is a cheaper pass."""
+    Every aggregate is evaluated for every row, so the pass counts as little as it can: carried in
+    is derived (a row of q_relevant is either new or carried in, so carried_in = rows − new), check
+    7's overdue open and replied late are one count (only their sum is used), and each condition
+    leaves out what q_relevant already guarantees (received on or before Y-12-31). Within
+    q_relevant these are exactly q_new, q_carried_out and q_overdue_open | q_replied_late."""
+    open_at_end = Q(concluded_on__isnull=True) | Q(concluded_on__gt=p.end)
     rows = plain_rows(
         scope.filter(q_relevant(p))
         .values(*by)
         .annotate(
             rows=Count("pk"),
-            new=Count("pk", filter=q_new(p)),
+            new=Count("pk", filter=Q(received_on__gte=p.start)),
             concluded=Count("pk", filter=q_concluded(p)),
-            carried_out=Count("pk", filter=q_carried_out(p)),
-            overdue=Count("pk", filter=q_overdue_open(p) | q_replied_late(p)),
+            carried_out=Count("pk", filter=open_at_end),
+            overdue=Count(
+                "pk", filter=(open_at_end & Q(due_on__lt=p.end)) | (q_concluded(p) & Q(concluded_on__gt=F("due_on")))
+            ),
         )
         .order_by()
     )
@@ -217,11 +221,15 @@ def table4_counts(scope: QuerySet, p: Period, rule: str, by: tuple[str, ...] = (
     aggregates = {}
     for prefix in ("reconsideration", "litigation"):
         counted = q_proceeding_counted(prefix, p, rule)
-        aggregates[f"{prefix}_decided"] = Count("pk", filter=counted & ~q_undecided_at(prefix, p.end))
+        aggregates[f"{prefix}_counted"] = Count("pk", filter=counted)
         aggregates[f"{prefix}_pending"] = Count("pk", filter=counted & q_undecided_at(prefix, p.end))
-    return plain_rows(
+    rows = plain_rows(
         scope.filter(q_table4_relevant(p, rule)).values(*by, *TABLE4_GROUPING).annotate(**aggregates).order_by()
     )
+    for row in rows:  # decided by Y-12-31 = counted − pending (one condition fewer per row)
+        for prefix in ("reconsideration", "litigation"):
+            row[f"{prefix}_decided"] = row.pop(f"{prefix}_counted") - row[f"{prefix}_pending"]
+    return rows
 
 
 def overdue_list(scope: QuerySet, p: Period, limit: int = 20) -> list[dict]:
