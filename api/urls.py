@@ -10,7 +10,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import calendar, tokens, views
+from . import calendar, notifications, reports, tokens, views
 from .exceptions import not_found
 
 router = DefaultRouter(trailing_slash=True)
@@ -23,6 +23,8 @@ router.register("fee-notices", views.FeeNoticeViewSet, basename="fee-notice")
 router.register("attachments", views.AttachmentViewSet, basename="attachment")
 router.register("calendar/days", calendar.CalendarDayViewSet, basename="calendar-day")
 router.register("calendar/years", calendar.CalendarYearViewSet, basename="calendar-year")
+router.register("reports", reports.ReportViewSet, basename="report")
+router.register("notifications", notifications.NotificationViewSet, basename="notification")
 
 v1 = [
     path("auth/token/", tokens.TokenView.as_view(), name="auth-token"),
