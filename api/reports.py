@@ -168,8 +168,8 @@ class PeriodRowSerializer(serializers.Serializer):
 
 
 class AnyAcceptNegotiation(BaseContentNegotiation):
-    """A file download answers whatever the Accept header says (errors still come as JSON), and
-    its `format` query parameter names the file, not one of DRF's renderers."""
+    """Reports answer in JSON or with the file asked for, whatever the Accept header says (errors
+    come as JSON); a `format` query parameter names the file, never one of DRF's renderers."""
 
     def select_parser(self, request, parsers):
         return parsers[0] if parsers else None
@@ -191,6 +191,7 @@ class ReportViewSet(viewsets.GenericViewSet):
 
     pagination_class = None
     serializer_class = AnnualQuery
+    content_negotiation_class = AnyAcceptNegotiation
     error_codes = {
         "annual": ["400", "404"], "annual_file": ["400", "404"], "overview": ["400", "404"],
         "statistics": ["400", "404"], "publish": ["404", "409"], "revise": ["404", "409"],
@@ -255,7 +256,7 @@ class ReportViewSet(viewsets.GenericViewSet):
             for fmt in FILE_FORMATS
         },
     )
-    @action(detail=False, methods=["get"], url_path="annual/file", content_negotiation_class=AnyAcceptNegotiation)
+    @action(detail=False, methods=["get"], url_path="annual/file")
     def annual_file(self, request):
         data = self._input(FileQuery, request.query_params.dict())
         fmt = data["format"]

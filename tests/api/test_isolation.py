@@ -8,11 +8,18 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from disclosure.models import CalendarDay, CalendarYear, DisclosureRequest, RequestEvent
+from notifications.models import Notification
+from reporting.models import PublishedReport
+from security.models import AuditEntry
 
 from .builders import registered, with_records
 
 # Which object a route's {pk} names, by the viewset's basename.
 UNIT_SCOPED = {"unit", "request", "consultation", "fee-notice", "attachment"}
+# Routes that name a unit by its code in the query string (GET) or the body (POST), not by an id.
+UNIT_IN_QUERY = {"report"}
+# The caller's own records (their {pk} is one of the caller's own rows; anyone else's is a 404).
+OWN_RECORDS = {"notification"}
 # Data that is not any unit's: everyone signed in reads it, only system admins change it.
 GLOBAL_ADMIN_WRITES = {"calendar-day", "calendar-year"}
 # Routes about the caller's own credentials, not about any unit's data.
@@ -56,7 +63,8 @@ def test_the_matrix_sees_every_api_route():
     names = {name for name, *_ in ROUTES}
     assert {"api:v1:request-list", "api:v1:request-accept", "api:v1:consultation-reply",
             "api:v1:attachment-download", "api:v1:calendar-day-detail", "api:v1:auth-token"} <= names
-    unknown = {basename for _, basename, _, _ in ROUTES} - UNIT_SCOPED - GLOBAL_ADMIN_WRITES - OWN_CREDENTIALS
+    unknown = ({basename for _, basename, _, _ in ROUTES} - UNIT_SCOPED - UNIT_IN_QUERY - OWN_RECORDS
+               - GLOBAL_ADMIN_WRITES - OWN_CREDENTIALS)
     assert not unknown, f"new API routes: say in test_isolation.py which object their id names: {unknown}"
 
 
@@ -69,12 +77,22 @@ def foreign(people, tree):
         date=date(2026, 10, 1), defaults={"is_workday": False, "note": "国庆节"}
     )
     objects["calendar-year"], _ = CalendarYear.objects.get_or_create(year=2026)
+    objects["report"] = tree["dept"]
+    objects["notification"] = Notification.objects.create(user=people["clerk"], message="金东区发改局的提醒")
     return objects
+
+
+def unit_params(foreign) -> dict:
+    """Everything a report route may need, aimed at the foreign unit: only the unit can be refused."""
+    return {"unit": foreign["unit"].code, "year": 2026, "format": "xlsx", "start": "2026-01-01",
+            "end": "2026-12-31", "reason": "更正"}
 
 
 def _call(client, method, name, kwargs, foreign):
     url = reverse(name, kwargs={k: foreign_id(foreign, name, k) for k in kwargs})
-    return getattr(client, method)(url, {}, format="json") if method != "get" else client.get(url)
+    basename = next(b for n, b, _, _ in ROUTES if n == name)
+    data = unit_params(foreign) if basename in UNIT_IN_QUERY else {}
+    return getattr(client, method)(url, data, format="json") if method != "get" else client.get(url, data)
 
 
 def foreign_id(foreign, name, kwarg):
@@ -82,9 +100,12 @@ def foreign_id(foreign, name, kwarg):
     return foreign[basename].pk
 
 
-def _snapshot(req):
+def _snapshot(req, *, exports=True):
+    """What a refused call must leave as it was (exports: the audit log's export entries too)."""
     req.refresh_from_db()
-    return req.version, req.status, RequestEvent.objects.filter(request=req).count(), DisclosureRequest.objects.count()
+    return (req.version, req.status, RequestEvent.objects.filter(request=req).count(), DisclosureRequest.objects.count(),
+            PublishedReport.objects.count(), Notification.objects.filter(read_at__isnull=False).count(),
+            AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).count() if exports else None)
 
 
 @pytest.mark.parametrize("outsider", ["other_clerk", "town_clerk"])
@@ -107,6 +128,15 @@ def test_a_user_of_another_unit_cannot_reach_the_unit_s_objects(
     elif basename in UNIT_SCOPED:
         # creating in another unit: its id reads like an id that does not exist
         assert response.status_code in (400, 403, 404), response.content
+    elif basename in UNIT_IN_QUERY:
+        assert response.status_code == 404, response.content  # another unit's code reads like an unknown one
+        assert response.json()["error"]["code"] == "not_found"
+    elif basename in OWN_RECORDS and kwargs:
+        assert response.status_code == 404, response.content
+    elif basename in OWN_RECORDS:
+        assert response.status_code == 200, response.content
+        assert foreign["notification"].message not in response.content.decode()
+        assert response.json() in ({"next": None, "previous": None, "results": []}, {"unread": 0}, {"marked": 0})
     elif basename in GLOBAL_ADMIN_WRITES:
         assert response.status_code == (200 if method == "get" else 403), response.content
     else:
@@ -143,17 +173,17 @@ def test_list_and_search_never_include_another_unit_s_rows(query, people, tree, 
         assert units == {tree["other"].pk}
 
 
-ROUTES_ON_OBJECTS = [c for c in CASES if c[1] in UNIT_SCOPED and c[2]]
+ROUTES_ON_OBJECTS = [c for c in CASES if (c[1] in UNIT_SCOPED and c[2]) or c[1] in UNIT_IN_QUERY]
 
 
 @pytest.mark.parametrize(("name", "basename", "kwargs", "method"), ROUTES_ON_OBJECTS,
                          ids=[f"{c[3]} {c[0]}" for c in ROUTES_ON_OBJECTS])
 def test_a_supervisor_reads_the_subtree_but_changes_nothing(name, basename, kwargs, method, people, foreign, as_user):
     client = as_user(people["supervisor"])
-    before = _snapshot(foreign["request"])
+    before = _snapshot(foreign["request"], exports=False)  # reading a report file is an export, recorded
     response = _call(client, method, name, kwargs, foreign)
     assert response.status_code == (200 if method == "get" else 403), response.content
-    assert _snapshot(foreign["request"]) == before
+    assert _snapshot(foreign["request"], exports=False) == before
 
 
 PUBLIC = {("api:v1:auth-token", "post")}  # exchanging a password for a token needs no token
@@ -166,3 +196,20 @@ def test_every_route_refuses_anonymous_callers(name, basename, kwargs, method, f
     response = _call(APIClient(), method, name, kwargs, foreign)
     assert response.status_code == 401, response.content
     assert response.json()["error"]["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize("route", ["annual", "overview", "statistics"])
+def test_reports_without_a_unit_cover_only_the_caller_s_own_unit(route, people, tree, foreign, as_user):
+    """The default unit is the caller's first visible one: a sibling unit's requests are never counted."""
+    registered(people["town_clerk"], tree["town"])
+    query = {"year": 2026} if route != "statistics" else {"start": "2026-01-01", "end": "2026-12-31"}
+    response = as_user(people["town_clerk"]).get(f"/api/v1/reports/{route}/", query)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    if route == "annual":
+        assert body["unit"]["code"] == tree["town"].code
+        assert body["table3"]["rows"]["new"][-1] == 1  # the town's one request, not the department's
+    else:
+        assert {row["unit"]["code"] for row in body if row["unit"]} == {tree["town"].code}
+        own = body[0]["table3"]["new"][-1] if route == "overview" else body[0]["figures"]["new"]
+        assert own == 1
