@@ -168,6 +168,14 @@ def _counted(p: str) -> str:
             f" OR r.{p}_decided_on >= %(start)s))")
 
 
+def _counted_by_index(p: str) -> str:
+    """The same rows as an OR of terms each led by an indexed column (the partial indexes on filing
+    date, decision date, and filing date of proceedings without an outcome)."""
+    return (f"(r.{p}_filed_on >= %(start)s AND r.{p}_filed_on <= %(end)s)"
+            f" OR (r.{p}_decided_on >= %(start)s AND r.{p}_filed_on <= %(end)s)"
+            f" OR (r.{p}_outcome = '' AND r.{p}_filed_on <= %(end)s)")
+
+
 def _pending(p: str) -> str:
     return f"(r.{p}_outcome = '' OR r.{p}_decided_on > %(end)s)"
 
@@ -179,7 +187,7 @@ SELECT r.reconsideration_outcome, r.litigation_outcome, r.litigation_after_recon
        SUM(CASE WHEN {_counted("litigation")} AND NOT {_pending("litigation")} THEN 1 ELSE 0 END),
        SUM(CASE WHEN {_counted("litigation")} AND {_pending("litigation")} THEN 1 ELSE 0 END)
 FROM disclosure_disclosurerequest r JOIN disclosure_unit u ON u.id = r.unit_id
-WHERE u.path LIKE %(prefix)s AND ({_counted("reconsideration")} OR {_counted("litigation")})
+WHERE u.path LIKE %(prefix)s AND ({_counted_by_index("reconsideration")} OR {_counted_by_index("litigation")})
 GROUP BY 1, 2, 3
 """
 

@@ -305,6 +305,24 @@ class DisclosureRequest(models.Model):
                 fields=["litigation_filed_on"], name="request_litigation_filed",
                 condition=Q(litigation_filed_on__isnull=False),
             ),
+            # Table 四's default rule also counts proceedings filed earlier and still undecided on
+            # 1 January: decided on or after it (by decision date), or without an outcome yet.
+            models.Index(
+                fields=["reconsideration_decided_on"], name="request_recon_decided",
+                condition=Q(reconsideration_filed_on__isnull=False),
+            ),
+            models.Index(
+                fields=["reconsideration_filed_on"], name="request_recon_pending",
+                condition=Q(reconsideration_outcome="", reconsideration_filed_on__isnull=False),
+            ),
+            models.Index(
+                fields=["litigation_decided_on"], name="request_litig_decided",
+                condition=Q(litigation_filed_on__isnull=False),
+            ),
+            models.Index(
+                fields=["litigation_filed_on"], name="request_litig_pending",
+                condition=Q(litigation_outcome="", litigation_filed_on__isnull=False),
+            ),
         ]
 
     def __str__(self):

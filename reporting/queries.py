@@ -9,7 +9,7 @@ filter by them (requests_for_cell), so the two cannot disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connections
 from django.db.models import Count, F, Q, QuerySet
@@ -122,12 +122,21 @@ def q_undecided_at(prefix: str, day: date) -> Q:
 
 
 def q_proceeding_counted(prefix: str, p: Period, rule: str) -> Q:
-    """Default rule: filed in Y, or filed earlier and undecided on Y-01-01. Alternative: filed in Y."""
+    """Default rule: filed in Y, or filed earlier and undecided on Y-01-01 (no outcome yet, or decided
+    on or after Y-01-01). Alternative: filed in Y.
+
+    Written as an OR of terms that each lead with an indexed column (filing date; decision date;
+    filing date of the proceedings without an outcome — partial indexes, see DisclosureRequest.Meta),
+    so a year's table 四 reads that year's proceedings, not every one filed before."""
     filed = f"{prefix}_filed_on"
+    filed_in_year = Q(**{f"{filed}__gte": p.start, f"{filed}__lte": p.end})
     if rule == t.TABLE4_RULE_FILED_IN_YEAR:
-        return Q(**{f"{filed}__gte": p.start, f"{filed}__lte": p.end})
-    return Q(**{f"{filed}__lte": p.end}) & (
-        Q(**{f"{filed}__gte": p.start}) | q_undecided_at(prefix, p.start - timedelta(days=1))
+        return filed_in_year
+    filed_by_end = Q(**{f"{filed}__lte": p.end})
+    return (
+        filed_in_year
+        | (Q(**{f"{prefix}_decided_on__gte": p.start}) & filed_by_end)
+        | (Q(**{f"{prefix}_outcome": ""}) & filed_by_end)
     )
 
 
