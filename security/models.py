@@ -34,6 +34,7 @@ class AuditEntry(models.Model):
         LOGOUT = "logout", _("退出登录")
         OTP_SETUP = "otp_setup", _("设置双因素认证")
         OTP_VERIFIED = "otp_verified", _("通过双因素认证")
+        OTP_RESET = "otp_reset", _("重置双因素认证")
         TOKEN = "token", _("取得接口令牌")
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)

@@ -145,3 +145,26 @@ def test_enforcement_can_be_switched_off(client, people, settings):
 def test_setup_pages_need_a_login(client):
     assert client.get(SETUP).status_code == 302
     assert client.get(reverse("security:otp_verify"))["Location"].startswith("/admin/login/")
+
+
+def test_reset_2fa_removes_the_device_and_the_next_login_sets_up_again(client, people):
+    import io
+
+    from django.core.management import call_command
+
+    head = people["head"]
+    confirmed_device(head)
+    out = io.StringIO()
+    call_command("reset_2fa", "head", stdout=out)
+    assert "1" in out.getvalue() and not TOTPDevice.objects.filter(user=head).exists()
+    entry = AuditEntry.objects.get(action="otp_reset", via="command")
+    assert entry.target_id == str(head.pk) and entry.detail["reset"] is True
+    client.force_login(head)
+    assert client.get("/admin/")["Location"].startswith(SETUP)
+
+
+def test_reset_2fa_of_an_unknown_user_is_a_usage_error():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("reset_2fa", "nobody")
