@@ -47,6 +47,7 @@ def verify(user, code, *, confirmed: bool = True):
 
 
 def login_verified(request, device) -> None:
+    request.session.cycle_key()  # a new session key at each step up in privilege, as at login
     otp_login(request, device)
 
 

@@ -73,7 +73,9 @@ def test_a_new_login_must_verify_again(client, people):
     response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith(VERIFY)
     assert client.get(SETUP).status_code == 302  # a confirmed device: no second setup
+    key_before = client.session.session_key
     assert client.post(VERIFY, {"otp": code_for(device), "next": "/admin/"})["Location"] == "/admin/"
+    assert client.session.session_key != key_before  # rotated on verification too
     assert client.get("/admin/").status_code == 200
 
 
