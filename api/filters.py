@@ -11,7 +11,7 @@ from disclosure.workflow import OPEN_STATUSES, Status
 
 class RequestFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False, help_text="状态")
-    unit = serializers.IntegerField(required=False, min_value=1, help_text="受理单位 id")
+    unit = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, help_text="受理单位 id")
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, help_text="申请方式")
     applicant_type = serializers.ChoiceField(choices=ApplicantType.choices, required=False, help_text="申请人类型")
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None,

@@ -109,3 +109,10 @@ def test_filters_and_search(query, expected, people, tree, as_user):
         response = as_user(people["clerk"]).get(f"/api/v1/requests/?{query}")
     assert response.status_code == 200, response.content
     assert {names[r["id"]] for r in response.json()["results"]} == expected
+
+
+def test_a_unit_id_beyond_64_bits_is_a_field_error_not_a_server_error(people, as_user):
+    # found by schemathesis: SQLite cannot bind it (OverflowError → 500 before the bound)
+    response = as_user(people["clerk"]).get("/api/v1/requests/", {"unit": str(2**64)})
+    assert response.status_code == 400
+    assert "unit" in response.json()["error"]["fields"]
