@@ -658,6 +658,8 @@ def logins_text() -> str:
         if unit not in units:
             units.append(unit)
     lines = [f"演示账号 demo logins（密码 password: {demo_password()}，首次载入时由 GONGKAI_DEMO_PASSWORD 决定）："]
+    if getattr(settings, "GONGKAI_REQUIRE_2FA", False):
+        lines.append("  系统管理员和工作机构负责人首次登录须绑定身份验证器（TOTP）；本机演示可设 GONGKAI_REQUIRE_2FA=0 关闭。")
     for username, (name, roles, units) in accounts.items():
         where = units[0] if len(units) == 1 else f"{units[0]}等{len(units)}个单位"
         lines.append(f"  {username:<10} {name:<4}\t{'、'.join(str(ROLE_LABELS[r]) for r in roles)}\t{where}")
