@@ -537,6 +537,15 @@ ATTACHMENT_TYPES = {
     ".zip": "application/zip",
 }
 MARKUP = re.compile(rb"<\s*(!doctype|html|head|body|script|svg|iframe|object|embed|\?xml)", re.IGNORECASE)
+# Polyglots: bytes that start right for their type (a PDF or PNG header) but carry HTML or script a
+# browser would run if it ever sniffed the file. Not "<?xml": PDFs carry XMP metadata. Zip-based
+# formats are compressed, so a scan of their bytes means nothing; they are skipped.
+ACTIVE_MARKUP = re.compile(rb"<\s*(!doctype\s+html|html|head|body|script|svg|iframe|object|embed)\b", re.IGNORECASE)
+SNIFF_BYTES = 4096
+
+
+def carries_active_markup(data: bytes) -> bool:
+    return not data.startswith(ZIP_MAGIC) and bool(ACTIVE_MARKUP.search(data[:SNIFF_BYTES]))
 
 
 def _zip_names(data: bytes) -> set[str] | None:
@@ -621,6 +630,8 @@ class AttachmentForm(forms.Form):
                 _("文件“%(name)s”的内容与扩展名“%(ext)s”不符（网页、SVG 等文件不能上传）。")
                 % {"name": safe_name, "ext": ext}
             )
+        if carries_active_markup(data):
+            raise forms.ValidationError(_("文件“%(name)s”包含网页或脚本内容，不能上传。") % {"name": safe_name})
         self.safe_name = safe_name
         self.extension = ext
         self.content_type = ATTACHMENT_TYPES[ext]
