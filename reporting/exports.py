@@ -212,6 +212,7 @@ def chart_svg(chart: n.Chart, width: int = 560) -> SafeString:
     )
 
 
+@t.in_statutory_language
 def render_html(doc: dict, ctx: n.Context | None = None) -> bytes:
     """A standalone HTML file of the whole report (no external resources)."""
     ctx = ctx if ctx is not None else n.context_for_document(doc)
@@ -229,12 +230,14 @@ def render_html(doc: dict, ctx: n.Context | None = None) -> bytes:
     return html.encode("utf-8")
 
 
+@t.in_statutory_language
 def render_xlsx(doc: dict) -> bytes:
     from .exports_xlsx import write_xlsx
 
     return write_xlsx(doc)
 
 
+@t.in_statutory_language
 def render_docx(doc: dict, ctx: n.Context | None = None) -> bytes:
     from .exports_docx import write_docx
 

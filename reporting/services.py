@@ -151,6 +151,7 @@ def _breakdowns(rows: list[dict], imported: list[ImportedReport]) -> dict:
     }
 
 
+@t.in_statutory_language
 def compile_report(
     unit: Unit, year: int, edition: str | None = None, *, rule: str | None = None, mapping: t.RowMapping | None = None,
     list_overdue: int = 0,

@@ -6,16 +6,31 @@ touches the database or the clock; queries.py feeds plain count rows in, service
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 EDITION_2019 = "2019"
 EDITION_2021 = "2021"
 EDITIONS = (EDITION_2019, EDITION_2021)
 FIRST_YEAR = 2019
+STATUTORY_LANGUAGE = "zh-hans"
+
+
+def in_statutory_language(func):
+    """The statutory document and its files are in Chinese whatever language the reader's UI is in:
+    its check messages, the table-四 note and the narrative go through gettext."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with translation.override(STATUTORY_LANGUAGE):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 class UnsupportedYear(ValueError):
