@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from disclosure.access import access_for
 from disclosure.models import Unit
@@ -41,11 +41,11 @@ CONTENT_TYPES = {
 
 
 class ReportForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_l("单位"), queryset=Unit.objects.none(), empty_label=None)
-    year = forms.IntegerField(label=_l("报告年度"), min_value=t.FIRST_YEAR)
+    unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none(), empty_label=None)
+    year = forms.IntegerField(label=gettext_lazy("报告年度"), min_value=t.FIRST_YEAR)
     edition = forms.ChoiceField(
-        label=_l("格式版本"), required=False,
-        choices=[("", _l("按年度（2019–2020年2019版，2021年起2021版）")), *((e, e) for e in t.EDITIONS)],
+        label=gettext_lazy("格式版本"), required=False,
+        choices=[("", gettext_lazy("按年度（2019–2020年2019版，2021年起2021版）")), *((e, e) for e in t.EDITIONS)],
     )
 
     def __init__(self, data, *, units, today: date):
@@ -299,9 +299,9 @@ def overview(request):
 
 
 class PeriodForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_l("单位"), queryset=Unit.objects.none(), empty_label=None)
-    start = forms.DateField(label=_l("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_l("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none(), empty_label=None)
+    start = forms.DateField(label=gettext_lazy("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=gettext_lazy("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()
