@@ -1,6 +1,8 @@
 """One's own in-app notifications through the API: newest first, cursor pages, unread filter, mark read."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Notification
 
@@ -60,3 +62,17 @@ def test_another_user_s_notification_is_404_and_stays_unread(people, inbox, as_u
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
     inbox["theirs"].refresh_from_db()
     assert inbox["theirs"].read_at is None
+
+
+def test_the_list_costs_the_same_queries_for_1_and_50_notifications(people, as_user):
+    client = as_user(people["clerk"])
+    client.get(URL)  # the token's first use is recorded once; count the calls after it
+    counts = []
+    for total in (1, 50):
+        Notification.objects.bulk_create(
+            Notification(user=people["clerk"], message="提醒") for _ in range(total - Notification.objects.count())
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert len(client.get(URL).json()["results"]) == total
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
