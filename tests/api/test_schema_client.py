@@ -24,10 +24,10 @@ class SchemaClient:
         }
         self.headers = {}
 
-    def call(self, operation_id, body=None, expect=200, **path):
+    def call(self, operation_id, body=None, expect=200, query=None, **path):
         method, template = self.operations[operation_id]
         url = re.sub(r"\{(\w+)\}", lambda m: str(path[m.group(1)]), template)
-        response = self.http.open(url, method=method, headers=self.headers,
+        response = self.http.open(url, method=method, headers=self.headers, query_string=query,
                                   data=json.dumps(body) if body is not None else None,
                                   content_type="application/json", environ_base={"HTTP_HOST": "localhost"})
         assert response.status_code == expect, (operation_id, response.status_code, response.get_data()[:500])
@@ -72,6 +72,10 @@ def test_a_schema_only_client_does_a_request_s_whole_life(people, tree):
     assert req["status"] == "archived"
     events = api.call("requests_events_list", id=req["id"])
     assert [e["action"] for e in events][-2:] == ["reply", "archive"]
+    # and the year's report counts it: one new request, answered with partial disclosure
+    report = api.call("reports_annual_retrieve", query={"year": 2026, "unit": unit["code"]})
+    assert report["unit"]["code"] == unit["code"]
+    assert report["table3"]["rows"]["new"][-1] == 1 and report["table3"]["rows"]["partial"][-1] == 1
     # stale version → 409 in the documented error shape
     error = api.call("requests_accept_create", {"version": 0}, expect=409, id=req["id"])
     assert error["error"]["code"] in ("invalid_transition", "concurrent_change")
