@@ -191,3 +191,9 @@ def test_statistics_count_the_period_per_child_and_in_total(people, cases, as_us
 def test_statistics_refuse_an_end_before_the_start(people, as_user):
     response = as_user(people["clerk"]).get("/api/v1/reports/statistics/", {"start": "2025-02-01", "end": "2025-01-01"})
     assert response.status_code == 400 and "end" in response.json()["error"]["fields"]
+
+
+def test_the_report_json_stays_the_statutory_chinese_document_for_an_english_client(people, cases, as_user):
+    response = as_user(people["clerk"]).get(ANNUAL, {"year": 2025, "unit": "jd-fgj"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response.content.decode() == command_json("--year", "2025", "--unit", "jd-fgj")
