@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from . import narrative as n
 from . import tables as t
@@ -150,7 +151,9 @@ def grid_html(
     grid: Grid, link: Callable[[tuple[str, str, str]], str | None] | None = None, live: dict | None = None
 ) -> SafeString:
     """The grid as a <table> with rowspan/colspan; `link(key)` gives the drill-down URL of a figure;
-    `live` {key: figure} marks frozen figures that differ from the live compile, the live one beside."""
+    `live` {key: figure} marks frozen figures that differ from the live compile, the live one beside.
+    Labels are the format's Chinese (gettext_noop in tables.py), translated for the reader: the statutory
+    files are rendered under in_statutory_language, so theirs stay Chinese."""
     by_row: dict[int, list[Cell]] = {}
     for cell in grid.cells:
         by_row.setdefault(cell.row, []).append(cell)
@@ -165,9 +168,10 @@ def grid_html(
                 "num" if c.value is not None else ("head" if c.is_head else "label"),
             )
             url = link(c.key) if (link and c.key and (c.value or (live and live.get(c.key)))) else None
-            body = format_html('<a href="{}">{}</a>', url, c.text) if url else c.text
+            text = c.text if c.value is not None or not c.text else _(c.text)
+            body = format_html('<a href="{}">{}</a>', url, text) if url else text
             if live and c.key in live:
-                body = format_html('{}<span class="diff" title="{}">→{}</span>', body, "现在的数字", live[c.key])
+                body = format_html('{}<span class="diff" title="{}">→{}</span>', body, _("现在的数字"), live[c.key])
             parts.append(format_html("<{} {}>{}</{}>", "th" if c.is_head else "td", attrs, body, "th" if c.is_head else "td"))
         lines.append(format_html("<tr>{}</tr>", mark_safe("".join(parts))))
     return format_html(

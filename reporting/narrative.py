@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from disclosure.models import Channel, FeeNotice, Unit
 
@@ -23,22 +24,22 @@ from .models import PublishedReport, ReportText
 
 # Outcome groups of table 三 (the narrative's and the third chart's categories), in the format's order.
 OUTCOME_GROUPS = (
-    ("granted", "予以公开"),
-    ("partial", "部分公开"),
-    ("refused", "不予公开"),
-    ("unavailable", "无法提供"),
-    ("not_processed", "不予处理"),
-    ("other", "其他处理"),
+    ("granted", gettext_noop("予以公开")),
+    ("partial", gettext_noop("部分公开")),
+    ("refused", gettext_noop("不予公开")),
+    ("unavailable", gettext_noop("无法提供")),
+    ("not_processed", gettext_noop("不予处理")),
+    ("other", gettext_noop("其他处理")),
 )
 UNIT_KIND_LABELS = dict(Unit.Kind.choices)
 CHANNEL_LABELS = dict(Channel.choices)
 SECTION_TITLES = (
-    "一、总体情况",
-    "二、主动公开政府信息情况",
-    "三、收到和处理政府信息公开申请情况",
-    "四、政府信息公开行政复议、行政诉讼情况",
-    "五、存在的主要问题及改进情况",
-    "六、其他需要报告的事项",
+    gettext_noop("一、总体情况"),
+    gettext_noop("二、主动公开政府信息情况"),
+    gettext_noop("三、收到和处理政府信息公开申请情况"),
+    gettext_noop("四、政府信息公开行政复议、行政诉讼情况"),
+    gettext_noop("五、存在的主要问题及改进情况"),
+    gettext_noop("六、其他需要报告的事项"),
 )
 
 
@@ -103,8 +104,8 @@ def charts(doc: dict) -> list[Chart]:
         Chart(
             "outcomes_by_applicant",
             _("%(year)s年依申请公开答复情况（按申请人类型分）") % {"year": doc["year"]},
-            tuple(t.COLUMN_LABELS[c] for c in columns),
-            tuple((label, tuple(pc[code] for pc in per_column)) for code, label in OUTCOME_GROUPS),
+            tuple(_(t.COLUMN_LABELS[c]) for c in columns),
+            tuple((_(label), tuple(pc[code] for pc in per_column)) for code, label in OUTCOME_GROUPS),
         ),
     ]
 
@@ -164,7 +165,7 @@ def draft_overview(doc: dict, ctx: Context) -> list[str]:
     paragraphs.append(text)
 
     total = rows["total"][last]
-    groups = [(label, outcome_groups(doc)[code]) for code, label in OUTCOME_GROUPS]
+    groups = [(_(label), outcome_groups(doc)[code]) for code, label in OUTCOME_GROUPS]
     text = _("2、办理情况。%(year)s年共办结政府信息公开申请%(total)s件（本年新收%(new)s件，上年结转%(cin)s件；"
              "结转下年度继续办理%(cout)s件）。") % {
         "year": year, "total": total, "new": new, "cin": rows["carried_in"][last], "cout": rows["carried_out"][last],

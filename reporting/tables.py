@@ -13,6 +13,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 EDITION_2019 = "2019"
 EDITION_2021 = "2021"
@@ -53,25 +54,25 @@ def edition_for(year: int, override: str | None = None) -> str:
 APPLICANT_COLUMNS = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org")
 COLUMNS = (*APPLICANT_COLUMNS, "total")
 COLUMN_LABELS = {
-    "natural_person": "自然人",
-    "commercial": "商业企业",
-    "research": "科研机构",
-    "social_welfare": "社会公益组织",
-    "legal_service": "法律服务机构",
-    "other_org": "其他",
-    "total": "总计",
+    "natural_person": gettext_noop("自然人"),
+    "commercial": gettext_noop("商业企业"),
+    "research": gettext_noop("科研机构"),
+    "social_welfare": gettext_noop("社会公益组织"),
+    "legal_service": gettext_noop("法律服务机构"),
+    "other_org": gettext_noop("其他"),
+    "total": gettext_noop("总计"),
 }
-TABLE3_TITLE = "三、收到和处理政府信息公开申请情况"
-TABLE3_HEADER_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-TABLE3_HEADER_APPLICANT = "申请人情况"
-TABLE3_HEADER_ORGANISATION = "法人或其他组织"
+TABLE3_TITLE = gettext_noop("三、收到和处理政府信息公开申请情况")
+TABLE3_HEADER_NOTE = gettext_noop("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）")
+TABLE3_HEADER_APPLICANT = gettext_noop("申请人情况")
+TABLE3_HEADER_ORGANISATION = gettext_noop("法人或其他组织")
 ORGANISATION_COLUMNS = APPLICANT_COLUMNS[1:]
 
-RESULTS_GROUP = "三、本年度办理结果"
-REFUSED_GROUP = "（三）不予公开"
-UNAVAILABLE_GROUP = "（四）无法提供"
-NOT_PROCESSED_GROUP = "（五）不予处理"
-OTHER_GROUP = "（六）其他处理"
+RESULTS_GROUP = gettext_noop("三、本年度办理结果")
+REFUSED_GROUP = gettext_noop("（三）不予公开")
+UNAVAILABLE_GROUP = gettext_noop("（四）无法提供")
+NOT_PROCESSED_GROUP = gettext_noop("（五）不予处理")
+OTHER_GROUP = gettext_noop("（六）其他处理")
 
 
 @dataclass(frozen=True)
@@ -94,30 +95,30 @@ class Row:
 def _rows(edition: str) -> tuple[Row, ...]:
     R, G = RESULTS_GROUP, None
     rows = [
-        Row("new", ("一、本年新收政府信息公开申请数量",)),
-        Row("carried_in", ("二、上年结转政府信息公开申请数量",)),
+        Row("new", (gettext_noop("一、本年新收政府信息公开申请数量"),)),
+        Row("carried_in", (gettext_noop("二、上年结转政府信息公开申请数量"),)),
         Row(G, (R,)),
-        Row("granted", (R, "（一）予以公开")),
-        Row("partial", (R, "（二）部分公开（区分处理的，只计这一情形，不计其他情形）")),
+        Row("granted", (R, gettext_noop("（一）予以公开"))),
+        Row("partial", (R, gettext_noop("（二）部分公开（区分处理的，只计这一情形，不计其他情形）"))),
         Row(G, (R, REFUSED_GROUP)),
-        Row("refused.state_secret", (R, REFUSED_GROUP, "1.属于国家秘密")),
-        Row("refused.law_prohibited", (R, REFUSED_GROUP, "2.其他法律行政法规禁止公开")),
-        Row("refused.security_stability", (R, REFUSED_GROUP, "3.危及“三安全一稳定”")),
-        Row("refused.third_party", (R, REFUSED_GROUP, "4.保护第三方合法权益")),
-        Row("refused.internal_affairs", (R, REFUSED_GROUP, "5.属于三类内部事务信息")),
-        Row("refused.process_info", (R, REFUSED_GROUP, "6.属于四类过程性信息")),
-        Row("refused.enforcement_file", (R, REFUSED_GROUP, "7.属于行政执法案卷")),
-        Row("refused.query_matter", (R, REFUSED_GROUP, "8.属于行政查询事项")),
+        Row("refused.state_secret", (R, REFUSED_GROUP, gettext_noop("1.属于国家秘密"))),
+        Row("refused.law_prohibited", (R, REFUSED_GROUP, gettext_noop("2.其他法律行政法规禁止公开"))),
+        Row("refused.security_stability", (R, REFUSED_GROUP, gettext_noop("3.危及“三安全一稳定”"))),
+        Row("refused.third_party", (R, REFUSED_GROUP, gettext_noop("4.保护第三方合法权益"))),
+        Row("refused.internal_affairs", (R, REFUSED_GROUP, gettext_noop("5.属于三类内部事务信息"))),
+        Row("refused.process_info", (R, REFUSED_GROUP, gettext_noop("6.属于四类过程性信息"))),
+        Row("refused.enforcement_file", (R, REFUSED_GROUP, gettext_noop("7.属于行政执法案卷"))),
+        Row("refused.query_matter", (R, REFUSED_GROUP, gettext_noop("8.属于行政查询事项"))),
         Row(G, (R, UNAVAILABLE_GROUP)),
-        Row("unavailable.not_held", (R, UNAVAILABLE_GROUP, "1.本机关不掌握相关政府信息")),
-        Row("unavailable.needs_creation", (R, UNAVAILABLE_GROUP, "2.没有现成信息需要另行制作")),
-        Row("unavailable.unclear_after_correction", (R, UNAVAILABLE_GROUP, "3.补正后申请内容仍不明确")),
+        Row("unavailable.not_held", (R, UNAVAILABLE_GROUP, gettext_noop("1.本机关不掌握相关政府信息"))),
+        Row("unavailable.needs_creation", (R, UNAVAILABLE_GROUP, gettext_noop("2.没有现成信息需要另行制作"))),
+        Row("unavailable.unclear_after_correction", (R, UNAVAILABLE_GROUP, gettext_noop("3.补正后申请内容仍不明确"))),
         Row(G, (R, NOT_PROCESSED_GROUP)),
-        Row("not_processed.petition", (R, NOT_PROCESSED_GROUP, "1.信访举报投诉类申请")),
-        Row("not_processed.duplicate", (R, NOT_PROCESSED_GROUP, "2.重复申请")),
-        Row("not_processed.publication", (R, NOT_PROCESSED_GROUP, "3.要求提供公开出版物")),
-        Row("not_processed.excessive", (R, NOT_PROCESSED_GROUP, "4.无正当理由大量反复申请")),
-        Row("not_processed.confirm_existing", (R, NOT_PROCESSED_GROUP, "5.要求行政机关确认或重新出具已获取信息")),
+        Row("not_processed.petition", (R, NOT_PROCESSED_GROUP, gettext_noop("1.信访举报投诉类申请"))),
+        Row("not_processed.duplicate", (R, NOT_PROCESSED_GROUP, gettext_noop("2.重复申请"))),
+        Row("not_processed.publication", (R, NOT_PROCESSED_GROUP, gettext_noop("3.要求提供公开出版物"))),
+        Row("not_processed.excessive", (R, NOT_PROCESSED_GROUP, gettext_noop("4.无正当理由大量反复申请"))),
+        Row("not_processed.confirm_existing", (R, NOT_PROCESSED_GROUP, gettext_noop("5.要求行政机关确认或重新出具已获取信息"))),
     ]
     if edition == EDITION_2019:
         rows.append(Row("other", (R, OTHER_GROUP)))
@@ -126,17 +127,17 @@ def _rows(edition: str) -> tuple[Row, ...]:
             Row(G, (R, OTHER_GROUP)),
             Row(
                 "other.no_correction",
-                (R, OTHER_GROUP, "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
+                (R, OTHER_GROUP, gettext_noop("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请")),
             ),
             Row(
                 "other.fee_unpaid",
-                (R, OTHER_GROUP, "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+                (R, OTHER_GROUP, gettext_noop("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请")),
             ),
-            Row("other.other", (R, OTHER_GROUP, "3.其他")),
+            Row("other.other", (R, OTHER_GROUP, gettext_noop("3.其他"))),
         ]
     rows += [
-        Row("total", (R, "（七）总计")),
-        Row("carried_out", ("四、结转下年度继续办理",)),
+        Row("total", (R, gettext_noop("（七）总计"))),
+        Row("carried_out", (gettext_noop("四、结转下年度继续办理"),)),
     ]
     return tuple(rows)
 
@@ -231,22 +232,22 @@ def parse_row_overrides(text: str) -> dict[str, str]:
 
 # --- Table 四 ----------------------------------------------------------------------------------
 
-TABLE4_TITLE = "四、政府信息公开行政复议、行政诉讼情况"
+TABLE4_TITLE = gettext_noop("四、政府信息公开行政复议、行政诉讼情况")
 TABLE4_GROUPS = ("reconsideration", "litigation_direct", "litigation_after_reconsideration")
 TABLE4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
 TABLE4_RESULT_COLUMNS = TABLE4_COLUMNS[:4]
 TABLE4_GROUP_LABELS = {
-    "reconsideration": "行政复议",
-    "litigation_direct": "未经复议直接起诉",
-    "litigation_after_reconsideration": "复议后起诉",
+    "reconsideration": gettext_noop("行政复议"),
+    "litigation_direct": gettext_noop("未经复议直接起诉"),
+    "litigation_after_reconsideration": gettext_noop("复议后起诉"),
 }
-TABLE4_LITIGATION_LABEL = "行政诉讼"
+TABLE4_LITIGATION_LABEL = gettext_noop("行政诉讼")
 TABLE4_COLUMN_LABELS = {
-    "upheld": "结果维持",
-    "corrected": "结果纠正",
-    "other": "其他结果",
-    "pending": "尚未审结",
-    "total": "总计",
+    "upheld": gettext_noop("结果维持"),
+    "corrected": gettext_noop("结果纠正"),
+    "other": gettext_noop("其他结果"),
+    "pending": gettext_noop("尚未审结"),
+    "total": gettext_noop("总计"),
 }
 TABLE4_RULE_DEFAULT = "default"
 TABLE4_RULE_FILED_IN_YEAR = "filed_in_year"
@@ -275,38 +276,38 @@ class Table2Section:
     items: tuple[tuple[str, str], ...]  # (code, label)
 
 
-_PROJECT_COLUMNS = (("previous_count", "上一年项目数量"), ("change", "本年增/减"), ("decisions", "处理决定数量"))
-TABLE2_TITLE = "二、主动公开政府信息情况"
-TABLE2_ITEM_HEADER = "信息内容"
+_PROJECT_COLUMNS = (("previous_count", gettext_noop("上一年项目数量")), ("change", gettext_noop("本年增/减")), ("decisions", gettext_noop("处理决定数量")))
+TABLE2_TITLE = gettext_noop("二、主动公开政府信息情况")
+TABLE2_ITEM_HEADER = gettext_noop("信息内容")
 TABLE2: dict[str, tuple[Table2Section, ...]] = {
     EDITION_2019: (
         Table2Section(
-            "第二十条第（一）项",
-            (("new_made", "本年新制作数量"), ("new_published", "本年新公开数量"), ("total_published", "对外公开总数量")),
-            (("rules", "规章"), ("normative_documents", "规范性文件")),
+            gettext_noop("第二十条第（一）项"),
+            (("new_made", gettext_noop("本年新制作数量")), ("new_published", gettext_noop("本年新公开数量")), ("total_published", gettext_noop("对外公开总数量"))),
+            (("rules", gettext_noop("规章")), ("normative_documents", gettext_noop("规范性文件"))),
         ),
         Table2Section(
-            "第二十条第（五）项", _PROJECT_COLUMNS, (("licensing", "行政许可"), ("other_services", "其他对外管理服务事项"))
+            gettext_noop("第二十条第（五）项"), _PROJECT_COLUMNS, (("licensing", gettext_noop("行政许可")), ("other_services", gettext_noop("其他对外管理服务事项")))
         ),
-        Table2Section("第二十条第（六）项", _PROJECT_COLUMNS, (("penalty", "行政处罚"), ("enforcement", "行政强制"))),
-        Table2Section("第二十条第（八）项", _PROJECT_COLUMNS[:2], (("fees", "行政事业性收费"),)),
+        Table2Section(gettext_noop("第二十条第（六）项"), _PROJECT_COLUMNS, (("penalty", gettext_noop("行政处罚")), ("enforcement", gettext_noop("行政强制")))),
+        Table2Section(gettext_noop("第二十条第（八）项"), _PROJECT_COLUMNS[:2], (("fees", gettext_noop("行政事业性收费")),)),
         Table2Section(
-            "第二十条第（九）项",
-            (("procurement_count", "采购项目数量"), ("procurement_amount", "采购总金额")),
-            (("procurement", "政府集中采购"),),
+            gettext_noop("第二十条第（九）项"),
+            (("procurement_count", gettext_noop("采购项目数量")), ("procurement_amount", gettext_noop("采购总金额"))),
+            (("procurement", gettext_noop("政府集中采购")),),
         ),
     ),
     EDITION_2021: (
         Table2Section(
-            "第二十条第（一）项",
-            (("issued", "本年制发件数"), ("repealed", "本年废止件数"), ("in_force", "现行有效件数")),
-            (("rules", "规章"), ("normative_documents", "行政规范性文件")),
+            gettext_noop("第二十条第（一）项"),
+            (("issued", gettext_noop("本年制发件数")), ("repealed", gettext_noop("本年废止件数")), ("in_force", gettext_noop("现行有效件数"))),
+            (("rules", gettext_noop("规章")), ("normative_documents", gettext_noop("行政规范性文件"))),
         ),
-        Table2Section("第二十条第（五）项", (("decisions", "本年处理决定数量"),), (("licensing", "行政许可"),)),
+        Table2Section(gettext_noop("第二十条第（五）项"), (("decisions", gettext_noop("本年处理决定数量")),), (("licensing", gettext_noop("行政许可")),)),
         Table2Section(
-            "第二十条第（六）项", (("decisions", "本年处理决定数量"),), (("penalty", "行政处罚"), ("enforcement", "行政强制"))
+            gettext_noop("第二十条第（六）项"), (("decisions", gettext_noop("本年处理决定数量")),), (("penalty", gettext_noop("行政处罚")), ("enforcement", gettext_noop("行政强制")))
         ),
-        Table2Section("第二十条第（八）项", (("fee_amount", "本年收费金额（单位：万元）"),), (("fees", "行政事业性收费"),)),
+        Table2Section(gettext_noop("第二十条第（八）项"), (("fee_amount", gettext_noop("本年收费金额（单位：万元）")),), (("fees", gettext_noop("行政事业性收费")),)),
     ),
 }
 

@@ -155,7 +155,7 @@ def _diff_label(d: dict) -> dict:
         col = t.COLUMN_LABELS[d["column"]]
     else:
         row, col = t.TABLE4_GROUP_LABELS[d["row"]], t.TABLE4_COLUMN_LABELS[d["column"]]
-    return {**d, "row_label": row, "column_label": col}
+    return {**d, "row_label": _(row), "column_label": _(col)}
 
 
 def _post_only(request):
@@ -255,10 +255,10 @@ def cell_requests(request):
         if table == "table3":
             qs = services.requests_for_cell(unit, year, row, col, edition)
             edition_used = t.edition_for(year, edition)
-            label = f"{t.ROW_LABELS[edition_used].get(row, row)} · {t.COLUMN_LABELS.get(col, col)}"
+            label = f"{_(t.ROW_LABELS[edition_used].get(row, row))} · {_(t.COLUMN_LABELS.get(col, col))}"
         elif table == "table4":
             qs = services.requests_for_table4_cell(unit, year, row, col)
-            label = f"{t.TABLE4_GROUP_LABELS.get(row, row)} · {t.TABLE4_COLUMN_LABELS.get(col, col)}"
+            label = f"{_(t.TABLE4_GROUP_LABELS.get(row, row))} · {_(t.TABLE4_COLUMN_LABELS.get(col, col))}"
         else:
             raise ValueError(table)
     except (ValueError, KeyError) as exc:
