@@ -28,6 +28,15 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxX%]|\{[^{}]*\}")
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_language_of_later_tests():
+    """LocaleMiddleware activates the request's language in the thread and the test client leaves it
+    active: put back the language the test started with, so an English request here leaks nowhere."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
 def po_entries() -> list[polib.POEntry]:
     return [e for e in polib.pofile(str(PO_PATH)) if not e.obsolete]
 
@@ -218,8 +227,25 @@ def test_annual_report_document_is_the_same_chinese_document_whatever_the_ui_lan
     assert all(CJK.search(check["message"]) for check in from_english_ui["checks"])
 
 
+@pytest.mark.django_db
+def test_annual_report_page_shows_the_statutory_labels_in_english_for_an_english_reader(client, tree, people):
+    client.force_login(people["admin"])
+    url = reverse("reporting:report")
+    query = {"unit": tree["root"].pk, "year": timezone.localdate().year - 1}
+
+    chinese = client.get(url, query).content.decode()
+    assert "（七）总计" in chinese and "未经复议直接起诉" in chinese and "(7) Total" not in chinese
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url, query).content.decode()
+    for label in ("(7) Total", "Lawsuit without prior reconsideration", "Article 20 (1)", "Legal persons or other organisations"):
+        assert label in english
+    for label in ("（一）予以公开", "未经复议直接起诉", "第二十条第（一）项", "法人或其他组织"):
+        assert label not in english
+
+
 STATUTORY_MARKERS = {  # format: (Chinese text the file must carry, its English translation that must not appear)
-    "html": ("政府信息公开工作年度报告", "Annual Report on Government Information Disclosure"),
+    "html": ("（七）总计", "(7) Total"),
     "docx": ("政府信息公开工作年度报告", "Annual Report on Government Information Disclosure"),
     "xlsx": ("依申请公开数量统计图", "Requests for disclosure (by"),
 }
