@@ -7,10 +7,7 @@ supervisors, who see their subtree, get 403 when they try to change anything.
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -248,14 +245,10 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         data = self.validated(s.AttachmentUploadInput, request.data)
         upload = data["file"]
         form = check_upload(upload, data["description"])
-        with transaction.atomic():
-            attachment = Attachment(
-                request=req, name=form.safe_name, description=data["description"],
-                content_type=form.content_type, size=upload.size, uploaded_by=request.user,
-            )
-            # stored under a random name, as the admin does: the user's name is only ever shown
-            attachment.file.save(f"{uuid.uuid4().hex}{form.extension}", upload, save=False)
-            attachment.save()
+        attachment = services.add_attachment(
+            req, actor=request.user, file=upload, name=form.safe_name, description=data["description"],
+            content_type=form.content_type, extension=form.extension,
+        )
         return Response(s.AttachmentSerializer(attachment, context=context).data, status=status.HTTP_201_CREATED)
 
 

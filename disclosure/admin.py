@@ -5,7 +5,6 @@ changes go through services.py, one small form per action.
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from django.contrib import admin, messages
@@ -346,6 +345,10 @@ EVENT_DATA_LABELS = {
     "competent_body": _("负责公开的行政机关"),
     "earlier_request": _("此前的申请编号"),
     "access_route": _("获取途径"),
+    "attachment": _("附件编号"),
+    "name": _("文件名"),
+    "size": _("大小"),
+    "uploaded_by": _("上传人编号"),
 }
 
 
@@ -758,17 +761,11 @@ class DisclosureRequestAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
             raise PermissionDenied
         form = AttachmentForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            attachment = Attachment(
-                request=obj,
-                name=form.safe_name,
-                description=form.cleaned_data["description"],
-                content_type=form.content_type,
-                size=upload.size,
-                uploaded_by=request.user,
+            services.add_attachment(
+                obj, actor=request.user, file=form.cleaned_data["file"], name=form.safe_name,
+                description=form.cleaned_data["description"], content_type=form.content_type,
+                extension=form.extension,
             )
-            # Stored under a random name: the user's file name is only ever shown, never a path.
-            attachment.file.save(f"{uuid.uuid4().hex}{form.extension}", upload, save=True)
             self.message_user(request, gettext("已上传附件“%(name)s”。") % {"name": form.safe_name}, messages.SUCCESS)
         else:
             for field, errors in form.errors.items():
@@ -882,6 +879,13 @@ class AttachmentAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Part of the case file: only an admin removes one (e.g. uploaded to the wrong request).
         return access_for(request.user).is_admin
+
+    def delete_model(self, request, obj):
+        services.remove_attachment(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for attachment in queryset.select_related("request"):
+            services.remove_attachment(attachment, actor=request.user)
 
 
 # --- the working-day calendar ------------------------------------------------------------------

@@ -8,6 +8,7 @@ on SQLite as on PostgreSQL), recomputes the stored deadlines and appends one Req
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -21,6 +22,7 @@ from . import deadlines as dl
 from .access import ACTING_ROLES, access_for
 from .idnumbers import InvalidIdNumber, check_id_number, is_person
 from .models import (
+    Attachment,
     CalendarYear,
     Channel,
     Consultation,
@@ -705,6 +707,56 @@ def conclude(req, *, actor, outcome: str, concluded_on: date, reason: str = "", 
             changes={"outcome": outcome, "concluded_on": concluded_on, "reply_data": {"reason": reason}},
             data={"outcome": outcome, "concluded_on": concluded_on, "reason": reason},
         )
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+
+def _check_can_attach(actor, req: DisclosureRequest) -> None:
+    # the same rule as before attachments had a service: anyone acting in the unit (legal
+    # reviewers included), whatever the state — a delivery receipt arrives after the reply
+    if not access_for(actor).can_act_on_unit(req.unit_id):
+        raise NotPermitted(_("您没有在本单位上传附件的权限。"))
+
+
+def add_attachment(req: DisclosureRequest, *, actor, file, name: str, description: str = "",
+                   content_type: str = "", extension: str = "") -> Attachment:
+    """A file in the case record, with an "attach" event. `file` is already checked (forms.AttachmentForm):
+    it is stored under a random name, the user's file name is only ever shown, never a path."""
+    _check_can_attach(actor, req)
+    with transaction.atomic():
+        attachment = Attachment(
+            request=req, name=name, description=(description or "").strip(), content_type=content_type,
+            size=file.size, uploaded_by=actor,
+        )
+        attachment.file.save(f"{uuid.uuid4().hex}{extension}", file, save=False)
+        attachment.save()
+        _attachment_event(req, Action.ATTACH, actor, attachment)
+    return attachment
+
+
+def remove_attachment(attachment: Attachment, *, actor) -> None:
+    """Only an admin removes a file from the case record (e.g. uploaded to the wrong request); the
+    "detach" event keeps its name, size and uploader."""
+    if not access_for(actor).is_admin:
+        raise NotPermitted(_("只有系统管理员可以删除附件。"))
+    req = attachment.request
+    with transaction.atomic():
+        _attachment_event(req, Action.DETACH, actor, attachment)
+        storage, stored_name = attachment.file.storage, attachment.file.name
+        attachment.delete()
+        # the file goes only once the row is gone for good
+        transaction.on_commit(lambda: stored_name and storage.delete(stored_name))
+
+
+def _attachment_event(req: DisclosureRequest, action: str, actor, attachment: Attachment) -> None:
+    # not a transition: the request's state and version stay, so nobody's open form goes stale
+    RequestEvent.objects.create(
+        request=req, actor=actor if getattr(actor, "pk", None) else None, action=action,
+        from_status=req.status, to_status=req.status,
+        data={"attachment": attachment.pk, "name": attachment.name, "size": attachment.size,
+              "uploaded_by": attachment.uploaded_by_id},
+    )
 
 
 def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on: date | None = None,

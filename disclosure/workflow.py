@@ -114,6 +114,8 @@ class Action(models.TextChoices):
     RECOMPUTE_DEADLINE = "recompute_deadline", _("重算期限")
     EDIT = "edit", _("修改登记信息")
     IMPORT = "import", _("台账导入")
+    ATTACH = "attach", _("上传附件")
+    DETACH = "detach", _("删除附件")
 
 
 # Actions that move a request from one state to another, and where from.

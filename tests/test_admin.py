@@ -773,3 +773,19 @@ def test_unloading_a_year_in_the_admin_makes_its_deadlines_provisional(client, t
     assert response.status_code == 302
     req.refresh_from_db()
     assert not req.due_is_provisional
+
+
+def test_an_admin_upload_and_an_admin_delete_each_leave_an_event(client, tree, people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    upload(client, req, "批复.pdf", PDF, "批复")
+    attachment = Attachment.objects.get()
+    assert list(req.events.values_list("action", "data__name")) == [("register", None), ("attach", "批复.pdf")]
+    client.force_login(people["admin"])
+    response = client.post(
+        reverse("admin:disclosure_attachment_delete", args=[attachment.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Attachment.objects.exists()
+    assert req.events.order_by("id").last().action == "detach"

@@ -849,3 +849,58 @@ def test_consultation_answer_after_withdrawal_is_refused(handling, people):
     assert model_to_dict(fresh(handling)) == row
     assert Consultation.objects.get(pk=first.pk).replied_on is None
     assert last_event(handling).action == "conclude"
+
+
+# --- attachments: a file in the case record leaves an event, like every other change -----------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+
+
+def attach(req, actor, name="答复书.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return services.add_attachment(
+        req, actor=actor, file=SimpleUploadedFile("x.pdf", PDF_BYTES), name=name, description=" 送达回证 ",
+        content_type="application/pdf", extension=".pdf",
+    )
+
+
+def test_adding_an_attachment_writes_an_attach_event_without_moving_the_request(req, people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    version = req.version
+    attachment = attach(req, people["clerk"])
+    event = last_event(req)
+    assert (event.action, event.actor, event.from_status, event.to_status) == (
+        "attach", people["clerk"], Status.REGISTERED, Status.REGISTERED,
+    )
+    assert event.data == {"attachment": attachment.pk, "name": "答复书.pdf", "size": len(PDF_BYTES),
+                          "uploaded_by": people["clerk"].pk}
+    assert attachment.description == "送达回证" and attachment.file.read() == PDF_BYTES
+    assert not attachment.file.name.endswith("答复书.pdf")  # stored under a random name
+    assert fresh(req).version == version
+
+
+@pytest.mark.parametrize("who", ["supervisor", "town_clerk", "other_clerk"])
+def test_only_staff_acting_in_the_unit_may_add_an_attachment(req, people, who, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    with pytest.raises(NotPermitted):
+        attach(req, people[who])
+    assert not req.attachments.exists()
+    assert last_event(req).action == "register"
+
+
+def test_removing_an_attachment_is_for_admins_and_leaves_a_detach_event(
+    req, people, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    attachment = attach(req, people["clerk"])
+    with pytest.raises(NotPermitted):
+        services.remove_attachment(attachment, actor=people["head"])
+    assert req.attachments.count() == 1
+    stored = tmp_path / attachment.file.name
+    assert stored.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remove_attachment(attachment, actor=people["admin"])
+    assert not req.attachments.exists() and not stored.exists()
+    event = last_event(req)
+    assert (event.action, event.actor, event.data["name"]) == ("detach", people["admin"], "答复书.pdf")

@@ -73,3 +73,11 @@ def test_an_oversized_upload_is_413(req, people, as_user, settings, tmp_path):
 def test_a_supervisor_cannot_upload(req, people, as_user, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     assert upload(as_user(people["supervisor"]), req, "a.png", PNG).status_code == 403
+
+
+def test_an_api_upload_writes_an_attach_event(req, people, as_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    response = upload(as_user(people["clerk"]), req, "答复书.pdf", PDF)
+    assert response.status_code == 201, response.content
+    event = req.events.order_by("id").last()
+    assert (event.action, event.actor, event.data["attachment"]) == ("attach", people["clerk"], response.json()["id"])
