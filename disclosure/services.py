@@ -682,6 +682,28 @@ def reply(req, *, actor, outcome: str | None = None, replied_on: date, reply_dat
         )
 
 
+def _check_correction_lapsed(req, concluded_on: date, reason: str) -> None:
+    """第三十条: 逾期不补正的视为放弃申请 — only after the period in the notice has run out. A request
+    imported from a ledger may wait for a correction with no period on record: then the reason
+    must say that the period lapsed, and the date must come after the notice."""
+    if req.status != Status.AWAITING_CORRECTION:
+        raise WorkflowError(_("只有在等待补正时，才能以逾期不补正视为放弃。"), field="outcome")
+    if req.correction_period_until is not None:
+        if concluded_on <= req.correction_period_until:
+            raise WorkflowError(
+                _("补正期限（%(until)s）尚未届满。") % {"until": req.correction_period_until}, field="concluded_on"
+            )
+        return
+    if not (reason or "").strip():
+        raise WorkflowError(
+            _("该申请没有记录补正期限，请在理由中写明补正期限已届满（例如告知书载明的期限）。"), field="reason"
+        )
+    if req.correction_requested_on is not None and concluded_on <= req.correction_requested_on:
+        raise WorkflowError(
+            _("终止日期应晚于补正告知日期（%(on)s）。") % {"on": req.correction_requested_on}, field="concluded_on"
+        )
+
+
 def conclude(req, *, actor, outcome: str, concluded_on: date, reason: str = "", today=None, expected_version=None):
     """终止: abandoned after no correction (第三十条) or an unpaid fee (109号), or withdrawn."""
     today = today or timezone.localdate()
@@ -691,12 +713,7 @@ def conclude(req, *, actor, outcome: str, concluded_on: date, reason: str = "", 
     _not_future(concluded_on, today, "concluded_on")
     _not_before(concluded_on, req.received_on, "concluded_on", _("终止日期不能早于收到申请日期。"))
     if outcome == Outcome.ABANDONED_NO_CORRECTION:
-        if req.status != Status.AWAITING_CORRECTION or req.correction_period_until is None:
-            raise WorkflowError(_("只有在等待补正时，才能以逾期不补正视为放弃。"), field="outcome")
-        if concluded_on <= req.correction_period_until:
-            raise WorkflowError(
-                _("补正期限（%(until)s）尚未届满。") % {"until": req.correction_period_until}, field="concluded_on"
-            )
+        _check_correction_lapsed(req, concluded_on, reason)
     if outcome == Outcome.ABANDONED_FEE_UNPAID:
         lapsed = req.fee_notices.filter(paid_on__isnull=True, due_on__lt=concluded_on).exists()
         if not lapsed:

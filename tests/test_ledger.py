@@ -665,3 +665,48 @@ def test_requests_handled_in_the_system_export_and_reimport_unchanged(tree, peop
 def _write(path, text):
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# --- an imported request waiting for a correction, with no period on record ----------------------
+
+
+@pytest.fixture
+def imported_awaiting(units, people):
+    run("import_ledger", str(DATA / "ledger_en.csv"))
+    req = DisclosureRequest.objects.get(ref="FG-2025-001")  # in jd-fgj, the clerk's unit
+    assert (req.status, req.correction_requested_on, req.correction_period_until) == (
+        "awaiting_correction", date(2025, 3, 5), None,
+    )
+    return req
+
+
+def abandon(req, actor, concluded_on, reason=""):
+    return services.conclude(req, actor=actor, outcome="abandoned_no_correction", concluded_on=concluded_on,
+                             reason=reason, today=date(2025, 12, 1))
+
+
+def test_an_imported_request_without_a_correction_period_is_abandoned_with_a_reason(imported_awaiting, people):
+    abandon(imported_awaiting, people["clerk"], date(2025, 4, 1), reason="告知书载明的15日补正期限已届满")
+    row = DisclosureRequest.objects.get(pk=imported_awaiting.pk)
+    assert (row.status, row.outcome, row.concluded_on) == ("closed", "abandoned_no_correction", date(2025, 4, 1))
+    assert row.events.order_by("id").last().data["reason"] == "告知书载明的15日补正期限已届满"
+
+
+@pytest.mark.parametrize(
+    ("concluded_on", "reason", "field"),
+    [
+        (date(2025, 4, 1), "", "reason"),  # the period is unknown: the reason must say it lapsed
+        (date(2025, 4, 1), "   ", "reason"),
+        (date(2025, 3, 5), "补正期限已届满", "concluded_on"),  # not after the notice
+        (date(2025, 3, 4), "补正期限已届满", "concluded_on"),
+    ],
+)
+def test_without_a_correction_period_abandoning_needs_a_reason_and_a_date_after_the_notice(
+    imported_awaiting, people, concluded_on, reason, field
+):
+    from disclosure.workflow import WorkflowError
+
+    with pytest.raises(WorkflowError) as info:
+        abandon(imported_awaiting, people["clerk"], concluded_on, reason)
+    assert info.value.field == field
+    assert DisclosureRequest.objects.get(pk=imported_awaiting.pk).status == "awaiting_correction"
