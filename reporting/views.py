@@ -113,7 +113,9 @@ def report_page(request):
     if other_edition is not None:  # frozen figures of another edition do not compare row by row
         published = None
     try:
-        doc = services.compile_report(unit, year, edition, list_overdue=20)
+        # The page speaks the reader's language (check messages, the table-四 note); the files and the
+        # published figures come from compile_report itself, which always compiles in Chinese.
+        doc = services.compile_report.__wrapped__(unit, year, edition, list_overdue=20)
     except t.UnsupportedYear as exc:
         form.add_error("year", str(exc))
         return TemplateResponse(request, "reporting/report.html", ctx)

@@ -235,13 +235,15 @@ def test_annual_report_page_shows_the_statutory_labels_in_english_for_an_english
 
     chinese = client.get(url, query).content.decode()
     assert "（七）总计" in chinese and "未经复议直接起诉" in chinese and "(7) Total" not in chinese
+    assert "统计口径" in chinese and "Scope:" not in chinese
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(url, query).content.decode()
     for label in ("(7) Total", "Lawsuit without prior reconsideration", "Article 20 (1)", "Legal persons or other organisations"):
         assert label in english
-    for label in ("（一）予以公开", "未经复议直接起诉", "第二十条第（一）项", "法人或其他组织"):
+    for label in ("（一）予以公开", "未经复议直接起诉", "第二十条第（一）项", "法人或其他组织", "（七）总计", "统计口径"):
         assert label not in english
+    assert "Scope:" in english  # the table-四 note; the checks are in English too
 
 
 STATUTORY_MARKERS = {  # format: (Chinese text the file must carry, its English translation that must not appear)
