@@ -398,10 +398,11 @@ class DisclosureRequestAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
     )
     list_select_related = ("unit",)
     # Reference by its start (a full reference included), applicant by the start of the name,
-    # content anywhere. Case-sensitive lookups: Chinese has no case, and on PostgreSQL the
-    # case-insensitive ones wrap every row in UPPER(). Measured with 100,000 rows in
-    # bench/admin_changelist.py (figures in the docstring there).
-    search_fields = ("ref__startswith", "applicant_name__startswith", "content__contains")
+    # content anywhere. Case-insensitive on purpose: on PostgreSQL these build UPPER(col) LIKE
+    # UPPER(...), the very expression the trigram indexes of migration 0009 are on (1M rows:
+    # 112–237 ms → 0.5–8.5 ms); the case-sensitive lookups match no index there. SQLite's LIKE
+    # is case-insensitive either way, so nothing changes on SQLite.
+    search_fields = ("ref__istartswith", "applicant_name__istartswith", "content__icontains")
     search_help_text = _("按申请编号（完整或开头）、申请人姓名（开头）或申请内容搜索。")
     show_full_result_count = False
     list_per_page = 50
