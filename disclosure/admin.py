@@ -5,6 +5,7 @@ changes go through services.py, one small form per action.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.contrib import admin, messages
@@ -12,6 +13,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Min
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -26,7 +28,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .access import Access, access_for, mask_contact, mask_id_number
 from security import audit
-from .deadlines import workdays_left
+from .deadlines import CalendarError, workdays_left
 from .forms import (
     ACTION_FORMS,
     EDITABLE_AFTER_REGISTRATION,
@@ -56,6 +58,8 @@ admin.site.site_title = _("政府信息公开")
 admin.site.index_title = _("管理首页")
 # One permission mechanism (access.py): groups of model permissions would be a second one.
 admin.site.unregister(Group)
+
+logger = logging.getLogger(__name__)
 
 CONCURRENT_CHANGE = _("该申请已被他人修改，请刷新页面后重试。")
 
@@ -892,15 +896,76 @@ class AttachmentAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
 # --- the working-day calendar ------------------------------------------------------------------
 
 
+def publish_recompute() -> bool:
+    """Hand the recompute to a worker: one connection tried once (kombu would keep retrying while
+    the admin waits for the page). False when the broker cannot be reached."""
+    from config.celery import app
+
+    from .tasks import recompute_deadlines
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+            recompute_deadlines.apply_async(connection=conn, retry=False)
+    except Exception:  # kombu OperationalError, redis ConnectionError, OSError, …
+        logger.warning("broker unavailable: recomputing the open deadlines in the request", exc_info=True)
+        return False
+    return True
+
+
+def enqueue_recompute(on_failure) -> None:
+    """After the calendar edit commits (a worker must see it); on_failure() runs if the broker is down."""
+    transaction.on_commit(lambda: publish_recompute() or on_failure())
+
+
 class RecomputesDeadlines:
-    """条例 counts working days: any calendar edit moves the deadlines of open requests."""
+    """条例 counts working days: any calendar edit moves the deadlines of open requests. A few
+    thousand are recomputed at once; more go to a worker, so the page does not wait minutes."""
+
+    RECOMPUTE_IN_BACKGROUND_ABOVE = 2000
 
     def recompute(self, request):
+        many = DisclosureRequest.objects.open()[: self.RECOMPUTE_IN_BACKGROUND_ABOVE + 1].count()
+        if many > self.RECOMPUTE_IN_BACKGROUND_ABOVE:
+            enqueue_recompute(lambda: self.recompute_now(request))
+            self.message_user(
+                request,
+                gettext("办理中申请较多，答复期限将在后台按新的日历重新计算，几分钟内完成。"),
+                messages.INFO,
+            )
+            return
+        self.recompute_now(request)
+
+    def recompute_now(self, request):
         changed = services.recompute_open_deadlines()
         if changed:
             self.message_user(
                 request, gettext("已按新的日历重新计算%(n)d件办理中申请的答复期限。") % {"n": changed}, messages.INFO
             )
+
+    def refusing_impossible_calendars(self, view, request, *args, **kwargs):
+        """A calendar with no working days where a deadline needs them: the edit and every
+        recomputed deadline are rolled back together, and the admin is told why (not a 500)."""
+        try:
+            with transaction.atomic():
+                return view(request, *args, **kwargs)
+        except CalendarError:
+            list(messages.get_messages(request))  # drop the "saved" message of the rolled-back edit
+            self.message_user(
+                request,
+                gettext("按修改后的日历，部分申请在十年内找不到足够的工作日，无法计算答复期限；本次修改未保存，请检查日历。"),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self.refusing_impossible_calendars(super().changeform_view, request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return self.refusing_impossible_calendars(super().delete_view, request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):  # the "delete selected" action
+        return self.refusing_impossible_calendars(super().changelist_view, request, *args, **kwargs)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -973,7 +1038,11 @@ class CalendarYearAdmin(RecomputesDeadlines, AdminOnly, admin.ModelAdmin):
         return TemplateResponse(request, "admin/disclosure/calendaryear/load_form.html", context)
 
     def load_package_view(self, request):
-        return self._calendar_form_view(request, CalendarPackageForm, gettext("从 chinesecalendar 载入放假安排"))
+        return self.refusing_impossible_calendars(
+            self._calendar_form_view, request, CalendarPackageForm, gettext("从 chinesecalendar 载入放假安排")
+        )
 
     def upload_csv_view(self, request):
-        return self._calendar_form_view(request, CalendarCSVForm, gettext("上传放假安排 CSV"), files=True)
+        return self.refusing_impossible_calendars(
+            self._calendar_form_view, request, CalendarCSVForm, gettext("上传放假安排 CSV"), files=True
+        )

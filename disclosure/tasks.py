@@ -21,3 +21,12 @@ def ping(token: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(timezone.now().isoformat(), encoding="utf-8")
     return token
+
+
+@shared_task(ignore_result=True)
+def recompute_deadlines() -> int:
+    """After a calendar edit that touches many open requests: recompute their stored deadlines.
+    Idempotent: the service writes only what differs, so a retried message changes nothing more."""
+    from . import services
+
+    return services.recompute_open_deadlines()

@@ -807,3 +807,94 @@ def test_the_admin_search_is_served_by_the_trigram_indexes_on_postgresql(rf, peo
         plan = queryset.explain()
     indexes = {"disclosure_request_ref_trgm", "disclosure_request_name_trgm", "disclosure_request_content_trgm"}
     assert all(name in plan for name in indexes), plan
+
+
+# --- calendar edits: an impossible calendar is refused, many open requests go to a worker ------
+
+
+def holiday_post(client, day):
+    return client.post(
+        reverse("admin:disclosure_calendarday_add"),
+        {"date": day.isoformat(), "is_workday": "", "note": "临时放假", "source": "admin"},
+    )
+
+
+def test_a_calendar_edit_whose_deadlines_cannot_be_computed_is_refused_with_a_message(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    # ten years with no working day after the receipt: no deadline can be found (deadlines.CalendarError)
+    start = req.received_on + timedelta(days=1)
+    days = [start + timedelta(days=n) for n in range(3700)]
+    CalendarDay.objects.bulk_create([CalendarDay(date=d, is_workday=False) for d in days], ignore_conflicts=True)
+    CalendarDay.objects.filter(date__gte=start).update(is_workday=False)
+    client.force_login(people["admin"])
+    response = holiday_post(client, req.received_on - timedelta(days=1))
+    assert response.status_code == 302
+    assert [m for m in messages_of(response) if "无法计算答复期限" in m]
+    assert not [m for m in messages_of(response) if "成功" in m]
+    assert not CalendarDay.objects.filter(date=req.received_on - timedelta(days=1)).exists()  # rolled back
+    assert DisclosureRequest.objects.get(pk=req.pk).due_on == req.due_on
+
+
+def free_weekday_after(req):
+    return next(
+        req.received_on + timedelta(days=n)
+        for n in range(1, 20)
+        if (req.received_on + timedelta(days=n)).weekday() < 5
+        and not CalendarDay.objects.filter(date=req.received_on + timedelta(days=n)).exists()
+    )
+
+
+def test_a_calendar_edit_with_few_open_requests_recomputes_in_the_request(client, tree, people, monkeypatch):
+    from disclosure import admin as disclosure_admin
+
+    enqueued = []
+    monkeypatch.setattr(disclosure_admin, "enqueue_recompute", lambda on_failure: enqueued.append(on_failure))
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["admin"])
+    response = holiday_post(client, free_weekday_after(req))
+    assert response.status_code == 302
+    assert enqueued == []
+    assert DisclosureRequest.objects.get(pk=req.pk).due_on > req.due_on
+
+
+def test_a_calendar_edit_with_many_open_requests_is_handed_to_a_worker(client, tree, people, monkeypatch):
+    from disclosure import admin as disclosure_admin
+
+    enqueued = []
+    monkeypatch.setattr(disclosure_admin, "enqueue_recompute", lambda on_failure: enqueued.append(on_failure))
+    monkeypatch.setattr(disclosure_admin.RecomputesDeadlines, "RECOMPUTE_IN_BACKGROUND_ABOVE", 1)
+    first = register(tree["dept"], people["clerk"])
+    register(tree["dept"], people["clerk"], name="李四")
+    client.force_login(people["admin"])
+    response = holiday_post(client, free_weekday_after(first))
+    assert response.status_code == 302
+    assert len(enqueued) == 1
+    assert any("后台" in m for m in messages_of(response))
+    assert DisclosureRequest.objects.get(pk=first.pk).due_on == first.due_on  # not in the request
+    enqueued[0]()  # what runs if the broker cannot be reached: the recompute, in the request
+    assert DisclosureRequest.objects.get(pk=first.pk).due_on > first.due_on
+
+
+def test_the_recompute_is_published_after_commit_and_done_in_the_request_when_the_broker_is_down(
+    tree, people, monkeypatch, django_capture_on_commit_callbacks
+):
+    from config.celery import app
+    from disclosure import admin as disclosure_admin
+
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")  # nothing listens there
+    assert disclosure_admin.publish_recompute() is False
+    fallback = []
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        disclosure_admin.enqueue_recompute(lambda: fallback.append(True))
+    assert fallback == []  # nothing before the commit
+    callbacks[0]()
+    assert fallback == [True]
+
+
+def test_the_recompute_task_recomputes_the_open_deadlines(tree, people):
+    from disclosure.tasks import recompute_deadlines
+
+    req = register(tree["dept"], people["clerk"])
+    CalendarDay.objects.create(date=free_weekday_after(req), is_workday=False, note="临时放假")
+    assert recompute_deadlines() == 1
+    assert DisclosureRequest.objects.get(pk=req.pk).due_on > req.due_on
