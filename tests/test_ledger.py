@@ -710,3 +710,15 @@ def test_without_a_correction_period_abandoning_needs_a_reason_and_a_date_after_
         abandon(imported_awaiting, people["clerk"], concluded_on, reason)
     assert info.value.field == field
     assert DisclosureRequest.objects.get(pk=imported_awaiting.pk).status == "awaiting_correction"
+
+
+def test_an_import_refreshes_the_planner_statistics_of_the_requests_table(units):
+    run("import_ledger", str(DATA / "ledger_en.csv"))
+    table = DisclosureRequest._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+        else:
+            cursor.execute("SELECT count(*) FROM pg_stat_user_tables WHERE relname = %s AND "
+                           "(last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL)", [table])
+        assert cursor.fetchone()[0] > 0
