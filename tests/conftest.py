@@ -13,6 +13,19 @@ def _second_factor_only_where_tested(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _each_test_starts_in_the_default_language():
+    """LocaleMiddleware activates a request's language in the thread and the test client never resets
+    it: without this, one test's English request (cookie or Accept-Language) turns later tests' messages
+    English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """PBKDF2 costs seconds per user under load; tests don't need its strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -28,15 +28,6 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxX%]|\{[^{}]*\}")
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_language_of_later_tests():
-    """LocaleMiddleware activates the request's language in the thread and the test client leaves it
-    active: put back the language the test started with, so an English request here leaks nowhere."""
-    language = translation.get_language()
-    yield
-    translation.activate(language)
-
-
 def po_entries() -> list[polib.POEntry]:
     return [e for e in polib.pofile(str(PO_PATH)) if not e.obsolete]
 
