@@ -1,0 +1,120 @@
+"""The ledger (依申请公开台账, ledger.md): import and export of requests, and the units and staff files.
+
+Every import is all-or-nothing: the whole file is read and checked first, each bad cell is reported
+as `row N, column X: reason` (N is the spreadsheet row, the header is row 1; X is the column as the
+file names it), and only a file without errors is written — in one transaction, with bulk writes and
+a constant number of queries, so a 10,000-row ledger takes seconds. The management commands only
+parse arguments and print; the admin and the API call the same functions.
+
+A ledger records history, so an imported request gets its state from its dates
+(workflow.status_for_history) and its deadlines from deadlines.compute_deadline on one calendar,
+and one `import` event; it does not replay the workflow's arrows one by one.
+
+Modules: sheets (reading files, headers, errors), columns (values and row rules), requests
+(import), export, people (units and staff files). Everything public is importable from here."""
+
+from __future__ import annotations
+
+from .columns import (
+    CHOICE_NAMES,
+    COLUMN,
+    COMPUTED_COLUMNS,
+    DATE_KEYS,
+    DATE_PAIRS,
+    DATE_RE,
+    HANDLING_DATES,
+    LEDGER_COLUMNS,
+    LEDGER_KEYS,
+    MODEL_FIELDS,
+    PROCEEDING_DATES,
+    _parse_choice,
+    check_consistency,
+    parse_date,
+)
+from .export import (
+    EXPORT_COLUMNS,
+    export_rows,
+    ledger_queryset,
+    write_csv,
+    write_json,
+    write_xlsx,
+)
+from .people import (
+    CODE_RE,
+    STAFF_COLUMNS,
+    UNIT_COLUMNS,
+    StaffResult,
+    UnitsResult,
+    import_staff,
+    import_units,
+)
+from .requests import (
+    FINER_OPEN,
+    LOOKUP_CHUNK,
+    REQUEST_UPDATE_FIELDS,
+    WRITE_BATCH,
+    ImportResult,
+    import_ledger,
+    ledger_values,
+    refresh_statistics,
+)
+from .sheets import (
+    IGNORED_HEADERS,
+    Column,
+    Header,
+    ImpreciseNumber,
+    LedgerFileError,
+    LedgerInvalid,
+    RowError,
+    Sheet,
+    map_header,
+    read_sheet,
+)
+
+__all__ = [
+    "CHOICE_NAMES",
+    "CODE_RE",
+    "COLUMN",
+    "COMPUTED_COLUMNS",
+    "Column",
+    "DATE_KEYS",
+    "DATE_PAIRS",
+    "DATE_RE",
+    "EXPORT_COLUMNS",
+    "FINER_OPEN",
+    "HANDLING_DATES",
+    "Header",
+    "IGNORED_HEADERS",
+    "ImportResult",
+    "ImpreciseNumber",
+    "LEDGER_COLUMNS",
+    "LEDGER_KEYS",
+    "LOOKUP_CHUNK",
+    "LedgerFileError",
+    "LedgerInvalid",
+    "MODEL_FIELDS",
+    "PROCEEDING_DATES",
+    "REQUEST_UPDATE_FIELDS",
+    "RowError",
+    "STAFF_COLUMNS",
+    "Sheet",
+    "StaffResult",
+    "UNIT_COLUMNS",
+    "UnitsResult",
+    "WRITE_BATCH",
+    "_parse_choice",
+    "check_consistency",
+    "export_rows",
+    "import_ledger",
+    "import_staff",
+    "import_units",
+    "ledger_queryset",
+    "ledger_values",
+    "map_header",
+    "parse_date",
+    "read_sheet",
+    "refresh_statistics",
+    "write_csv",
+    "write_json",
+    "write_xlsx",
+]

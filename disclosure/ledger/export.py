@@ -1,0 +1,123 @@
+"""Exporting requests in the ledger format: CSV, JSON or XLSX, ID numbers masked on request."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from .. import deadlines as dl
+from ..access import mask_id_number
+from ..models import DisclosureRequest, Unit
+from ..workflow import CONCLUDED_STATUSES
+from .columns import COMPUTED_COLUMNS, LEDGER_COLUMNS
+from .requests import _case_dates, ledger_values
+
+# --- export --------------------------------------------------------------------------------------
+
+
+def ledger_queryset(*, year: int | None = None, unit: Unit | None = None):
+    """--year Y: received in Y, or received before Y and still open on Y-01-01; --unit: the subtree."""
+    qs = DisclosureRequest.objects.select_related("unit").prefetch_related("consultations", "fee_notices")
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    if year is not None:
+        start, end = date(year, 1, 1), date(year + 1, 1, 1)
+        qs = qs.filter(
+            Q(received_on__gte=start, received_on__lt=end)
+            | Q(received_on__lt=start) & (Q(concluded_on__isnull=True) | Q(concluded_on__gte=start))
+        )
+    return qs.order_by("unit__path", "received_on", "ref", "pk")
+
+
+def export_rows(queryset, *, calendar: dl.WorkCalendar, today: date, mask_ids: bool = False) -> Iterator[dict]:
+    """One dict per request: the ledger columns then the computed ones, as Python values."""
+    for req in queryset.iterator(chunk_size=2000):
+        consultations, fees = list(req.consultations.all()), list(req.fee_notices.all())
+        row = ledger_values(req, consultations, fees, req.unit.code)
+        if mask_ids:
+            row["applicant_id_number"] = mask_id_number(row["applicant_id_number"])
+        concluded = req.status in CONCLUDED_STATUSES
+        due = req.due_on
+        overdue = due is not None and (
+            (req.concluded_on is not None and req.concluded_on > due) or (not concluded and today > due)
+        )
+        row.update(
+            status=req.status,
+            due_on=due,
+            due_is_provisional=req.due_is_provisional,
+            working_days_used=dl.workdays_used(_case_dates(req, consultations, fees), calendar, today),
+            overdue=overdue,
+        )
+        yield row
+
+
+EXPORT_COLUMNS = LEDGER_COLUMNS + COMPUTED_COLUMNS
+
+
+def _headers(language: str) -> list[str]:
+    return [c.key if language == "en" else c.zh for c in EXPORT_COLUMNS]
+
+
+def _flat(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def write_csv(rows: Iterable[dict], out, *, headers: str = "zh") -> int:
+    writer = csv.writer(out)
+    writer.writerow(_headers(headers))
+    count = 0
+    for row in rows:
+        writer.writerow([_flat(row[c.key]) for c in EXPORT_COLUMNS])
+        count += 1
+    return count
+
+
+def write_json(rows: Iterable[dict], out) -> int:
+    """A list of objects keyed by the English keys; dates YYYY-MM-DD, empty → null, yes/no → booleans."""
+    out.write("[")
+    count = 0
+    for row in rows:
+        item = {}
+        for c in EXPORT_COLUMNS:
+            value = row[c.key]
+            item[c.key] = value.isoformat() if isinstance(value, date) else (None if value == "" else value)
+        out.write(("\n" if count == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def write_xlsx(rows: Iterable[dict], out, *, headers: str = "zh") -> int:
+    """Dates as real date cells; yes/no as text."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("台账"))
+    sheet.append(_headers(headers))
+    count = 0
+    for row in rows:
+        cells = []
+        for c in EXPORT_COLUMNS:
+            value = row[c.key]
+            if isinstance(value, date):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "yyyy-mm-dd"
+                cells.append(cell)
+            else:
+                cells.append(_flat(value))
+        sheet.append(cells)
+        count += 1
+    book.save(out)
+    return count
