@@ -172,8 +172,13 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["seen_version"].initial = req.version
 
+    # The service this form calls (a name in services.py): by default its keyword arguments are the
+    # form's own fields, so a form whose fields are the service's arguments needs no code.
+    service: str = ""
+
     def call_service(self, expected_version: int) -> None:
-        raise NotImplementedError
+        arguments = {name: value for name, value in self.cleaned_data.items() if name != "seen_version"}
+        getattr(services, self.service)(self.req, actor=self.actor, expected_version=expected_version, **arguments)
 
     def submit(self) -> bool:
         """Validate and call the service; False, with the reason on its field, when refused."""
@@ -189,62 +194,36 @@ class ActionForm(forms.Form):
 
 class StartReviewForm(ActionForm):
     action = Action.START_REVIEW
-
-    def call_service(self, expected_version):
-        services.start_review(self.req, actor=self.actor, expected_version=expected_version)
+    service = "start_review"
 
 
 class AcceptForm(ActionForm):
     action = Action.ACCEPT
-
-    def call_service(self, expected_version):
-        services.accept(self.req, actor=self.actor, expected_version=expected_version)
+    service = "accept"
 
 
 class RequestCorrectionForm(ActionForm):
     action = Action.REQUEST_CORRECTION
+    service = "request_correction"
     requested_on = forms.DateField(label=_("补正告知日期"), initial=today, widget=DateInput())
     items = forms.CharField(
         label=_("补正事项"), widget=forms.Textarea(attrs={"rows": 4}), help_text=_("一次性写明需要补正的全部事项。")
     )
     period_until = forms.DateField(label=_("补正期限"), widget=DateInput(), help_text=_("申请人应在此日期前补正。"))
 
-    def call_service(self, expected_version):
-        services.request_correction(
-            self.req,
-            actor=self.actor,
-            requested_on=self.cleaned_data["requested_on"],
-            items=self.cleaned_data["items"],
-            period_until=self.cleaned_data["period_until"],
-            expected_version=expected_version,
-        )
-
 
 class RecordCorrectionForm(ActionForm):
     action = Action.RECORD_CORRECTION
+    service = "record_correction"
     received_on = forms.DateField(label=_("收到补正日期"), initial=today, widget=DateInput())
-
-    def call_service(self, expected_version):
-        services.record_correction(
-            self.req, actor=self.actor, received_on=self.cleaned_data["received_on"], expected_version=expected_version
-        )
 
 
 class StartConsultationForm(ActionForm):
     action = Action.START_CONSULTATION
+    service = "start_consultation"
     kind = forms.ChoiceField(label=_("类型"), choices=Consultation.Kind.choices)
     party = forms.CharField(label=_("被征求意见方"), max_length=200)
     sent_on = forms.DateField(label=_("征求意见日期"), initial=today, widget=DateInput())
-
-    def call_service(self, expected_version):
-        services.start_consultation(
-            self.req,
-            actor=self.actor,
-            kind=self.cleaned_data["kind"],
-            party=self.cleaned_data["party"],
-            sent_on=self.cleaned_data["sent_on"],
-            expected_version=expected_version,
-        )
 
 
 CONSENT_CHOICES = (
@@ -284,19 +263,10 @@ class RecordConsultationReplyForm(ActionForm):
 
 class IssueFeeNoticeForm(ActionForm):
     action = Action.ISSUE_FEE_NOTICE
+    service = "issue_fee_notice"
     amount = forms.DecimalField(label=_("金额（元）"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
     basis = forms.CharField(label=_("收费依据和标准"), max_length=300)
     notice_on = forms.DateField(label=_("收费通知日期"), initial=today, widget=DateInput())
-
-    def call_service(self, expected_version):
-        services.issue_fee_notice(
-            self.req,
-            actor=self.actor,
-            amount=self.cleaned_data["amount"],
-            basis=self.cleaned_data["basis"],
-            notice_on=self.cleaned_data["notice_on"],
-            expected_version=expected_version,
-        )
 
 
 class RecordFeePaymentForm(ActionForm):
@@ -326,25 +296,16 @@ class RecordFeePaymentForm(ActionForm):
 
 class ApproveExtensionForm(ActionForm):
     action = Action.APPROVE_EXTENSION
+    service = "approve_extension"
     days = forms.IntegerField(label=_("延长工作日数"), min_value=1, max_value=20, initial=20)
     approved_on = forms.DateField(label=_("延期批准日期"), initial=today, widget=DateInput())
     notified_on = forms.DateField(label=_("延期告知日期"), initial=today, widget=DateInput())
     reason = forms.CharField(label=_("延期理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def call_service(self, expected_version):
-        services.approve_extension(
-            self.req,
-            actor=self.actor,
-            days=self.cleaned_data["days"],
-            approved_on=self.cleaned_data["approved_on"],
-            notified_on=self.cleaned_data["notified_on"],
-            reason=self.cleaned_data["reason"],
-            expected_version=expected_version,
-        )
-
 
 class AssignForm(ActionForm):
     action = Action.ASSIGN
+    service = "assign_handler"
     handler = forms.ModelChoiceField(label=_("经办人"), queryset=User.objects.none())
 
     def __init__(self, *args, **kwargs):
@@ -355,11 +316,6 @@ class AssignForm(ActionForm):
             .order_by("username")
         )
         self.fields["handler"].initial = self.req.handler_id
-
-    def call_service(self, expected_version):
-        services.assign_handler(
-            self.req, actor=self.actor, handler=self.cleaned_data["handler"], expected_version=expected_version
-        )
 
 
 # The elements a reply may need (workflow.REPLY_REQUIREMENTS), as optional fields: the service says
@@ -405,22 +361,14 @@ class SubmitForLegalReviewForm(ReplyDataMixin, ActionForm):
 
 class ApproveLegalReviewForm(ActionForm):
     action = Action.APPROVE_LEGAL_REVIEW
+    service = "approve_legal_review"
     note = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    def call_service(self, expected_version):
-        services.approve_legal_review(
-            self.req, actor=self.actor, note=self.cleaned_data["note"], expected_version=expected_version
-        )
 
 
 class ReturnForRevisionForm(ActionForm):
     action = Action.RETURN_FOR_REVISION
+    service = "return_for_revision"
     note = forms.CharField(label=_("退回意见"), widget=forms.Textarea(attrs={"rows": 3}))
-
-    def call_service(self, expected_version):
-        services.return_for_revision(
-            self.req, actor=self.actor, note=self.cleaned_data["note"], expected_version=expected_version
-        )
 
 
 class ReplyForm(ReplyDataMixin, ActionForm):
@@ -458,42 +406,23 @@ class ReplyForm(ReplyDataMixin, ActionForm):
 
 class ConcludeForm(ActionForm):
     action = Action.CONCLUDE
+    service = "conclude"
     outcome = forms.ChoiceField(
         label=_("终止原因"), choices=[("", "---------")] + [(o.value, o.label) for o in Outcome if o in CLOSING_OUTCOMES]
     )
     concluded_on = forms.DateField(label=_("终止日期"), initial=today, widget=DateInput())
     reason = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def call_service(self, expected_version):
-        services.conclude(
-            self.req,
-            actor=self.actor,
-            outcome=self.cleaned_data["outcome"],
-            concluded_on=self.cleaned_data["concluded_on"],
-            reason=self.cleaned_data["reason"],
-            expected_version=expected_version,
-        )
-
 
 class ArchiveForm(ActionForm):
     action = Action.ARCHIVE
+    service = "archive"
     delivery_method = forms.CharField(
         label=_("送达方式"), max_length=100, help_text=_("例如：邮寄（EMS单号）、当面领取、电子邮件。")
     )
     delivered_on = forms.DateField(label=_("送达日期"), widget=DateInput())
     archived_on = forms.DateField(label=_("归档日期"), initial=today, widget=DateInput())
     archive_number = forms.CharField(label=_("档案号"), max_length=100, required=False)
-
-    def call_service(self, expected_version):
-        services.archive(
-            self.req,
-            actor=self.actor,
-            delivery_method=self.cleaned_data["delivery_method"],
-            delivered_on=self.cleaned_data["delivered_on"],
-            archived_on=self.cleaned_data["archived_on"],
-            archive_number=self.cleaned_data["archive_number"],
-            expected_version=expected_version,
-        )
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
