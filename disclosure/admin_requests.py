@@ -36,7 +36,10 @@ from .admin_records import (
 )
 from .forms import (
     ACTION_FORMS,
+    APPLICANT_FIELDS,
+    CONTENT_FIELDS,
     EDITABLE_AFTER_REGISTRATION,
+    RECEIPT_FIELDS,
     AttachmentForm,
     RegisterRequestForm,
     UpdateRegistrationForm,
@@ -81,47 +84,11 @@ class DisclosureRequestAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
 
     add_fieldsets = (
         (_("受理"), {"fields": ("unit", "ref")}),
-        (
-            _("申请方式与收到日期（条例第三十一条）"),
-            {
-                "fields": (
-                    "channel",
-                    "post_kind",
-                    "submitted_on",
-                    "signed_for_on",
-                    "confirmed_on",
-                    "received_on",
-                    "receipt_override_reason",
-                )
-            },
-        ),
-        (
-            _("申请人"),
-            {
-                "fields": (
-                    "applicant_type",
-                    "applicant_name",
-                    "applicant_id_number",
-                    "applicant_contact",
-                    "agent_name",
-                    "agent_id_number",
-                    "agent_contact",
-                )
-            },
-        ),
-        (_("申请内容"), {"fields": ("content", "provision_form", "purpose")}),
+        (_("申请方式与收到日期（条例第三十一条）"), {"fields": RECEIPT_FIELDS}),
+        (_("申请人"), {"fields": APPLICANT_FIELDS}),
+        (_("申请内容"), {"fields": CONTENT_FIELDS}),
     )
-    REGISTRATION_READONLY = (
-        "unit",
-        "ref",
-        "channel",
-        "post_kind",
-        "submitted_on",
-        "signed_for_on",
-        "confirmed_on",
-        "received_on",
-        "receipt_override_reason",
-    )
+    REGISTRATION_READONLY = ("unit", "ref", *RECEIPT_FIELDS)
     STATE_FIELDS = (
         "status",
         "handler",
@@ -236,19 +203,10 @@ class DisclosureRequestAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
             return tuple(name if reveal else self.MASKED.get(name, name) for name in names)
 
         registration = self.REGISTRATION_READONLY + (("seen_version",) if editable else ())
-        applicant = (
-            "applicant_type",
-            "applicant_name",
-            "applicant_id_number",
-            "applicant_contact",
-            "agent_name",
-            "agent_id_number",
-            "agent_contact",
-        )
         return (
             (_("受理与收到日期"), {"fields": registration}),
-            (_("申请人"), {"fields": shown(applicant)}),
-            (_("申请内容"), {"fields": ("content", "provision_form", "purpose")}),
+            (_("申请人"), {"fields": shown(APPLICANT_FIELDS)}),
+            (_("申请内容"), {"fields": CONTENT_FIELDS}),
             (_("办理状态"), {"fields": self.STATE_FIELDS}),
         )
 

@@ -42,9 +42,8 @@ def add_service_error(form: forms.BaseForm, exc: WorkflowError) -> None:
 
 # --- registering and editing a request ----------------------------------------------------------
 
-REGISTER_FIELDS = (
-    "unit",
-    "ref",
+# The registration's field groups, in the order the add form shows them (the admin's fieldsets).
+RECEIPT_FIELDS = (  # 条例第三十一条: the channel and its dates give the receipt date
     "channel",
     "post_kind",
     "submitted_on",
@@ -52,6 +51,8 @@ REGISTER_FIELDS = (
     "confirmed_on",
     "received_on",
     "receipt_override_reason",
+)
+APPLICANT_FIELDS = (
     "applicant_type",
     "applicant_name",
     "applicant_id_number",
@@ -59,23 +60,11 @@ REGISTER_FIELDS = (
     "agent_name",
     "agent_id_number",
     "agent_contact",
-    "content",
-    "provision_form",
-    "purpose",
 )
+CONTENT_FIELDS = ("content", "provision_form", "purpose")
+REGISTER_FIELDS = ("unit", "ref", *RECEIPT_FIELDS, *APPLICANT_FIELDS, *CONTENT_FIELDS)
 # What services.update_registration lets change after registration.
-EDITABLE_AFTER_REGISTRATION = (
-    "applicant_type",
-    "applicant_name",
-    "applicant_id_number",
-    "applicant_contact",
-    "agent_name",
-    "agent_id_number",
-    "agent_contact",
-    "content",
-    "provision_form",
-    "purpose",
-)
+EDITABLE_AFTER_REGISTRATION = (*APPLICANT_FIELDS, *CONTENT_FIELDS)
 DATE_WIDGETS = {name: DateInput() for name in ("submitted_on", "signed_for_on", "confirmed_on", "received_on")}
 
 
