@@ -10,30 +10,19 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .access import access_for
-from .admin_access import NotFoundWhenInvisible, has_any_role
+from .admin_access import NotFoundWhenInvisible, ReadOnly, SeenWithItsUnit
 from .models import Attachment, Consultation, FeeNotice, RequestEvent
 from .workflow import Action, Outcome, Status
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnly, SeenWithItsUnit, admin.TabularInline):
     extra = 0
     max_num = 0
     can_delete = False
     show_change_link = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        # obj is the parent request; None when Django builds the rows' queryset
-        access = access_for(request.user)
-        return has_any_role(access) if obj is None else access.can_see_unit(obj.unit)
+    def unit_of(self, obj):
+        return obj.unit  # an inline is asked about its parent, the request
 
 
 class ConsultationInline(ReadOnlyInline):
@@ -136,7 +125,7 @@ def status_label(code: str) -> str:
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
+class RequestEventAdmin(NotFoundWhenInvisible, ReadOnly, SeenWithItsUnit, admin.ModelAdmin):
     list_display = ("at", "request", "actor", "action_label", "from_label", "to_label")
     list_select_related = ("request", "actor")
     list_filter = ("action",)
@@ -157,34 +146,13 @@ class RequestEventAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
     def to_label(self, obj):
         return status_label(obj.to_status)
 
-    def get_queryset(self, request):
-        access = access_for(request.user)
-        return super().get_queryset(request).filter(access.unit_filter("request__unit__"))
-
-    def has_module_permission(self, request):
-        return has_any_role(access_for(request.user))
-
-    def has_view_permission(self, request, obj=None):
-        access = access_for(request.user)
-        if obj is None:
-            return has_any_role(access)
-        return access.can_see_unit(obj.request.unit)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- attachments -------------------------------------------------------------------------------
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
+class AttachmentAdmin(NotFoundWhenInvisible, SeenWithItsUnit, admin.ModelAdmin):
     """A list of attachments; upload on the request's page, download through the checked view."""
 
     list_display = ("name", "request", "content_type", "size", "uploaded_by", "uploaded_at", "download")
@@ -198,16 +166,6 @@ class AttachmentAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
     def download(self, obj):
         url = reverse("admin:disclosure_disclosurerequest_attachment", args=[obj.request_id, obj.pk])
         return format_html('<a href="{}">{}</a>', url, gettext("下载"))
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(access_for(request.user).unit_filter("request__unit__"))
-
-    def has_module_permission(self, request):
-        return has_any_role(access_for(request.user))
-
-    def has_view_permission(self, request, obj=None):
-        access = access_for(request.user)
-        return has_any_role(access) if obj is None else access.can_see_unit(obj.request.unit)
 
     def has_add_permission(self, request):
         return False

@@ -19,7 +19,7 @@ from security import audit
 
 from . import services
 from .access import Access, access_for, mask_contact, mask_id_number
-from .admin_access import NotFoundWhenInvisible, has_any_role
+from .admin_access import NotFoundWhenInvisible, SeenWithItsUnit
 from .admin_changelist import (
     DueThisWeekFilter,
     OverdueFilter,
@@ -55,7 +55,7 @@ CONCURRENT_CHANGE = _("该申请已被他人修改，请刷新页面后重试。
 
 
 @admin.register(DisclosureRequest)
-class DisclosureRequestAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
+class DisclosureRequestAdmin(NotFoundWhenInvisible, SeenWithItsUnit, admin.ModelAdmin):
     list_display = ("ref", "unit", "channel", "received_on", "status", "due_on")  # columns: get_list_display
     list_display_links = ("ref",)
     list_filter = (
@@ -109,17 +109,10 @@ class DisclosureRequestAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
 
     # --- isolation (access.py) ---
 
-    def get_queryset(self, request):
-        return access_for(request.user).visible_requests(super().get_queryset(request))
+    unit_prefix = "unit__"  # get_queryset: access.visible_requests()
 
-    def has_module_permission(self, request):
-        return has_any_role(access_for(request.user))
-
-    def has_view_permission(self, request, obj=None):
-        access = access_for(request.user)
-        if obj is None:
-            return has_any_role(access)
-        return access.can_see_unit(obj.unit)
+    def unit_of(self, obj):
+        return obj.unit
 
     def has_add_permission(self, request):
         access = access_for(request.user)
