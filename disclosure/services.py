@@ -104,18 +104,19 @@ def parse_reference(unit: Unit, ref: str) -> tuple[int, int] | None:
 # --- deadlines -------------------------------------------------------------------------------
 
 
-def case_dates(req: DisclosureRequest, calendar: dl.WorkCalendar | None = None) -> dl.CaseDates:
-    """The dates the deadline depends on, from the request and its consultations (and fees)."""
-    pauses = [
-        dl.Interval(sent_on=c.sent_on, answered_on=c.replied_on)
-        for c in (req.consultations.all() if req.pk else [])
-    ]
-    if settings.GONGKAI_FEE_PAUSES_CLOCK and req.pk:
+def case_dates(
+    req: DisclosureRequest, calendar: dl.WorkCalendar | None = None, *, consultations=None, fees=None
+) -> dl.CaseDates:
+    """The dates the deadline depends on, from the request and its consultations (and fees); a bulk
+    caller (the ledger) passes the records it holds, so there is no query per request."""
+    if consultations is None:
+        consultations = req.consultations.all() if req.pk else []
+    pauses = [dl.Interval(sent_on=c.sent_on, answered_on=c.replied_on) for c in consultations]
+    if settings.GONGKAI_FEE_PAUSES_CLOCK:
+        if fees is None:
+            fees = req.fee_notices.all() if req.pk else []
         # Unpaid, the pause runs to the end of the payment period (then the case is abandoned).
-        pauses += [
-            dl.Interval(sent_on=f.notice_on, answered_on=f.paid_on, max_days=dl.FEE_PAYMENT_DAYS)
-            for f in req.fee_notices.all()
-        ]
+        pauses += [dl.Interval(sent_on=f.notice_on, answered_on=f.paid_on, max_days=dl.FEE_PAYMENT_DAYS) for f in fees]
     return dl.CaseDates(
         received_on=req.received_on,
         correction_requested_on=req.correction_requested_on,

@@ -238,8 +238,13 @@ def test_every_row_of_the_statute_table_imports_with_its_deadlines(units, tmp_pa
     assert (reqs["extended"].base_due_on, reqs["extended"].due_on) == (due, extended)
 
 
-def test_imported_deadlines_are_those_the_services_compute(units):
+@pytest.mark.parametrize("fees_pause_the_clock", [False, True])
+def test_imported_deadlines_are_those_the_services_compute(units, settings, tmp_path, fees_pause_the_clock):
+    settings.GONGKAI_FEE_PAUSES_CLOCK = fees_pause_the_clock
     run("import_ledger", str(DATA / "ledger_en.csv"))
+    # an open request whose fee notice is unpaid: the pause runs to the end of the payment period
+    unpaid = dict(GOOD, ref="R-FEE", fee_notice_on="2025-03-05")
+    assert run("import_ledger", str(ledger_file(tmp_path, [unpaid])))[0] == 0
     calendar = load_work_calendar()
     for req in DisclosureRequest.objects.prefetch_related("consultations", "fee_notices"):
         expected = services.deadline_fields(dl.compute_deadline(services.case_dates(req), calendar))

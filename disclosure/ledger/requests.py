@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from .. import deadlines as dl
 from ..idnumbers import InvalidIdNumber, check_id_number, is_person
 from ..models import Consultation, DisclosureRequest, FeeNotice, RequestEvent, Unit
-from ..services import deadline_fields, format_reference
+from ..services import case_dates, deadline_fields, format_reference
 from ..workcalendar import load_work_calendar
 from ..workflow import CONCLUDED_STATUSES, Action, Status, status_for_history
 from .columns import (
@@ -59,18 +58,8 @@ def ledger_values(req: DisclosureRequest, consultations: list, fees: list, unit_
 
 
 def _case_dates(req: DisclosureRequest, consultations: list, fees: list) -> dl.CaseDates:
-    """As services.case_dates, from records in memory (no query per row)."""
-    pauses = [dl.Interval(sent_on=c.sent_on, answered_on=c.replied_on) for c in consultations]
-    if settings.GONGKAI_FEE_PAUSES_CLOCK:
-        pauses += [dl.Interval(sent_on=f.notice_on, answered_on=f.paid_on, max_days=None) for f in fees]
-    return dl.CaseDates(
-        received_on=req.received_on,
-        correction_requested_on=req.correction_requested_on,
-        correction_received_on=req.correction_received_on,
-        pauses=tuple(pauses),
-        extension_days=req.extension_days,
-        concluded_on=req.concluded_on,
-    )
+    """services.case_dates from the records in memory (no query per row): one rule for both."""
+    return case_dates(req, consultations=consultations, fees=fees)
 
 
 # States the ledger cannot tell apart from `handling` (or `archived` from a conclusion): kept.
