@@ -207,6 +207,10 @@ def _check_permission(actor, req: DisclosureRequest, action: str) -> None:
         raise NotPermitted(_("您没有在本单位进行“%(action)s”的权限。") % {"action": Action(action).label})
 
 
+def _changed_meanwhile() -> ConcurrentChange:
+    return ConcurrentChange(_("该申请已被他人修改，请刷新页面后重试。"))
+
+
 def _apply(
     req: DisclosureRequest,
     action: str,
@@ -216,11 +220,16 @@ def _apply(
     data: dict | None = None,
     expected_version: int | None = None,
     recompute: bool = False,
+    stay: bool = False,
 ) -> DisclosureRequest:
-    """Check the arrow, compare-and-set the row, append the event. Call inside transaction.atomic."""
+    """Check the arrow, compare-and-set the row, append the event. Call inside transaction.atomic.
+    With stay=True the arrow is checked but the request keeps its state (e.g. a consultation
+    answered while another is still out)."""
     _check_permission(actor, req, action)
     current = req.status
     target = target_status(action, current)
+    if stay:
+        target = current
     version = req.version if expected_version is None else expected_version
     changes = dict(changes or {})
     before = {name: getattr(req, name) for name in (*changes, *DEADLINE_FIELDS)}
@@ -235,7 +244,7 @@ def _apply(
     if rows != 1:
         for name, value in before.items():  # leave the caller's object as it was
             setattr(req, name, value)
-        raise ConcurrentChange(_("该申请已被他人修改，请刷新页面后重试。"))
+        raise _changed_meanwhile()
     for name, value in changes.items():
         setattr(req, name, value)
     req.version = version + 1
@@ -265,6 +274,12 @@ def _not_future(value: date, today: date, field: str) -> None:
     _check_date(value, field)
     if value > today:
         raise WorkflowError(_("日期不能晚于今天。"), field=field)
+
+
+def _check_day(value, field: str, *, today: date, earliest: date | None, too_early: str) -> None:
+    """A date of something that happened: a real date, not after today, not before `earliest`."""
+    _not_future(value, today, field)
+    _not_before(value, earliest, field, too_early)
 
 
 def _check_id_numbers(fields: dict, applicant_type: str | None, stored: DisclosureRequest | None = None) -> None:
@@ -393,10 +408,12 @@ def request_correction(req, *, actor, requested_on: date, items: str, period_unt
     if period_until is None:
         raise WorkflowError(_("补正告知需要写明合理的补正期限。"), field="period_until")
     _check_date(period_until, "period_until")
-    _not_future(requested_on, today, "requested_on")
     # a later round concerns the corrected application: its receipt starts the 7 days again
     receipt = req.correction_received_on or req.received_on
-    _not_before(requested_on, receipt, "requested_on", _("补正告知日期不能早于收到申请（或收到补正）日期。"))
+    _check_day(
+        requested_on, "requested_on", today=today, earliest=receipt,
+        too_early=_("补正告知日期不能早于收到申请（或收到补正）日期。"),
+    )
     if period_until <= requested_on:
         raise WorkflowError(_("补正期限应晚于补正告知日期。"), field="period_until")
     if req.correction_received_on:
@@ -425,8 +442,10 @@ def request_correction(req, *, actor, requested_on: date, items: str, period_unt
 def record_correction(req, *, actor, received_on: date, today=None, expected_version=None):
     """第三十条: the reply period runs again from the receipt of the corrected application."""
     today = today or timezone.localdate()
-    _not_future(received_on, today, "received_on")
-    _not_before(received_on, req.correction_requested_on, "received_on", _("收到补正日期不能早于补正告知日期。"))
+    _check_day(
+        received_on, "received_on", today=today, earliest=req.correction_requested_on,
+        too_early=_("收到补正日期不能早于补正告知日期。"),
+    )
     with transaction.atomic():
         return _apply(
             req, Action.RECORD_CORRECTION, actor=actor, expected_version=expected_version,
@@ -458,8 +477,10 @@ def start_consultation(req, *, actor, kind: str, party: str, sent_on: date, toda
         raise WorkflowError(_("请选择征求意见的类型。"), field="kind")
     if not (party or "").strip():
         raise WorkflowError(_("请填写被征求意见方。"), field="party")
-    _not_future(sent_on, today, "sent_on")
-    _not_before(sent_on, req.clock_start_on or req.received_on, "sent_on", _("征求意见日期不能早于收到申请日期。"))
+    _check_day(
+        sent_on, "sent_on", today=today, earliest=req.clock_start_on or req.received_on,
+        too_early=_("征求意见日期不能早于收到申请日期。"),
+    )
     calendar = load_work_calendar()
     with transaction.atomic():
         consultation = Consultation.objects.create(
@@ -481,8 +502,9 @@ def record_consultation_reply(consultation: Consultation, *, actor, replied_on: 
     req = consultation.request
     if consultation.replied_on is not None:
         raise InvalidTransition(_("该征求意见已经记录了答复。"))
-    _not_future(replied_on, today, "replied_on")
-    _not_before(replied_on, consultation.sent_on, "replied_on", _("答复日期不能早于征求意见日期。"))
+    _check_day(
+        replied_on, "replied_on", today=today, earliest=consultation.sent_on, too_early=_("答复日期不能早于征求意见日期。"),
+    )
     if consents is None and consultation.kind == Consultation.Kind.AGENCY and replied_on >= consultation.due_on:
         consents = True  # 第三十四条: 逾期未提出意见的视为同意公开
     with transaction.atomic():
@@ -490,33 +512,14 @@ def record_consultation_reply(consultation: Consultation, *, actor, replied_on: 
             replied_on=replied_on, opinion=opinion, consents=consents
         )
         if updated != 1:
-            raise ConcurrentChange(_("该申请已被他人修改，请刷新页面后重试。"))
+            raise _changed_meanwhile()
         still_open = req.consultations.filter(replied_on__isnull=True).exists()
-        action = Action.RECORD_CONSULTATION_REPLY
-        if still_open:
-            # other consultations are still out: the request stays in consultation
-            _check_permission(actor, req, action)
-            target_status(action, req.status)  # not on a request concluded meanwhile
-            changes = deadline_fields(dl.compute_deadline(case_dates(req), load_work_calendar()))
-            version = req.version if expected_version is None else expected_version
-            rows = DisclosureRequest.objects.filter(pk=req.pk, version=version, status=req.status).update(
-                version=F("version") + 1, updated_at=timezone.now(), **changes
-            )
-            if rows != 1:
-                raise ConcurrentChange(_("该申请已被他人修改，请刷新页面后重试。"))
-            req.version = version + 1
-            for k, v in changes.items():
-                setattr(req, k, v)
-            RequestEvent.objects.create(
-                request=req, actor=actor, action=action, from_status=req.status, to_status=req.status,
-                data={"consultation": consultation.pk, "replied_on": replied_on.isoformat(), "consents": consents},
-            )
-        else:
-            _apply(
-                req, action, actor=actor, expected_version=expected_version,
-                data={"consultation": consultation.pk, "replied_on": replied_on, "consents": consents},
-                recompute=True,
-            )
+        # other consultations still out: the request stays in consultation
+        _apply(
+            req, Action.RECORD_CONSULTATION_REPLY, actor=actor, expected_version=expected_version,
+            data={"consultation": consultation.pk, "replied_on": replied_on, "consents": consents},
+            recompute=True, stay=still_open,
+        )
     consultation.replied_on, consultation.opinion, consultation.consents = replied_on, opinion, consents
     return consultation
 
@@ -534,8 +537,9 @@ def issue_fee_notice(req, *, actor, amount: Decimal, basis: str, notice_on: date
         raise WorkflowError(_("收费金额应为不超过两位小数的金额（元）。"), field="amount")
     if not (basis or "").strip():
         raise WorkflowError(_("请写明收费依据和标准。"), field="basis")
-    _not_future(notice_on, today, "notice_on")
-    _not_before(notice_on, req.received_on, "notice_on", _("收费通知日期不能早于收到申请日期。"))
+    _check_day(
+        notice_on, "notice_on", today=today, earliest=req.received_on, too_early=_("收费通知日期不能早于收到申请日期。"),
+    )
     if notice_on < date(2021, 1, 1):
         raise WorkflowError(_("信息处理费自2021年1月1日起方可收取。"), field="notice_on")
     calendar = load_work_calendar()
@@ -557,14 +561,13 @@ def record_fee_payment(fee: FeeNotice, *, actor, paid_on: date, receipt_number: 
     today = today or timezone.localdate()
     if fee.paid_on is not None:
         raise InvalidTransition(_("该收费通知已经记录了缴费。"))
-    _not_future(paid_on, today, "paid_on")
-    _not_before(paid_on, fee.notice_on, "paid_on", _("缴费日期不能早于收费通知日期。"))
+    _check_day(paid_on, "paid_on", today=today, earliest=fee.notice_on, too_early=_("缴费日期不能早于收费通知日期。"))
     req = fee.request
     with transaction.atomic():
         if FeeNotice.objects.filter(pk=fee.pk, paid_on__isnull=True).update(
             paid_on=paid_on, receipt_number=receipt_number
         ) != 1:
-            raise ConcurrentChange(_("该申请已被他人修改，请刷新页面后重试。"))
+            raise _changed_meanwhile()
         _apply(
             req, Action.RECORD_FEE_PAYMENT, actor=actor, expected_version=expected_version,
             data={"fee_notice": fee.pk, "paid_on": paid_on, "receipt_number": receipt_number},
@@ -670,8 +673,9 @@ def reply(req, *, actor, outcome: str | None = None, replied_on: date, reply_dat
     outcome = _normalise_outcome(outcome or "")
     reply_data = dict(reply_data or {})
     _check_reply(outcome, reply_data)
-    _not_future(replied_on, today, "replied_on")
-    _not_before(replied_on, req.received_on, "replied_on", _("答复日期不能早于收到申请日期。"))
+    _check_day(
+        replied_on, "replied_on", today=today, earliest=req.received_on, too_early=_("答复日期不能早于收到申请日期。"),
+    )
     if outcome == Outcome.UNAVAILABLE_UNCLEAR and not req.correction_received_on:
         raise WorkflowError(_("“补正后申请内容仍不明确”需要先有补正记录。"), field="outcome")
     late = req.due_on is not None and replied_on > req.due_on
@@ -711,8 +715,9 @@ def conclude(req, *, actor, outcome: str, concluded_on: date, reason: str = "", 
     outcome = _normalise_outcome(outcome)
     if outcome not in CLOSING_OUTCOMES:
         raise WorkflowError(_("终止办理只适用于视为放弃和申请人撤回；其他结果请答复。"), field="outcome")
-    _not_future(concluded_on, today, "concluded_on")
-    _not_before(concluded_on, req.received_on, "concluded_on", _("终止日期不能早于收到申请日期。"))
+    _check_day(
+        concluded_on, "concluded_on", today=today, earliest=req.received_on, too_early=_("终止日期不能早于收到申请日期。"),
+    )
     if outcome == Outcome.ABANDONED_NO_CORRECTION:
         _check_correction_lapsed(req, concluded_on, reason)
     if outcome == Outcome.ABANDONED_FEE_UNPAID:
@@ -786,10 +791,10 @@ def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on
         raise WorkflowError(_("归档前请填写送达方式。"), field="delivery_method")
     if delivered_on is None:
         raise WorkflowError(_("归档前请填写送达日期。"), field="delivered_on")
-    _not_future(delivered_on, today, "delivered_on")
-    _not_before(delivered_on, req.concluded_on, "delivered_on", _("送达日期不能早于办结日期。"))
-    _not_future(archived_on, today, "archived_on")
-    _not_before(archived_on, delivered_on, "archived_on", _("归档日期不能早于送达日期。"))
+    _check_day(
+        delivered_on, "delivered_on", today=today, earliest=req.concluded_on, too_early=_("送达日期不能早于办结日期。"),
+    )
+    _check_day(archived_on, "archived_on", today=today, earliest=delivered_on, too_early=_("归档日期不能早于送达日期。"))
     with transaction.atomic():
         return _apply(
             req, Action.ARCHIVE, actor=actor, expected_version=expected_version,
