@@ -289,41 +289,33 @@ class _Writes:
     changed_requests: list = field(default_factory=list)
     events: list = field(default_factory=list)
     created: list = field(default_factory=list)  # (request, Consultation or FeeNotice): saved after the request
-    changed_consultations: list = field(default_factory=list)
-    changed_fees: list = field(default_factory=list)
-    dropped_consultations: list = field(default_factory=list)
-    dropped_fees: list = field(default_factory=list)
+    changed: dict = field(default_factory=lambda: {model: [] for model in FIRST_RECORDS})
+    dropped: dict = field(default_factory=lambda: {model: [] for model in FIRST_RECORDS})  # ids
 
     def sync_records(self, req, consultations: list, fees: list, merged: dict) -> tuple[list, list]:
         """Make the first consultation and fee notice match the row; returns the records after."""
-        calendar = self.calendar
-        consultations, new, changed, dropped = _sync_first(
-            consultations, merged["consultation_sent_on"], merged["consultation_replied_on"],
-            lambda sent, replied: Consultation(
-                kind=Consultation.Kind.THIRD_PARTY, party=_("（台账导入，未记载）"), sent_on=sent, replied_on=replied,
-                due_on=dl.add_workdays(sent, dl.CONSULTATION_DAYS, calendar),
-            ),
-            lambda c, sent, replied: _set(c, sent_on=sent, replied_on=replied,
-                                          due_on=dl.add_workdays(sent, dl.CONSULTATION_DAYS, calendar)),
-            lambda c: (c.sent_on, c.replied_on),
+        consultations = self.sync_first(
+            req, Consultation, consultations, merged["consultation_sent_on"], merged["consultation_replied_on"]
         )
-        self.created += [(req, record) for record in new]
-        self.changed_consultations += changed
-        self.dropped_consultations += dropped
-        fees, new, changed, dropped = _sync_first(
-            fees, merged["fee_notice_on"], merged["fee_paid_on"],
-            lambda sent, paid: FeeNotice(
-                amount=0, basis=_("（台账导入，金额不详）"), notice_on=sent, paid_on=paid,
-                due_on=dl.add_workdays(sent, dl.FEE_PAYMENT_DAYS, calendar),
-            ),
-            lambda f, sent, paid: _set(f, notice_on=sent, paid_on=paid,
-                                       due_on=dl.add_workdays(sent, dl.FEE_PAYMENT_DAYS, calendar)),
-            lambda f: (f.notice_on, f.paid_on),
-        )
-        self.created += [(req, record) for record in new]
-        self.changed_fees += changed
-        self.dropped_fees += dropped
+        fees = self.sync_first(req, FeeNotice, fees, merged["fee_notice_on"], merged["fee_paid_on"])
         return consultations, fees
+
+    def sync_first(self, req, model, records: list, first_on, second_on) -> list:
+        """The ledger shows the first consultation (fee notice): make the records match the row."""
+        first, second, days = FIRST_RECORDS[model]
+        current = (getattr(records[0], first), getattr(records[0], second)) if records else (None, None)
+        if current == (first_on, second_on):
+            return records
+        if first_on is None:  # the row says there was none
+            self.dropped[model] += [r.pk for r in records]
+            return []
+        dates = {first: first_on, second: second_on, "due_on": dl.add_workdays(first_on, days, self.calendar)}
+        if records:
+            self.changed[model].append(_set(records[0], **dates))
+            return records
+        record = model(**_unrecorded(model), **dates)
+        self.created.append((req, record))
+        return [record]
 
     def flush(self) -> None:
         """A fixed number of bulk statements, whatever the number of rows (per batch)."""
@@ -339,40 +331,36 @@ class _Writes:
                 r.pk = ids[(r.unit_id, r.ref)]
         if self.changed_requests:
             DisclosureRequest.objects.bulk_update(self.changed_requests, REQUEST_UPDATE_FIELDS, batch_size=WRITE_BATCH // 4)
-        if self.dropped_consultations:
-            Consultation.objects.filter(pk__in=self.dropped_consultations).delete()
-        if self.dropped_fees:
-            FeeNotice.objects.filter(pk__in=self.dropped_fees).delete()
+        for model, ids in self.dropped.items():
+            if ids:
+                model.objects.filter(pk__in=ids).delete()
         for request, record in self.created:
             record.request = request  # now that the request has its id
-        Consultation.objects.bulk_create([r for _q, r in self.created if isinstance(r, Consultation)], batch_size=WRITE_BATCH)
-        FeeNotice.objects.bulk_create([r for _q, r in self.created if isinstance(r, FeeNotice)], batch_size=WRITE_BATCH)
-        if self.changed_consultations:
-            Consultation.objects.bulk_update(self.changed_consultations, ["sent_on", "replied_on", "due_on"], batch_size=WRITE_BATCH)
-        if self.changed_fees:
-            FeeNotice.objects.bulk_update(self.changed_fees, ["notice_on", "paid_on", "due_on"], batch_size=WRITE_BATCH)
+        for model in FIRST_RECORDS:
+            model.objects.bulk_create([r for _q, r in self.created if isinstance(r, model)], batch_size=WRITE_BATCH)
+        for model, (first, second, _days) in FIRST_RECORDS.items():
+            if self.changed[model]:
+                model.objects.bulk_update(self.changed[model], [first, second, "due_on"], batch_size=WRITE_BATCH)
         for event in self.events:
             event.request = event.request  # picks up the id of a request created above
         RequestEvent.objects.bulk_create(self.events, batch_size=WRITE_BATCH)
+
+
+# The records a ledger row shows the first of (ledger.md): their two dates and their period in working days.
+FIRST_RECORDS = {
+    Consultation: ("sent_on", "replied_on", dl.CONSULTATION_DAYS),
+    FeeNotice: ("notice_on", "paid_on", dl.FEE_PAYMENT_DAYS),
+}
+
+
+def _unrecorded(model) -> dict:
+    """What a ledger does not record about a consultation (fee notice) it shows."""
+    if model is Consultation:
+        return {"kind": Consultation.Kind.THIRD_PARTY, "party": _("（台账导入，未记载）")}
+    return {"amount": 0, "basis": _("（台账导入，金额不详）")}
 
 
 def _set(obj, **values):
     for k, v in values.items():
         setattr(obj, k, v)
     return obj
-
-
-def _sync_first(records: list, first_on, second_on, make, update, dates):
-    """The ledger shows the first consultation (fee notice): make the records match the row.
-
-    Returns (records after the change, to create, to update, ids to delete).
-    """
-    current = dates(records[0]) if records else (None, None)
-    if current == (first_on, second_on):
-        return records, [], [], []
-    if first_on is None:  # the row says there was none
-        return [], [], [], [r.pk for r in records]
-    if records:
-        return [update(records[0], first_on, second_on), *records[1:]], [], [records[0]], []
-    record = make(first_on, second_on)
-    return [record], [record], [], []
