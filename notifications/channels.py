@@ -64,10 +64,13 @@ def dingtalk_signed_url(webhook: str, secret: str, timestamp_ms: int | None = No
 
 
 def _post_json(url: str, payload: dict) -> dict:
+    # Robots are reached over HTTP(S) only: urllib would also open file:// or ftp:// URLs.
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise ChannelError("Webhook 地址必须以 http:// 或 https:// 开头")
     data = json.dumps(payload, ensure_ascii=False).encode()
     req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json; charset=utf-8"})
     try:
-        with urllib.request.urlopen(req, timeout=settings.GONGKAI_WEBHOOK_TIMEOUT) as response:
+        with urllib.request.urlopen(req, timeout=settings.GONGKAI_WEBHOOK_TIMEOUT) as response:  # nosec B310 (the scheme is checked above)
             body = response.read(65536)
     except urllib.error.HTTPError as exc:
         raise ChannelError(f"Webhook 返回 HTTP {exc.code}") from exc

@@ -150,3 +150,11 @@ def test_person_and_unit_preferences_switch_channels_off(tree, people):
     UnitPreference.objects.create(unit=tree["dept"], in_app_enabled=False)
     make_request(tree["dept"], "P1", date(2025, 9, 26), handler=people["clerk"])
     assert services.sweep(date(2025, 10, 23)).created == []
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.invalid/robot", "robot"])
+def test_a_webhook_that_is_not_http_is_refused_without_being_opened(url):
+    from notifications.channels import ChannelError, _post_json
+
+    with pytest.raises(ChannelError, match="http"):
+        _post_json(url, {"msgtype": "text"})
