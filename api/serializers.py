@@ -136,6 +136,7 @@ class DeadlineSerializer(serializers.Serializer):
     clock_stopped = serializers.BooleanField()
     base_due_on = serializers.DateField(allow_null=True)
     extension_days = serializers.IntegerField()
+    delayed_until = serializers.DateField(allow_null=True, help_text="第三十五条确定的延迟答复期限。")
     due_on = serializers.DateField(allow_null=True)
     paused_days = serializers.ListField(child=serializers.DateField())
     skipped_holidays = serializers.ListField(child=serializers.DateField())
@@ -161,6 +162,7 @@ class RequestDetailSerializer(RequestListSerializer):
             "correction_requested_on", "correction_items", "correction_period_until", "correction_received_on",
             "correction_rounds", "correction_due_on", "clock_start_on", "base_due_on", "extension_days",
             "extension_approved_by", "extension_approved_on", "extension_notified_on", "extension_reason",
+            "reasons_requested_on", "reasons_request_note", "delay_finding", "delayed_until", "delay_notified_on",
             "reply_data", "delivery_method", "delivered_on", "archived_on", "archive_number",
             "reconsideration_filed_on", "reconsideration_outcome", "reconsideration_decided_on",
             "litigation_filed_on", "litigation_after_reconsideration", "litigation_outcome",
@@ -295,6 +297,30 @@ class ReplyInput(VersionMixin):
                                       help_text="待签发状态下可省略，沿用法制审核时的结果。")
     replied_on = serializers.DateField()
     reply_data = ReplyData
+
+
+class ReasonsRequestInput(VersionMixin):
+    requested_on = serializers.DateField()
+    note = serializers.CharField(max_length=500, help_text="申请数量、频次明显超过合理范围的情况。")
+
+
+class DelayedReplyInput(VersionMixin):
+    finding = serializers.CharField(max_length=500, help_text="认定意见：理由合理，但无法在第三十三条规定的期限内答复。")
+    delayed_until = serializers.DateField(help_text="延迟答复期限，须晚于当前答复期限。")
+    notified_on = serializers.DateField(help_text="告知申请人的日期，须在当前答复期限届满前。")
+
+
+class ProceedingInput(VersionMixin):
+    filed_on = serializers.DateField()
+    outcome = serializers.ChoiceField(
+        choices=[("", "尚未审结"), *ProceedingOutcome.choices], required=False, allow_blank=True, default="",
+        help_text="维持 upheld、纠正 corrected、其他 other；留空表示尚未审结。",
+    )
+    decided_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class LitigationInput(ProceedingInput):
+    after_reconsideration = serializers.BooleanField(required=False, default=False, help_text="是否复议后起诉。")
 
 
 class ConcludeInput(VersionMixin):

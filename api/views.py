@@ -95,7 +95,8 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         **{name: TRANSITION_ERRORS for name in (
             "partial_update", "start_review", "request_correction", "record_correction", "accept", "assign",
             "consultations", "fee_notices", "approve_extension", "submit_legal_review", "approve_legal_review",
-            "return_for_revision", "reply", "conclude", "archive",
+            "return_for_revision", "reply", "conclude", "archive", "request_reasons", "set_delayed_reply",
+            "record_reconsideration", "record_litigation",
         )},
         "attachments": ["413"],
     }
@@ -173,6 +174,15 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     conclude = _transition(Action.CONCLUDE, services.conclude, s.ConcludeInput, url_path="conclude",
                            summary="终止办理（视为放弃、撤回）")
     archive = _transition(Action.ARCHIVE, services.archive, s.ArchiveInput, url_path="archive", summary="归档")
+    request_reasons = _transition(Action.REQUEST_REASONS, services.request_reasons, s.ReasonsRequestInput,
+                                  url_path="request-reasons", summary="要求说明理由（条例第三十五条）")
+    set_delayed_reply = _transition(Action.SET_DELAYED_REPLY, services.set_delayed_reply, s.DelayedReplyInput,
+                                    url_path="set-delayed-reply", summary="确定延迟答复期限（条例第三十五条）")
+    record_reconsideration = _transition(Action.RECORD_RECONSIDERATION, services.record_reconsideration,
+                                         s.ProceedingInput, url_path="record-reconsideration",
+                                         summary="登记行政复议（申请及结果）")
+    record_litigation = _transition(Action.RECORD_LITIGATION, services.record_litigation, s.LitigationInput,
+                                    url_path="record-litigation", summary="登记行政诉讼（起诉及结果）")
 
     @extend_schema(summary="指定经办人", request=s.AssignInput, responses=s.RequestDetailSerializer, tags=["workflow"])
     @action(detail=True, methods=["post"], url_path="assign", serializer_class=s.AssignInput)

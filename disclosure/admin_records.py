@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .access import access_for
 from .admin_access import NotFoundWhenInvisible, ReadOnly, SeenWithItsUnit
-from .models import Attachment, Consultation, FeeNotice, RequestEvent
+from .models import Attachment, Consultation, FeeNotice, ProceedingOutcome, RequestEvent
 from .workflow import Action, Outcome, Status
 
 
@@ -86,10 +86,16 @@ EVENT_DATA_LABELS = {
     "name": _("文件名"),
     "size": _("大小"),
     "uploaded_by": _("上传人编号"),
+    "finding": _("认定意见"),
+    "delayed_until": _("延迟答复期限"),
+    "filed_on": _("申请（起诉）日期"),
+    "after_reconsideration": _("复议后起诉"),
+    "proceeding_outcome": _("结果"),
+    "decided_on": _("决定日期"),
 }
 
 
-EVENT_DATA_CHOICES = {"outcome": Outcome, "kind": Consultation.Kind}
+EVENT_DATA_CHOICES = {"outcome": Outcome, "kind": Consultation.Kind, "proceeding_outcome": ProceedingOutcome}
 
 
 def event_data_lines(data) -> list[tuple[str, str]]:

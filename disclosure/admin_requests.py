@@ -100,6 +100,11 @@ class DisclosureRequestAdmin(NotFoundWhenInvisible, SeenWithItsUnit, admin.Model
         "archived_on",
         "archive_number",
     )
+    ART35_FIELDS = ("reasons_requested_on", "reasons_request_note", "delay_finding", "delayed_until", "delay_notified_on")
+    PROCEEDING_FIELDS = (
+        "reconsideration_filed_on", "reconsideration_outcome", "reconsideration_decided_on",
+        "litigation_filed_on", "litigation_after_reconsideration", "litigation_outcome", "litigation_decided_on",
+    )
     MASKED = {
         "applicant_id_number": "masked_applicant_id_number",
         "agent_id_number": "masked_agent_id_number",
@@ -196,12 +201,17 @@ class DisclosureRequestAdmin(NotFoundWhenInvisible, SeenWithItsUnit, admin.Model
             return tuple(name if reveal else self.MASKED.get(name, name) for name in names)
 
         registration = self.REGISTRATION_READONLY + (("seen_version",) if editable else ())
-        return (
+        fieldsets = [
             (_("受理与收到日期"), {"fields": registration}),
             (_("申请人"), {"fields": shown(APPLICANT_FIELDS)}),
             (_("申请内容"), {"fields": CONTENT_FIELDS}),
             (_("办理状态"), {"fields": self.STATE_FIELDS}),
-        )
+        ]
+        if obj.reasons_requested_on:
+            fieldsets.append((_("第三十五条（要求说明理由、延迟答复）"), {"fields": self.ART35_FIELDS}))
+        if obj.reconsideration_filed_on or obj.litigation_filed_on:
+            fieldsets.append((_("行政复议与行政诉讼"), {"fields": self.PROCEEDING_FIELDS}))
+        return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -137,6 +137,7 @@ class CaseDates:
     pauses: tuple[Interval, ...] = ()
     extension_days: int = 0
     concluded_on: date | None = None
+    delayed_until: date | None = None  # 第三十五条: a reasonable later date set by the agency
 
 
 @dataclass
@@ -151,6 +152,7 @@ class Deadline:
     paused_days: list[date]
     skipped_holidays: list[date]
     is_provisional: bool
+    delayed_until: date | None = None
 
     @property
     def clock_stopped(self) -> bool:
@@ -177,7 +179,8 @@ def paused_days(pauses: Iterable[Interval], calendar: WorkCalendar) -> set[date]
 
 
 def compute_deadline(case: CaseDates, calendar: WorkCalendar) -> Deadline:
-    """Reply due = 20 working days after the (last) receipt, pauses excluded, plus the extension.
+    """Reply due = 20 working days after the (last) receipt, pauses excluded, plus the extension, or the
+    later date set under 第三十五条.
 
     第三十条: a correction restarts the clock from the receipt of the corrected application; while
     the correction is awaited there is no reply deadline.
@@ -208,11 +211,15 @@ def compute_deadline(case: CaseDates, calendar: WorkCalendar) -> Deadline:
             skipped_paused=base.skipped_paused + extended.skipped_paused,
             provisional=base.provisional or extended.provisional,
         )
+    due_on = end.end
+    if case.delayed_until is not None and case.delayed_until > due_on:
+        due_on = case.delayed_until  # 第三十五条: no statutory cap, the agency's date is the deadline
     return Deadline(
         correction_due_on=correction.end,
         clock_start_on=start,
         base_due_on=base.end,
-        due_on=end.end,
+        due_on=due_on,
+        delayed_until=case.delayed_until,
         extension_days=case.extension_days,
         paused_days=sorted(end.skipped_paused),
         skipped_holidays=sorted(set(end.skipped_holidays)),

@@ -183,6 +183,7 @@ class DemoBuilder:
         self.names_used: set[str] = set()
         self.steps_on: dict[date, int] = {}
         self.started_at = timezone.now()
+        self.delayed_once = False  # one open request shows 第三十五条's later reply date
 
     # --- time -------------------------------------------------------------------------------
 
@@ -467,38 +468,65 @@ class DemoBuilder:
             services.conclude(req, actor=self.staff.clerk[req.unit.code], outcome=outcome, concluded_on=day,
                               reason=reason, today=day)
 
-    def archive(self, req, concluded_on: date) -> DisclosureRequest:
+    def archive(self, req, concluded_on: date, later: list | tuple = ()) -> DisclosureRequest:
+        """归档; `later` proceedings (plan_proceedings) are recorded on their days, before or after it."""
         delivered_on = concluded_on + timedelta(days=self.rng.choice([0, 0, 1, 2, 3]))
         archived_on = delivered_on + timedelta(days=self.rng.randint(3, 30))
         if archived_on > self.today:
+            self.proceedings(req, later)
             return req
+        self.proceedings(req, [step for step in later if step[1] < archived_on])
         with self.clock(archived_on):
             services.archive(
                 req, actor=self.staff.clerk[req.unit.code], delivery_method=self.rng.choice(DELIVERY_METHODS),
                 delivered_on=delivered_on, archived_on=archived_on, today=archived_on,
                 archive_number=f"WS·{concluded_on.year}·{req.ref_seq or req.pk:04d}",
             )
+        self.proceedings(req, [step for step in later if step[1] >= archived_on])
         return req
 
-    def proceedings(self, req, concluded_on: date):
-        """行政复议 and 行政诉讼 (table 四). No service owns these columns yet: they are history
-        recorded after the request ended, not a workflow state or deadline."""
+    def delay_under_article_35(self, req, asked_on: date) -> None:
+        """第三十五条: an applicant with dozens of requests this month is asked for reasons; they hold,
+        but the material cannot be gathered in time, so the head sets a later reply date."""
+        code = req.unit.code
+        with self.clock(asked_on):
+            services.request_reasons(req, actor=self.staff.clerk[code], requested_on=asked_on, today=asked_on,
+                                     note="该申请人本月已提交申请38件，涉及近十年全部会议纪要。")
+        decided_on = min(self.back(self.today, 1), req.due_on)
+        with self.clock(decided_on):
+            services.set_delayed_reply(
+                req, actor=self.staff.head[code], today=decided_on, notified_on=decided_on,
+                finding="申请人说明系开展课题研究所需，理由合理；所涉纪要需逐卷调取、逐页审查，无法在法定期限内答复。",
+                delayed_until=req.due_on + timedelta(days=45),
+            )
+
+    def plan_proceedings(self, concluded_on: date) -> list[tuple[str, date, dict]]:
+        """行政复议 and 行政诉讼 (table 四) as they happen after the reply: (service, day, arguments)."""
         filed = concluded_on + timedelta(days=self.rng.randint(20, 55))
         if filed > self.today:
-            return
-        fields = {"reconsideration_filed_on": filed}
+            return []
+        steps = [("record_reconsideration", filed, {"filed_on": filed})]
         decided = filed + timedelta(days=self.rng.randint(50, 70))
         if decided <= self.today and self.rng.random() < 0.85:
-            fields["reconsideration_outcome"] = self.rng.choice(["upheld", "upheld", "upheld", "corrected", "other"])
-            fields["reconsideration_decided_on"] = decided
+            outcome = self.rng.choice(["upheld", "upheld", "upheld", "corrected", "other"])
+            steps.append(("record_reconsideration", decided,
+                          {"filed_on": filed, "outcome": outcome, "decided_on": decided}))
             sued = decided + timedelta(days=self.rng.randint(5, 14))
             if sued <= self.today and self.rng.random() < 0.35:
-                fields.update(litigation_filed_on=sued, litigation_after_reconsideration=True)
+                steps.append(("record_litigation", sued, {"filed_on": sued, "after_reconsideration": True}))
                 judged = sued + timedelta(days=self.rng.randint(80, 150))
                 if judged <= self.today:
-                    fields.update(litigation_outcome=self.rng.choice(["upheld", "upheld", "corrected"]),
-                                  litigation_decided_on=judged)
-        DisclosureRequest.objects.filter(pk=req.pk).update(**fields)
+                    steps.append(("record_litigation", judged, {
+                        "filed_on": sued, "after_reconsideration": True,
+                        "outcome": self.rng.choice(["upheld", "upheld", "corrected"]), "decided_on": judged,
+                    }))
+        return steps
+
+    def proceedings(self, req, steps: list[tuple[str, date, dict]]) -> None:
+        """Recorded through the services, each on its day, after the file was archived (if it was)."""
+        for service, day, arguments in sorted(steps, key=lambda step: step[1]):
+            with self.clock(day):
+                getattr(services, service)(req, actor=self.staff.clerk[req.unit.code], today=day, **arguments)
 
     # --- plans -------------------------------------------------------------------------------
 
@@ -552,9 +580,11 @@ class DemoBuilder:
             reply_on = self.wd(t, rng.randint(3, min(span, 18)))
         legal = outcome in REFUSALS or outcome == Outcome.PARTIAL or rng.random() < 0.15
         self.answer(req, outcome, reply_on, legal=legal, returned=legal and rng.random() < 0.15)
-        if outcome in PROCEEDING_OUTCOMES and rng.random() < 0.2:
-            self.proceedings(req, reply_on)
-        return self.archive(req, reply_on) if rng.random() < 0.93 else req
+        later = self.plan_proceedings(reply_on) if outcome in PROCEEDING_OUTCOMES and rng.random() < 0.2 else []
+        if rng.random() < 0.93:
+            return self.archive(req, reply_on, later)
+        self.proceedings(req, later)
+        return req
 
     def recent_request(self, outcome: str, received_on: date, *, archive: bool) -> DisclosureRequest:
         """A request of the last months on the plain path: accepted, handled, replied (or withdrawn)."""
@@ -591,6 +621,10 @@ class DemoBuilder:
         t = self.wd(received_on, 1)
         self.accept(req, t, assign=True)
         if status == Status.HANDLING:
+            if not overdue and not self.delayed_once:
+                self.delayed_once = True
+                self.delay_under_article_35(req, t)
+                return req
             if not overdue and rng.random() < 0.3:
                 self.extend(req, self.back(today, 1))
             elif rng.random() < 0.2:

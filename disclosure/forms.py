@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .access import ACTING_ROLES
-from .models import Channel, Consultation, DisclosureRequest, FeeNotice, User
+from .models import Channel, Consultation, DisclosureRequest, FeeNotice, ProceedingOutcome, User
 from .workcalendar import CalendarCSVError, load_from_csv, load_from_package, package_years
 from .workflow import CLOSING_OUTCOMES, Action, Outcome, Status, WorkflowError
 
@@ -292,6 +292,27 @@ class ApproveExtensionForm(ActionForm):
     reason = forms.CharField(label=_("延期理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class RequestReasonsForm(ActionForm):
+    action = Action.REQUEST_REASONS
+    service = "request_reasons"
+    requested_on = forms.DateField(label=_("要求说明理由日期"), initial=today, widget=DateInput())
+    note = forms.CharField(
+        label=_("申请数量、频次明显超过合理范围的情况"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("例如：同一申请人本月已提交申请的件数、所涉信息的数量。理由不合理的，以“无正当理由大量反复申请”答复不予处理。"),
+    )
+
+
+class SetDelayedReplyForm(ActionForm):
+    action = Action.SET_DELAYED_REPLY
+    service = "set_delayed_reply"
+    finding = forms.CharField(
+        label=_("认定意见"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("申请理由合理，但无法在第三十三条规定的期限内答复的情况。"),
+    )
+    delayed_until = forms.DateField(label=_("延迟答复期限"), widget=DateInput())
+    notified_on = forms.DateField(label=_("告知申请人日期"), initial=today, widget=DateInput())
+
+
 class AssignForm(ActionForm):
     action = Action.ASSIGN
     service = "assign_handler"
@@ -414,6 +435,55 @@ class ArchiveForm(ActionForm):
     archive_number = forms.CharField(label=_("档案号"), max_length=100, required=False)
 
 
+PROCEEDING_OUTCOME_CHOICES = [("", _("尚未审结"))] + list(ProceedingOutcome.choices)
+
+
+class ProceedingForm(ActionForm):
+    """A 复议 or 诉讼 as far as it has got: the filing, then (on a later visit) the decision."""
+
+    prefix_field = ""  # "reconsideration" or "litigation": the request's stored values fill the form
+    filed_on = forms.DateField(widget=DateInput())
+    outcome = forms.ChoiceField(choices=PROCEEDING_OUTCOME_CHOICES, required=False)
+    decided_on = forms.DateField(required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("filed_on", "outcome", "decided_on"):
+            stored = getattr(self.req, f"{self.prefix_field}_{name}", None)
+            if stored not in (None, ""):
+                self.fields[name].initial = stored
+
+
+class RecordReconsiderationForm(ProceedingForm):
+    action = Action.RECORD_RECONSIDERATION
+    service = "record_reconsideration"
+    prefix_field = "reconsideration"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["filed_on"].label = _("申请复议日期")
+        self.fields["outcome"].label = _("复议结果")
+        self.fields["decided_on"].label = _("复议决定日期")
+
+
+class RecordLitigationForm(ProceedingForm):
+    action = Action.RECORD_LITIGATION
+    service = "record_litigation"
+    prefix_field = "litigation"
+    after_reconsideration = forms.BooleanField(label=_("复议后起诉"), required=False)
+    field_order = ["filed_on", "after_reconsideration", "outcome", "decided_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["filed_on"].label = _("起诉日期")
+        self.fields["outcome"].label = _("诉讼结果")
+        self.fields["decided_on"].label = _("判决日期")
+        if self.req.litigation_after_reconsideration is not None:
+            self.fields["after_reconsideration"].initial = self.req.litigation_after_reconsideration
+        else:
+            self.fields["after_reconsideration"].initial = self.req.reconsideration_filed_on is not None
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     form.action: form
     for form in (
@@ -426,6 +496,8 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         IssueFeeNoticeForm,
         RecordFeePaymentForm,
         ApproveExtensionForm,
+        RequestReasonsForm,
+        SetDelayedReplyForm,
         AssignForm,
         SubmitForLegalReviewForm,
         ApproveLegalReviewForm,
@@ -433,6 +505,8 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         ReplyForm,
         ConcludeForm,
         ArchiveForm,
+        RecordReconsiderationForm,
+        RecordLitigationForm,
     )
 }
 

@@ -241,6 +241,14 @@ class DisclosureRequest(models.Model):
     extension_notified_on = models.DateField(_("延期告知日期"), null=True, blank=True)
     extension_reason = models.CharField(_("延期理由"), max_length=500, blank=True)
 
+    # 第三十五条: an unreasonably frequent or large application — the applicant is asked for reasons;
+    # if they are reasonable but the Art. 33 period cannot be met, a later reply date is set.
+    reasons_requested_on = models.DateField(_("要求说明理由日期"), null=True, blank=True)
+    reasons_request_note = models.CharField(_("要求说明理由的情况"), max_length=500, blank=True)
+    delay_finding = models.CharField(_("延迟答复认定意见"), max_length=500, blank=True)
+    delayed_until = models.DateField(_("延迟答复期限"), null=True, blank=True)
+    delay_notified_on = models.DateField(_("延迟答复告知日期"), null=True, blank=True)
+
     # Computed deadlines (stored and indexed so "overdue" is a plain filter)
     correction_due_on = models.DateField(_("补正告知期限"), null=True, blank=True)
     clock_start_on = models.DateField(_("起算日期"), null=True, blank=True)

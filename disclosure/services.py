@@ -29,6 +29,7 @@ from .models import (
     DisclosureRequest,
     FeeNotice,
     PostKind,
+    ProceedingOutcome,
     RequestEvent,
     Unit,
 )
@@ -124,6 +125,7 @@ def case_dates(
         pauses=tuple(pauses),
         extension_days=req.extension_days,
         concluded_on=req.concluded_on,
+        delayed_until=req.delayed_until,
     )
 
 
@@ -155,6 +157,7 @@ def explain_deadline(req: DisclosureRequest, today: date, calendar: dl.WorkCalen
         "clock_stopped": deadline.clock_stopped,
         "base_due_on": deadline.base_due_on,
         "extension_days": deadline.extension_days,
+        "delayed_until": deadline.delayed_until,
         "due_on": deadline.due_on,
         "paused_days": deadline.paused_days,
         "skipped_holidays": deadline.skipped_holidays,
@@ -615,6 +618,69 @@ def approve_extension(req, *, actor, days: int, approved_on: date, notified_on: 
         )
 
 
+# 第三十五条: the agency may ask for reasons; if they are reasonable but the Art. 33 period cannot
+# be met, it sets a reasonable later date (no statutory cap: a typo of a decade is caught instead).
+MAX_DELAY_DAYS = 366
+
+
+def request_reasons(req, *, actor, requested_on: date, note: str, today=None, expected_version=None):
+    """要求说明理由: the applicant's applications are unreasonably many or frequent (第三十五条)."""
+    today = today or timezone.localdate()
+    if req.reasons_requested_on is not None:
+        raise WorkflowError(
+            _("已于%(on)s要求申请人说明理由。") % {"on": req.reasons_requested_on}, field="requested_on"
+        )
+    if not (note or "").strip():
+        raise WorkflowError(_("请写明申请数量、频次明显超过合理范围的情况。"), field="note")
+    _check_day(requested_on, "requested_on", today=today, earliest=req.received_on,
+               too_early=_("日期不能早于收到申请日期。"))
+    with transaction.atomic():
+        return _apply(
+            req, Action.REQUEST_REASONS, actor=actor, expected_version=expected_version,
+            changes={"reasons_requested_on": requested_on, "reasons_request_note": note.strip()},
+            data={"requested_on": requested_on, "note": note.strip()},
+        )
+
+
+def set_delayed_reply(req, *, actor, finding: str, delayed_until: date, notified_on: date, today=None,
+                      expected_version=None):
+    """延迟答复: after the reasons were asked for and found reasonable, a later reply date, told to the
+    applicant before the running deadline (statute.md §6.3)."""
+    today = today or timezone.localdate()
+    if ROLE_HEAD not in access_for(actor).roles_in(req.unit_id):
+        raise NotPermitted(_("确定延迟答复期限须由本单位政府信息公开工作机构负责人决定。"))
+    if req.reasons_requested_on is None:
+        raise WorkflowError(_("确定延迟答复期限前，须先要求申请人说明理由（第三十五条）。"), field="finding")
+    if req.delayed_until is not None:
+        raise WorkflowError(_("该申请已确定延迟答复期限（%(on)s）。") % {"on": req.delayed_until}, field="delayed_until")
+    if not (finding or "").strip():
+        raise WorkflowError(_("请填写对申请理由的认定意见。"), field="finding")
+    if req.due_on is None:
+        raise WorkflowError(_("答复期限尚未起算（等待补正），不能延迟答复。"), field="delayed_until")
+    _check_date(delayed_until, "delayed_until")
+    if delayed_until <= req.due_on:
+        raise WorkflowError(
+            _("延迟答复期限应晚于当前答复期限（%(due)s）；在期限内能够答复的无须延迟。") % {"due": req.due_on},
+            field="delayed_until",
+        )
+    if (delayed_until - req.due_on).days > MAX_DELAY_DAYS:
+        raise WorkflowError(_("延迟答复期限距当前答复期限超过一年，请核对日期。"), field="delayed_until")
+    _check_day(notified_on, "notified_on", today=today, earliest=req.reasons_requested_on,
+               too_early=_("告知日期不能早于要求说明理由的日期。"))
+    if notified_on > req.due_on:
+        raise WorkflowError(
+            _("延迟答复须在当前答复期限（%(due)s）届满前告知申请人。") % {"due": req.due_on}, field="notified_on"
+        )
+    with transaction.atomic():
+        return _apply(
+            req, Action.SET_DELAYED_REPLY, actor=actor, expected_version=expected_version,
+            changes={"delay_finding": finding.strip(), "delayed_until": delayed_until,
+                     "delay_notified_on": notified_on},
+            data={"finding": finding.strip(), "delayed_until": delayed_until, "notified_on": notified_on},
+            recompute=True,
+        )
+
+
 def _normalise_outcome(outcome: str) -> str:
     outcome = OUTCOME_ALIASES.get(outcome, outcome)
     if outcome not in Outcome.values:
@@ -804,4 +870,68 @@ def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on
             },
             data={"delivery_method": delivery_method.strip(), "delivered_on": delivered_on,
                   "archived_on": archived_on, "archive_number": archive_number.strip()},
+        )
+
+
+# --- later proceedings (第五十一条; table 四 of the annual report) ------------------------------
+
+
+def _check_proceeding(*, filed_on, outcome: str, decided_on, today: date, earliest_filed: date | None,
+                     too_early: str) -> str:
+    """The checks the ledger applies to the same columns (ledger.md: not before the conclusion, a
+    decision not before its filing, an outcome only with its date); returns the outcome code."""
+    _check_day(filed_on, "filed_on", today=today, earliest=earliest_filed, too_early=too_early)
+    outcome = (outcome or "").strip()
+    if outcome and outcome not in ProceedingOutcome.values:
+        raise WorkflowError(_("请选择维持、纠正、其他，或留空表示尚未审结。"), field="outcome")
+    if outcome and decided_on is None:
+        raise WorkflowError(_("填写了结果，请同时填写决定日期。"), field="decided_on")
+    if decided_on is not None and not outcome:
+        raise WorkflowError(_("填写了决定日期，请同时选择结果。"), field="outcome")
+    if decided_on is not None:
+        _check_day(decided_on, "decided_on", today=today, earliest=filed_on,
+                   too_early=_("决定日期不能早于申请（起诉）日期。"))
+    return outcome
+
+
+def record_reconsideration(req, *, actor, filed_on: date, outcome: str = "", decided_on: date | None = None,
+                           today=None, expected_version=None):
+    """登记行政复议: the filing, and later its decision (an empty outcome counts as 尚未审结)."""
+    today = today or timezone.localdate()
+    outcome = _check_proceeding(filed_on=filed_on, outcome=outcome, decided_on=decided_on,
+                                today=today, earliest_filed=req.concluded_on,
+                                too_early=_("申请复议日期不能早于办结日期。"))
+    if req.litigation_after_reconsideration and req.litigation_filed_on and filed_on > req.litigation_filed_on:
+        raise WorkflowError(
+            _("已登记复议后起诉（%(on)s），申请复议日期不能晚于起诉日期。") % {"on": req.litigation_filed_on},
+            field="filed_on",
+        )
+    with transaction.atomic():
+        return _apply(
+            req, Action.RECORD_RECONSIDERATION, actor=actor, expected_version=expected_version,
+            changes={"reconsideration_filed_on": filed_on, "reconsideration_outcome": outcome,
+                     "reconsideration_decided_on": decided_on},
+            data={"filed_on": filed_on, "proceeding_outcome": outcome, "decided_on": decided_on},
+        )
+
+
+def record_litigation(req, *, actor, filed_on: date, after_reconsideration: bool = False, outcome: str = "",
+                      decided_on: date | None = None, today=None, expected_version=None):
+    """登记行政诉讼: direct, or after a 复议 (行政复议法 2023 第二十三条 makes 复议 come first for a refusal)."""
+    today = today or timezone.localdate()
+    after_reconsideration = bool(after_reconsideration)
+    earliest, too_early = req.concluded_on, _("起诉日期不能早于办结日期。")
+    if after_reconsideration:
+        if req.reconsideration_filed_on is None:
+            raise WorkflowError(_("复议后起诉的，请先登记行政复议。"), field="after_reconsideration")
+        earliest, too_early = req.reconsideration_filed_on, _("复议后起诉的，起诉日期不能早于申请复议日期。")
+    outcome = _check_proceeding(filed_on=filed_on, outcome=outcome, decided_on=decided_on,
+                                today=today, earliest_filed=earliest, too_early=too_early)
+    with transaction.atomic():
+        return _apply(
+            req, Action.RECORD_LITIGATION, actor=actor, expected_version=expected_version,
+            changes={"litigation_filed_on": filed_on, "litigation_after_reconsideration": after_reconsideration,
+                     "litigation_outcome": outcome, "litigation_decided_on": decided_on},
+            data={"filed_on": filed_on, "after_reconsideration": after_reconsideration,
+                  "proceeding_outcome": outcome, "decided_on": decided_on},
         )

@@ -104,6 +104,8 @@ class Action(models.TextChoices):
     ISSUE_FEE_NOTICE = "issue_fee_notice", _("发出收费通知")
     RECORD_FEE_PAYMENT = "record_fee_payment", _("收到缴费")
     APPROVE_EXTENSION = "approve_extension", _("批准延期答复")
+    REQUEST_REASONS = "request_reasons", _("要求说明理由（第三十五条）")
+    SET_DELAYED_REPLY = "set_delayed_reply", _("确定延迟答复期限（第三十五条）")
     ASSIGN = "assign", _("指定经办人")
     SUBMIT_FOR_LEGAL_REVIEW = "submit_for_legal_review", _("提交法制审核")
     APPROVE_LEGAL_REVIEW = "approve_legal_review", _("法制审核通过")
@@ -111,6 +113,8 @@ class Action(models.TextChoices):
     REPLY = "reply", _("签发答复")
     CONCLUDE = "conclude", _("终止办理")
     ARCHIVE = "archive", _("归档")
+    RECORD_RECONSIDERATION = "record_reconsideration", _("登记行政复议")
+    RECORD_LITIGATION = "record_litigation", _("登记行政诉讼")
     RECOMPUTE_DEADLINE = "recompute_deadline", _("重算期限")
     EDIT = "edit", _("修改登记信息")
     IMPORT = "import", _("台账导入")
@@ -146,6 +150,14 @@ STAYING_ACTIONS: dict[str, frozenset[Status]] = {
     ),
     Action.ASSIGN: OPEN_STATUSES,
     Action.EDIT: OPEN_STATUSES,
+    # 第三十五条: asked while the request is being handled, decided before the reply
+    Action.REQUEST_REASONS: frozenset({Status.REVIEWING, Status.HANDLING, Status.CONSULTING}),
+    Action.SET_DELAYED_REPLY: frozenset(
+        {Status.HANDLING, Status.CONSULTING, Status.LEGAL_REVIEW, Status.SIGN_OFF, Status.REVIEWING}
+    ),
+    # 第五十一条: 复议 and 诉讼 come after the reply (or the closure), archived or not
+    Action.RECORD_RECONSIDERATION: CONCLUDED_STATUSES,
+    Action.RECORD_LITIGATION: CONCLUDED_STATUSES,
 }
 
 # Roles (ledger.md staff file) that may take each action; admins may take any.
@@ -161,6 +173,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     Action.ISSUE_FEE_NOTICE: frozenset({ROLE_CLERK, ROLE_HEAD}),
     Action.RECORD_FEE_PAYMENT: frozenset({ROLE_CLERK, ROLE_HEAD}),
     Action.APPROVE_EXTENSION: frozenset({ROLE_HEAD}),
+    Action.REQUEST_REASONS: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
+    Action.SET_DELAYED_REPLY: frozenset({ROLE_HEAD}),
     Action.ASSIGN: frozenset({ROLE_REVIEWER, ROLE_HEAD}),
     Action.SUBMIT_FOR_LEGAL_REVIEW: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
     Action.APPROVE_LEGAL_REVIEW: frozenset({ROLE_LEGAL}),
@@ -168,11 +182,15 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     Action.REPLY: frozenset({ROLE_CLERK, ROLE_HEAD}),
     Action.CONCLUDE: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
     Action.ARCHIVE: frozenset({ROLE_CLERK, ROLE_HEAD}),
+    # the 法制 reviewer usually answers the 复议 and the court (应诉)
+    Action.RECORD_RECONSIDERATION: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_LEGAL, ROLE_HEAD}),
+    Action.RECORD_LITIGATION: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_LEGAL, ROLE_HEAD}),
     Action.EDIT: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
 }
 # Actions the statute gives to a person in a role, which a system admin cannot take as admin:
-# 第三十三条 — the extension needs the approval of the head of the disclosure office.
-ROLE_ONLY_ACTIONS = frozenset({Action.APPROVE_EXTENSION})
+# 第三十三条 — the extension needs the approval of the head of the disclosure office; the later date
+# of 第三十五条 is the same kind of decision on the reply deadline, taken by the same person.
+ROLE_ONLY_ACTIONS = frozenset({Action.APPROVE_EXTENSION, Action.SET_DELAYED_REPLY})
 
 
 class WorkflowError(Exception):

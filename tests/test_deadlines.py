@@ -265,6 +265,32 @@ def test_extension_skips_consultation_days_after_the_base_deadline():
     assert deadline.due_on == D("2030-04-10")  # 2, 3 Apr paused; 4, 5, 8, 9, 10 counted
 
 
+# --- 延迟答复 (第三十五条) ---------------------------------------------------------------------
+
+
+def test_delayed_reply_date_replaces_the_extended_deadline():
+    case = CaseDates(received_on=D("2030-03-04"), extension_days=10, delayed_until=D("2030-05-31"))
+    deadline = compute_deadline(case, PLAIN_2030)
+    assert (deadline.base_due_on, deadline.due_on, deadline.delayed_until) == (
+        D("2030-04-01"), D("2030-05-31"), D("2030-05-31"),
+    )
+
+
+def test_delayed_reply_date_never_shortens_the_statutory_deadline():
+    # a later restart (a correction) can carry the 20 working days past the date once set
+    case = CaseDates(
+        received_on=D("2030-03-04"), correction_requested_on=D("2030-03-05"),
+        correction_received_on=D("2030-04-15"), delayed_until=D("2030-04-20"),
+    )
+    assert compute_deadline(case, PLAIN_2030).due_on == D("2030-05-13")
+
+
+def test_no_delayed_reply_deadline_while_waiting_for_a_correction():
+    case = CaseDates(received_on=D("2030-03-04"), correction_requested_on=D("2030-03-05"),
+                     delayed_until=D("2030-05-31"))
+    assert compute_deadline(case, PLAIN_2030).due_on is None
+
+
 # --- working days left and used ---------------------------------------------------------------
 
 

@@ -61,6 +61,14 @@ def test_demo_includes_the_side_paths_and_late_cases():
     assert RequestEvent.objects.filter(action="return_for_revision").exists()
     assert requests.filter(reconsideration_filed_on__isnull=False).exists()
     assert requests.filter(litigation_filed_on__isnull=False).exists()
+    # the proceedings came through their services, each leaving its event
+    with_proceedings = requests.filter(reconsideration_filed_on__isnull=False).count()
+    assert RequestEvent.objects.filter(action="record_reconsideration").values("request").distinct().count() \
+        == with_proceedings
+    assert RequestEvent.objects.filter(action="record_litigation").exists()
+    delayed = requests.get(delayed_until__isnull=False)  # 第三十五条
+    assert delayed.due_on == delayed.delayed_until > delayed.base_due_on
+    assert delayed.reasons_requested_on and delayed.status == "handling"
 
 
 def test_demo_staff_hold_every_role_and_log_in_with_the_demo_password(monkeypatch):

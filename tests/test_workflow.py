@@ -51,6 +51,10 @@ STAYING = {
     A.APPROVE_EXTENSION: {S.REVIEWING, S.HANDLING, S.CONSULTING, S.LEGAL_REVIEW, S.SIGN_OFF},
     A.ASSIGN: set(OPEN_STATUSES),
     A.EDIT: set(OPEN_STATUSES),
+    A.REQUEST_REASONS: {S.REVIEWING, S.HANDLING, S.CONSULTING},
+    A.SET_DELAYED_REPLY: {S.REVIEWING, S.HANDLING, S.CONSULTING, S.LEGAL_REVIEW, S.SIGN_OFF},
+    A.RECORD_RECONSIDERATION: {S.REPLIED, S.CLOSED, S.ARCHIVED},
+    A.RECORD_LITIGATION: {S.REPLIED, S.CLOSED, S.ARCHIVED},
 }
 MOVING_ACTIONS = sorted({a for a, _, _ in ARROWS})
 
@@ -88,8 +92,11 @@ def test_nothing_but_archiving_leaves_a_concluded_request(current):
     assert {a for a in A if a in TRANSITIONS and current in TRANSITIONS[a]} <= {A.ARCHIVE}
 
 
-def test_archived_is_final():
-    assert available_actions(S.ARCHIVED, {"clerk", "reviewer", "legal_reviewer", "head"}, is_admin=True) == []
+def test_archived_is_final_but_for_the_later_proceedings():
+    # the file is closed; what can still happen to it is a 复议 or a lawsuit (第五十一条)
+    assert available_actions(S.ARCHIVED, {"clerk", "reviewer", "legal_reviewer", "head"}, is_admin=True) == [
+        "record_reconsideration", "record_litigation",
+    ]
 
 
 def test_every_status_is_reachable_from_registered():
@@ -112,20 +119,24 @@ def test_every_status_is_reachable_from_registered():
         (S.REGISTERED, {"supervisor"}, []),
         (S.REGISTERED, {"reviewer"}, ["start_review", "request_correction", "accept", "conclude", "assign", "edit"]),
         (S.HANDLING, {"head"}, ["request_correction", "start_consultation", "issue_fee_notice",
-                                "record_fee_payment", "approve_extension", "assign", "submit_for_legal_review",
-                                "reply", "conclude", "edit"]),
+                                "record_fee_payment", "approve_extension", "request_reasons", "set_delayed_reply",
+                                "assign", "submit_for_legal_review", "reply", "conclude", "edit"]),
         (S.HANDLING, {"clerk"}, ["request_correction", "start_consultation", "issue_fee_notice",
-                                 "record_fee_payment", "submit_for_legal_review", "reply", "conclude", "edit"]),
+                                 "record_fee_payment", "request_reasons", "submit_for_legal_review", "reply",
+                                 "conclude", "edit"]),
         (S.LEGAL_REVIEW, {"legal_reviewer"}, ["approve_legal_review", "return_for_revision"]),
         (S.LEGAL_REVIEW, {"clerk"}, ["record_fee_payment", "conclude", "edit"]),
-        (S.SIGN_OFF, {"head"}, ["record_fee_payment", "approve_extension", "assign", "return_for_revision", "reply",
-                                "conclude", "edit"]),
+        (S.SIGN_OFF, {"head"}, ["record_fee_payment", "approve_extension", "set_delayed_reply", "assign",
+                                "return_for_revision", "reply", "conclude", "edit"]),
         (S.AWAITING_CORRECTION, {"clerk"}, ["record_correction", "record_fee_payment", "conclude", "edit"]),
         (S.CONSULTING, {"clerk"}, ["start_consultation", "record_consultation_reply", "issue_fee_notice",
-                                   "record_fee_payment", "conclude", "edit"]),
-        (S.REPLIED, {"clerk"}, ["archive"]),
-        (S.REPLIED, {"reviewer"}, []),
-        (S.CLOSED, {"head"}, ["archive"]),
+                                   "record_fee_payment", "request_reasons", "conclude", "edit"]),
+        (S.REPLIED, {"clerk"}, ["archive", "record_reconsideration", "record_litigation"]),
+        (S.REPLIED, {"reviewer"}, ["record_reconsideration", "record_litigation"]),
+        (S.REPLIED, {"legal_reviewer"}, ["record_reconsideration", "record_litigation"]),
+        (S.REPLIED, {"supervisor"}, []),
+        (S.CLOSED, {"head"}, ["archive", "record_reconsideration", "record_litigation"]),
+        (S.ARCHIVED, {"clerk"}, ["record_reconsideration", "record_litigation"]),
     ],
 )
 def test_available_actions_per_role(status, roles, expected):
@@ -148,6 +159,15 @@ def test_admin_gets_every_action_valid_in_the_state_except_the_heads_extension()
         "record_fee_payment", "assign", "approve_legal_review", "return_for_revision", "conclude", "edit",
     ]
     assert "approve_extension" in available_actions(S.LEGAL_REVIEW, {"head"}, is_admin=True)
+    assert "set_delayed_reply" in available_actions(S.LEGAL_REVIEW, {"head"}, is_admin=True)
+
+
+def test_only_the_head_sets_a_delayed_reply_but_clerks_ask_for_reasons():
+    assert ACTION_ROLES[A.SET_DELAYED_REPLY] == {"head"}
+    for role in ("clerk", "reviewer", "legal_reviewer", "supervisor"):
+        assert A.SET_DELAYED_REPLY not in available_actions(S.HANDLING, {role})
+    assert A.REQUEST_REASONS in available_actions(S.HANDLING, {"clerk"})
+    assert A.REQUEST_REASONS not in available_actions(S.LEGAL_REVIEW, {"clerk", "head"})  # too late: decided
 
 
 def test_available_actions_never_offers_an_invalid_arrow():

@@ -1,6 +1,7 @@
 """A clerk takes one request through its whole life in the Chinese admin, in a real Chromium.
 
-登记 → 开始审核 → 告知补正 (refused once without items) → 收到补正 → 进入办理 → 签发答复 → 归档,
+登记 → 开始审核 → 告知补正 (refused once without items) → 收到补正 → 进入办理 → 签发答复 → 归档
+→ 登记行政复议,
 each step through the page's own links, buttons and forms; the page is checked after every step,
 the database at the end.
 """
@@ -165,11 +166,20 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
         change_url=change_url,
     )
     expect(status_shown(page)).to_have_text("已归档")
-    expect(page.locator("#gk-no-actions")).to_be_visible()
+    # an archived file takes nothing but what may still happen to it: 复议 and 诉讼 (第五十一条)
+    expect(page.locator("#gk-action-panel a.button")).to_have_count(2)
+    expect(page.locator("#gk-action-archive")).to_have_count(0)
+
+    # --- the applicant applies for 行政复议 ---
+    do_action(page, "record_reconsideration", {"filed_on": iso(today)}, change_url=change_url)
+    expect(status_shown(page)).to_have_text("已归档")
+    expect(page.locator(".field-reconsideration_filed_on .readonly")).to_contain_text(str(today.year))
+    expect(page.locator(".field-reconsideration_outcome .readonly")).to_have_text("-")  # 尚未审结
 
     # --- the timeline lists every step, oldest first ---
     timeline = page.locator("#gk-timeline tr.gk-event")
-    steps = ["register", "start_review", "request_correction", "record_correction", "accept", "reply", "archive"]
+    steps = ["register", "start_review", "request_correction", "record_correction", "accept", "reply", "archive",
+             "record_reconsideration"]
     expect(timeline).to_have_count(len(steps))
     assert [timeline.nth(i).get_attribute("data-action") for i in range(len(steps))] == steps
     expect(timeline.nth(2)).to_contain_text("请写明所需文件的名称或文号。")
@@ -197,5 +207,7 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
         Status.HANDLING,
         Status.REPLIED,
         Status.ARCHIVED,
+        Status.ARCHIVED,
     ]
+    assert (done.reconsideration_filed_on, done.reconsideration_outcome) == (today, "")
     assert {e.actor.username for e in events} == {"clerk"}
