@@ -1,15 +1,17 @@
 """The working-day calendar: everyone reads it; system admins change it, and every change
-recomputes the stored deadlines of all open requests (services.recompute_open_deadlines)."""
+recomputes the stored deadlines of all open requests (disclosure.tasks.recompute_after_calendar_edit)."""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
-from disclosure import services
+from disclosure.deadlines import CalendarError
 from disclosure.models import CalendarDay, CalendarYear
+from disclosure.tasks import recompute_after_calendar_edit
 
 from .permissions import AdminWritesOnly
 from .serializers import CalendarDaySerializer, CalendarYearSerializer
@@ -25,20 +27,27 @@ class RecomputingViewSet(viewsets.ModelViewSet):
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
+    def changing_the_calendar(self, change) -> None:
+        """The edit and the recomputed deadlines commit together (as in the admin); more than a few
+        thousand open requests are recomputed on a worker after the commit. A calendar left with
+        no working days where a deadline needs them is refused, nothing saved — a 400, not a 500."""
+        try:
+            with transaction.atomic():
+                change()
+                recompute_after_calendar_edit()
+        except CalendarError:
+            raise serializers.ValidationError(
+                _("按修改后的日历，部分申请在十年内找不到足够的工作日，无法计算答复期限；本次修改未保存，请检查日历。")
+            ) from None
+
     def perform_create(self, serializer):
-        with transaction.atomic():
-            serializer.save()
-            services.recompute_open_deadlines()
+        self.changing_the_calendar(serializer.save)
 
     def perform_update(self, serializer):
-        with transaction.atomic():
-            serializer.save()
-            services.recompute_open_deadlines()
+        self.changing_the_calendar(serializer.save)
 
     def perform_destroy(self, instance):
-        with transaction.atomic():
-            instance.delete()
-            services.recompute_open_deadlines()
+        self.changing_the_calendar(instance.delete)
 
 
 TAGS = ["calendar"]

@@ -5,8 +5,6 @@ changes go through services.py, one small form per action.
 
 from __future__ import annotations
 
-import logging
-
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
@@ -27,14 +25,13 @@ from .admin_access import AdminOnly, NotFoundWhenInvisible
 from .deadlines import CalendarError
 from .forms import CalendarCSVForm, CalendarPackageForm
 from .models import CalendarDay, CalendarYear, DisclosureRequest, StaffRole, Unit, User
+from .tasks import RECOMPUTE_IN_BACKGROUND_ABOVE, enqueue_recompute, publish_recompute  # noqa: F401
 
 admin.site.site_header = _("政府信息公开申请办理系统")
 admin.site.site_title = _("政府信息公开")
 admin.site.index_title = _("管理首页")
 # One permission mechanism (access.py): groups of model permissions would be a second one.
 admin.site.unregister(Group)
-
-logger = logging.getLogger(__name__)
 
 
 # --- units and staff ---------------------------------------------------------------------------
@@ -87,33 +84,11 @@ class UserAdmin(AdminOnly, BaseUserAdmin):
 # --- the working-day calendar ------------------------------------------------------------------
 
 
-def publish_recompute() -> bool:
-    """Hand the recompute to a worker: one connection tried once (kombu would keep retrying while
-    the admin waits for the page). False when the broker cannot be reached."""
-    from config.celery import app
-
-    from .tasks import recompute_deadlines
-
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
-            recompute_deadlines.apply_async(connection=conn, retry=False)
-    except Exception:  # kombu OperationalError, redis ConnectionError, OSError, …
-        logger.warning("broker unavailable: recomputing the open deadlines in the request", exc_info=True)
-        return False
-    return True
-
-
-def enqueue_recompute(on_failure) -> None:
-    """After the calendar edit commits (a worker must see it); on_failure() runs if the broker is down."""
-    transaction.on_commit(lambda: publish_recompute() or on_failure())
-
-
 class RecomputesDeadlines:
     """条例 counts working days: any calendar edit moves the deadlines of open requests. A few
     thousand are recomputed at once; more go to a worker, so the page does not wait minutes."""
 
-    RECOMPUTE_IN_BACKGROUND_ABOVE = 2000
+    RECOMPUTE_IN_BACKGROUND_ABOVE = RECOMPUTE_IN_BACKGROUND_ABOVE
 
     def recompute(self, request):
         many = DisclosureRequest.objects.open()[: self.RECOMPUTE_IN_BACKGROUND_ABOVE + 1].count()

@@ -1,10 +1,18 @@
 """Celery tasks of the disclosure app (the deadline tasks live in notifications/tasks.py)."""
 
+import logging
 import re
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+# 条例 counts working days: a calendar edit moves the deadline of every open request. A few
+# thousand are recomputed in the request that made the edit; more go to a worker.
+RECOMPUTE_IN_BACKGROUND_ABOVE = 2000
 
 TOKEN = re.compile(r"[0-9a-f]{8,64}")
 
@@ -29,4 +37,38 @@ def recompute_deadlines() -> int:
     Idempotent: the service writes only what differs, so a retried message changes nothing more."""
     from . import services
 
+    return services.recompute_open_deadlines()
+
+
+def publish_recompute() -> bool:
+    """Hand the recompute to a worker: one connection tried once (kombu would keep retrying while
+    the user waits for the page). False when the broker cannot be reached."""
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+            recompute_deadlines.apply_async(connection=conn, retry=False)
+    except Exception:  # kombu OperationalError, redis ConnectionError, OSError, …
+        logger.warning("broker unavailable: recomputing the open deadlines in the request", exc_info=True)
+        return False
+    return True
+
+
+def enqueue_recompute(on_failure) -> None:
+    """After the calendar edit commits (a worker must see it); on_failure() runs if the broker is down."""
+    transaction.on_commit(lambda: publish_recompute() or on_failure())
+
+
+def recompute_after_calendar_edit(limit: int | None = None) -> int | None:
+    """The deadlines of the open requests after a calendar edit: recomputed now (how many changed),
+    or with more than `limit` open requests on a worker once the edit commits (None). Raises
+    deadlines.CalendarError for a calendar with no working days where a deadline needs them."""
+    from . import services
+    from .models import DisclosureRequest
+
+    limit = RECOMPUTE_IN_BACKGROUND_ABOVE if limit is None else limit
+    if DisclosureRequest.objects.open()[: limit + 1].count() > limit:
+        enqueue_recompute(services.recompute_open_deadlines)
+        return None
     return services.recompute_open_deadlines()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disclosure.access import access_for
 from disclosure.models import CalendarYear
-from disclosure.services import recompute_open_deadlines
+from disclosure.tasks import recompute_after_calendar_edit
 from disclosure.workcalendar import CalendarCSVError, load_from_csv, load_from_package, package_years
 
 from . import delivery
@@ -243,11 +243,15 @@ class CalendarCoverageAdmin(admin.ModelAdmin):
                 return
         else:
             return
-        changed = recompute_open_deadlines()
+        changed = recompute_after_calendar_edit()
+        loaded = "、".join(str(y) for y in years)
+        if changed is None:
+            message = gettext("已载入年度：%(years)s；办理中申请较多，答复期限将在后台按新的日历重新计算，几分钟内完成。")
+            self.message_user(request, message % {"years": loaded}, messages.SUCCESS)
+            return
         self.message_user(
             request,
-            gettext("已载入年度：%(years)s；已重新计算%(n)d件办理中申请的答复期限。")
-            % {"years": "、".join(str(y) for y in years), "n": changed},
+            gettext("已载入年度：%(years)s；已重新计算%(n)d件办理中申请的答复期限。") % {"years": loaded, "n": changed},
             messages.SUCCESS,
         )
 

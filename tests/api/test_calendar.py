@@ -47,3 +47,39 @@ def test_a_duplicate_day_is_400(people, as_user):
     response = admin.post("/api/v1/calendar/days/", body, format="json")
     assert response.status_code == 400
     assert "date" in response.json()["error"]["fields"]
+
+
+def test_many_open_requests_are_recomputed_on_a_worker_after_the_commit(people, tree, as_user, monkeypatch):
+    from disclosure import tasks
+
+    handed = []
+    monkeypatch.setattr(tasks, "RECOMPUTE_IN_BACKGROUND_ABOVE", 0)
+    monkeypatch.setattr(tasks, "enqueue_recompute", lambda on_failure: handed.append(on_failure))
+    req = registered(people["clerk"], tree["dept"])
+    response = as_user(people["admin"]).post(
+        "/api/v1/calendar/days/", {"date": "2026-11-05", "is_workday": False, "note": "临时放假"}, format="json"
+    )
+    assert response.status_code == 201
+    req.refresh_from_db()
+    before = req.due_on
+    assert len(handed) == 1  # not in the request …
+    handed[0]()  # … but by the worker (or in the request, should the broker be down)
+    req.refresh_from_db()
+    assert req.due_on > before
+
+
+def test_a_calendar_no_deadline_can_be_computed_on_is_refused_and_nothing_saved(people, tree, as_user, monkeypatch):
+    from api import calendar as api_calendar
+    from disclosure.deadlines import CalendarError
+
+    def impossible():
+        raise CalendarError("no working day within ten years")
+
+    registered(people["clerk"], tree["dept"])
+    monkeypatch.setattr(api_calendar, "recompute_after_calendar_edit", impossible)
+    response = as_user(people["admin"]).post(
+        "/api/v1/calendar/days/", {"date": "2026-11-05", "is_workday": False, "note": "临时放假"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "工作日" in response.json()["error"]["message"]
+    assert not CalendarDay.objects.filter(date=date(2026, 11, 5)).exists()
