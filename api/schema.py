@@ -8,6 +8,12 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 
+class RowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="表格中的行号（表头为第1行）")
+    column = serializers.CharField(help_text="文件中的列名")
+    reason = serializers.CharField()
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="机器可读的错误代码，例如 invalid、not_found、invalid_transition。")
     message = serializers.CharField(help_text="给用户看的说明。")
@@ -15,6 +21,8 @@ class ErrorDetailSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="字段名 → 该字段的错误说明；嵌套字段以“.”连接。",
     )
+    errors = RowErrorSerializer(many=True, required=False,
+                                help_text="导入的文件有误时（code 为 ledger_invalid）：每一处错误。")
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import calendar, notifications, reports, tokens, views
+from . import calendar, ledger, notifications, reports, tokens, views
 from .exceptions import not_found
 
 router = DefaultRouter(trailing_slash=True)
@@ -29,6 +29,8 @@ router.register("notifications", notifications.NotificationViewSet, basename="no
 v1 = [
     path("auth/token/", tokens.TokenView.as_view(), name="auth-token"),
     path("auth/token/revoke/", tokens.TokenRevokeView.as_view(), name="auth-token-revoke"),
+    path("ledger/export/", ledger.LedgerExportView.as_view(), name="ledger-export"),
+    path("ledger/import/", ledger.LedgerImportView.as_view(), name="ledger-import"),
     *router.urls,
 ]
 

@@ -234,6 +234,7 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "disclosure.models.Unit.Kind",
         "ConsultationKindEnum": "disclosure.models.Consultation.Kind",
         "ProceedingOutcomeEnum": "disclosure.models.ProceedingOutcome",
+        "ImportKindEnum": "disclosure.ledger.upload.ImportKind",
     },
 }
 

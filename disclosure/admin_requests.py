@@ -27,6 +27,7 @@ from .admin_changelist import (
     RequestRows,
     UnitFilter,
 )
+from .admin_ledger import LedgerViews
 from .admin_records import (
     ConsultationInline,
     FeeNoticeInline,
@@ -55,7 +56,7 @@ CONCURRENT_CHANGE = _("该申请已被他人修改，请刷新页面后重试。
 
 
 @admin.register(DisclosureRequest)
-class DisclosureRequestAdmin(NotFoundWhenInvisible, SeenWithItsUnit, admin.ModelAdmin):
+class DisclosureRequestAdmin(LedgerViews, NotFoundWhenInvisible, SeenWithItsUnit, admin.ModelAdmin):
     list_display = ("ref", "unit", "channel", "received_on", "status", "due_on")  # columns: get_list_display
     list_display_links = ("ref",)
     list_filter = (

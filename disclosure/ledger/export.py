@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from .. import deadlines as dl
-from ..access import mask_id_number
+from ..access import mask_contact, mask_id_number
 from ..models import DisclosureRequest, Unit
 from ..workflow import CONCLUDED_STATUSES
 from .columns import COMPUTED_COLUMNS, LEDGER_COLUMNS
@@ -34,12 +36,23 @@ def ledger_queryset(*, year: int | None = None, unit: Unit | None = None):
     return qs.order_by("unit__path", "received_on", "ref", "pk")
 
 
-def export_rows(queryset, *, calendar: dl.WorkCalendar, today: date, mask_ids: bool = False) -> Iterator[dict]:
-    """One dict per request: the ledger columns then the computed ones, as Python values."""
+def export_rows(
+    queryset, *, calendar: dl.WorkCalendar, today: date, mask_ids: bool = False,
+    reveal: Callable[[int], bool] | None = None,
+) -> Iterator[dict]:
+    """One dict per request: the ledger columns then the computed ones, as Python values.
+
+    mask_ids masks every ID number. reveal(unit_id) (access.can_reveal_id) decides per request, as
+    the admin's page does: where it is false the ID number and the contact are masked; it is asked
+    only about rows that have one of them, so a caller may count what it showed."""
     for req in queryset.iterator(chunk_size=2000):
         consultations, fees = list(req.consultations.all()), list(req.fee_notices.all())
         row = ledger_values(req, consultations, fees, req.unit.code)
-        if mask_ids:
+        personal = row["applicant_id_number"] or row["applicant_contact"]
+        if reveal is not None and personal and not reveal(req.unit_id):
+            row["applicant_id_number"] = mask_id_number(row["applicant_id_number"])
+            row["applicant_contact"] = mask_contact(row["applicant_contact"])
+        elif mask_ids:
             row["applicant_id_number"] = mask_id_number(row["applicant_id_number"])
         concluded = req.status in CONCLUDED_STATUSES
         due = req.due_on
@@ -121,3 +134,50 @@ def write_xlsx(rows: Iterable[dict], out, *, headers: str = "zh") -> int:
         count += 1
     book.save(out)
     return count
+
+
+# --- a download from the admin or the API ----------------------------------------------------------
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+EXPORT_YEARS = (1901, 2999)  # export_ledger's bounds on --year
+
+
+@dataclass(frozen=True)
+class LedgerFile:
+    content: bytes
+    content_type: str
+    filename: str
+    detail: dict  # the audit entry: the parameters, the rows, how many went out with ID number or contact in full
+
+
+def ledger_file(access, *, year: int | None, unit: Unit | None, fmt: str, headers: str,
+                calendar: dl.WorkCalendar, today: date) -> LedgerFile:
+    """export_ledger --year --unit --format --headers as `access` (disclosure.access) may see it: only
+    the requests of its visible units, the ID number and contact in full only where it may reveal
+    them. The bytes are those of the command's -o file (CSV with a BOM, for Excel)."""
+    shown = 0
+
+    def may_reveal(unit_id: int) -> bool:
+        nonlocal shown
+        allowed = access.can_reveal_id(unit_id)
+        shown += allowed
+        return allowed
+
+    rows = export_rows(access.visible_requests(ledger_queryset(year=year, unit=unit)),
+                       calendar=calendar, today=today, reveal=may_reveal)
+    if fmt == "xlsx":
+        binary = io.BytesIO()
+        count = write_xlsx(rows, binary, headers=headers)
+        content = binary.getvalue()
+    else:
+        text = io.StringIO(newline="")
+        count = write_csv(rows, text, headers=headers) if fmt == "csv" else write_json(rows, text)
+        content = text.getvalue().encode("utf-8-sig" if fmt == "csv" else "utf-8")
+    name = "-".join(["ledger", *([str(year)] if year else []), *([unit.code] if unit else [])])
+    detail = {"year": year, "unit": unit.code if unit else None, "format": fmt, "headers": headers,
+              "rows": count, "revealed": shown}
+    return LedgerFile(content, CONTENT_TYPES[fmt], f"{name}.{fmt}", detail)

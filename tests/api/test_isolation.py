@@ -17,7 +17,9 @@ from .builders import registered, with_records
 # Which object a route's {pk} names, by the viewset's basename.
 UNIT_SCOPED = {"unit", "request", "consultation", "fee-notice", "attachment"}
 # Routes that name a unit by its code in the query string (GET) or the body (POST), not by an id.
-UNIT_IN_QUERY = {"report"}
+UNIT_IN_QUERY = {"report", "ledger-export"}
+# For system admins alone, whatever the unit (imports, which check no unit permission).
+ADMIN_ONLY = {"ledger-import"}
 # The caller's own records (their {pk} is one of the caller's own rows; anyone else's is a 404).
 OWN_RECORDS = {"notification"}
 # Data that is not any unit's: everyone signed in reads it, only system admins change it.
@@ -64,7 +66,7 @@ def test_the_matrix_sees_every_api_route():
     assert {"api:v1:request-list", "api:v1:request-accept", "api:v1:consultation-reply",
             "api:v1:attachment-download", "api:v1:calendar-day-detail", "api:v1:auth-token"} <= names
     unknown = ({basename for _, basename, _, _ in ROUTES} - UNIT_SCOPED - UNIT_IN_QUERY - OWN_RECORDS
-               - GLOBAL_ADMIN_WRITES - OWN_CREDENTIALS)
+               - GLOBAL_ADMIN_WRITES - OWN_CREDENTIALS - ADMIN_ONLY)
     assert not unknown, f"new API routes: say in test_isolation.py which object their id names: {unknown}"
 
 
@@ -139,6 +141,8 @@ def test_a_user_of_another_unit_cannot_reach_the_unit_s_objects(
         assert response.json() in ({"next": None, "previous": None, "results": []}, {"unread": 0}, {"marked": 0})
     elif basename in GLOBAL_ADMIN_WRITES:
         assert response.status_code == (200 if method == "get" else 403), response.content
+    elif basename in ADMIN_ONLY:
+        assert response.status_code == 403, response.content
     else:
         assert basename in OWN_CREDENTIALS
         assert response.status_code < 500

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disclosure.ledger import export_rows, ledger_queryset, write_csv, write_json, write_xlsx
+from disclosure.ledger import EXPORT_YEARS, export_rows, ledger_queryset, write_csv, write_json, write_xlsx
 from disclosure.models import Unit
 from disclosure.workcalendar import load_work_calendar
 from security import audit
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             if unit is None:
                 raise CommandError(_("单位编码“%(code)s”不存在。") % {"code": options["unit"]})
         year = options["year"]
-        if year is not None and not 1900 < year < 3000:
+        if year is not None and not EXPORT_YEARS[0] <= year <= EXPORT_YEARS[1]:
             raise CommandError(_("年度“%(year)s”无效。") % {"year": year})
         today = timezone.localdate()  # read once: "overdue" and "working days used" are as of today
         rows = export_rows(ledger_queryset(year=year, unit=unit), calendar=load_work_calendar(), today=today)
