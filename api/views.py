@@ -8,7 +8,6 @@ supervisors, who see their subtree, get 403 when they try to change anything.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -20,9 +19,9 @@ from rest_framework.response import Response
 
 from disclosure import services
 from disclosure.access import ACTING_ROLES, access_for
+from disclosure.downloads import MissingFile, attachment_response
 from disclosure.models import Attachment, Consultation, DisclosureRequest, FeeNotice
 from disclosure.workflow import Action
-from security import audit
 
 from . import serializers as s
 from .filters import RequestFilterSerializer
@@ -328,14 +327,6 @@ class AttachmentViewSet(RequestChildViewSet):
     def download(self, request, pk=None):
         attachment = self.get_object()
         try:
-            handle = attachment.file.open("rb")
-        except (FileNotFoundError, ValueError):
+            return attachment_response(attachment, request=request)
+        except MissingFile:
             raise NotFound(_("附件文件已不存在。")) from None
-        audit.download(attachment, request=request)
-        response = FileResponse(
-            handle, as_attachment=True, filename=attachment.name,
-            content_type=attachment.content_type or "application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response

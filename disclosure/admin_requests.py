@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,6 +35,7 @@ from .admin_records import (
     event_data_lines,
     status_label,
 )
+from .downloads import MissingFile, attachment_response
 from .forms import (
     ACTION_FORMS,
     APPLICANT_FIELDS,
@@ -409,16 +410,6 @@ class DisclosureRequestAdmin(LedgerViews, NotFoundWhenInvisible, SeenWithItsUnit
         obj = self.visible_or_404(request, object_id)
         attachment = get_object_or_404(Attachment, pk=attachment_id, request=obj)
         try:
-            handle = attachment.file.open("rb")
-        except (FileNotFoundError, ValueError):
+            return attachment_response(attachment, request=request)
+        except MissingFile:
             raise Http404(gettext("附件文件不存在。")) from None
-        audit.download(attachment, request=request)
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=attachment.name,
-            content_type=attachment.content_type or "application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
