@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 TOKEN_PREFIX_LENGTH = 8
 
@@ -40,7 +41,7 @@ class ApiToken(models.Model):
 
     class Meta:
         verbose_name = _("接口令牌")
-        verbose_name_plural = _("接口令牌")
+        verbose_name_plural = pgettext_lazy("plural", "接口令牌")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):

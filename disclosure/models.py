@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .crypto import EncryptedCharField
 from .workflow import CONCLUDED_STATUSES, OPEN_STATUSES, Outcome, Status
@@ -22,7 +23,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name_plural = pgettext_lazy("plural", "用户")
 
     def __str__(self):
         return self.full_name or self.username
@@ -60,7 +61,7 @@ class Unit(models.Model):
 
     class Meta:
         verbose_name = _("单位")
-        verbose_name_plural = _("单位")
+        verbose_name_plural = pgettext_lazy("plural", "单位")
         ordering = ["path"]
         constraints = [
             # Subtrees are path prefixes, and SQLite's LIKE ignores case: codes that differ only
@@ -117,7 +118,7 @@ class StaffRole(models.Model):
 
     class Meta:
         verbose_name = _("岗位角色")
-        verbose_name_plural = _("岗位角色")
+        verbose_name_plural = pgettext_lazy("plural", "岗位角色")
         constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="unique_staff_role")]
 
     def __str__(self):
@@ -283,7 +284,7 @@ class DisclosureRequest(models.Model):
 
     class Meta:
         verbose_name = _("政府信息公开申请")
-        verbose_name_plural = _("政府信息公开申请")
+        verbose_name_plural = pgettext_lazy("plural", "政府信息公开申请")
         ordering = ["-received_on", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["unit", "ref"], name="unique_ref_per_unit"),
@@ -367,7 +368,7 @@ class RequestEvent(models.Model):
 
     class Meta:
         verbose_name = _("办理记录")
-        verbose_name_plural = _("办理记录")
+        verbose_name_plural = pgettext_lazy("plural", "办理记录")
         ordering = ["at", "id"]
 
     def save(self, *args, **kwargs):
@@ -397,7 +398,7 @@ class Consultation(models.Model):
 
     class Meta:
         verbose_name = _("征求意见")
-        verbose_name_plural = _("征求意见")
+        verbose_name_plural = pgettext_lazy("plural", "征求意见")
         ordering = ["sent_on", "id"]
 
     def __str__(self):
@@ -417,7 +418,7 @@ class FeeNotice(models.Model):
 
     class Meta:
         verbose_name = _("收费通知")
-        verbose_name_plural = _("收费通知")
+        verbose_name_plural = pgettext_lazy("plural", "收费通知")
         ordering = ["notice_on", "id"]
 
     def __str__(self):
@@ -443,7 +444,7 @@ class Attachment(models.Model):
 
     class Meta:
         verbose_name = _("附件")
-        verbose_name_plural = _("附件")
+        verbose_name_plural = pgettext_lazy("plural", "附件")
         ordering = ["uploaded_at", "id"]
 
     def __str__(self):
@@ -459,7 +460,7 @@ class CalendarYear(models.Model):
 
     class Meta:
         verbose_name = _("已载入的年度放假安排")
-        verbose_name_plural = _("已载入的年度放假安排")
+        verbose_name_plural = pgettext_lazy("plural", "已载入的年度放假安排")
         ordering = ["year"]
 
     def __str__(self):
@@ -476,7 +477,7 @@ class CalendarDay(models.Model):
 
     class Meta:
         verbose_name = _("节假日与调休")
-        verbose_name_plural = _("节假日与调休")
+        verbose_name_plural = pgettext_lazy("plural", "节假日与调休")
         ordering = ["date"]
 
     def __str__(self):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AlertKind(models.TextChoices):
@@ -94,7 +95,7 @@ class Alert(models.Model):
 
     class Meta:
         verbose_name = _("提醒")
-        verbose_name_plural = _("提醒发件箱")
+        verbose_name_plural = pgettext_lazy("plural", "提醒发件箱")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -127,7 +128,7 @@ class Notification(models.Model):
 
     class Meta:
         verbose_name = _("站内通知")
-        verbose_name_plural = _("站内通知")
+        verbose_name_plural = pgettext_lazy("plural", "站内通知")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
 
@@ -143,7 +144,7 @@ class PersonPreference(models.Model):
 
     class Meta:
         verbose_name = _("个人提醒设置")
-        verbose_name_plural = _("个人提醒设置")
+        verbose_name_plural = pgettext_lazy("plural", "个人提醒设置")
 
     def __str__(self):
         return str(self.user)
@@ -165,7 +166,7 @@ class UnitPreference(models.Model):
 
     class Meta:
         verbose_name = _("单位提醒设置")
-        verbose_name_plural = _("单位提醒设置")
+        verbose_name_plural = pgettext_lazy("plural", "单位提醒设置")
 
     def __str__(self):
         return str(self.unit)
@@ -190,7 +191,7 @@ class MonthlyBulletin(models.Model):
 
     class Meta:
         verbose_name = _("月度通报")
-        verbose_name_plural = _("月度通报")
+        verbose_name_plural = pgettext_lazy("plural", "月度通报")
         ordering = ["-month"]
 
     def __str__(self):
@@ -208,4 +209,4 @@ class CalendarCoverage(models.Model):
         managed = False
         default_permissions = ()
         verbose_name = _("放假安排载入")
-        verbose_name_plural = _("放假安排载入")
+        verbose_name_plural = pgettext_lazy("plural", "放假安排载入")

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from disclosure.models import Unit
 
@@ -34,7 +35,7 @@ class PublishedReport(models.Model):
 
     class Meta:
         verbose_name = _("已发布的年度报告")
-        verbose_name_plural = _("已发布的年度报告")
+        verbose_name_plural = pgettext_lazy("plural", "已发布的年度报告")
         ordering = ["-year", "unit__path", "-revision"]
         constraints = [
             models.UniqueConstraint(fields=["unit", "year", "revision"], name="published_report_revision_unique"),
@@ -62,7 +63,7 @@ class Table2Entry(models.Model):
 
     class Meta:
         verbose_name = _("主动公开情况（表二）")
-        verbose_name_plural = _("主动公开情况（表二）")
+        verbose_name_plural = pgettext_lazy("plural", "主动公开情况（表二）")
         ordering = ["-year", "unit__path", "item", "column"]
         constraints = [
             models.UniqueConstraint(fields=["unit", "year", "edition", "item", "column"], name="table2_entry_unique")
@@ -108,7 +109,7 @@ class ImportedReport(models.Model):
 
     class Meta:
         verbose_name = _("导入的年度报告")
-        verbose_name_plural = _("导入的年度报告")
+        verbose_name_plural = pgettext_lazy("plural", "导入的年度报告")
         ordering = ["-year", "unit__path"]
         constraints = [models.UniqueConstraint(fields=["unit", "year"], name="imported_report_unique")]
 
@@ -140,7 +141,7 @@ class ReportText(models.Model):
 
     class Meta:
         verbose_name = _("年度报告正文")
-        verbose_name_plural = _("年度报告正文")
+        verbose_name_plural = pgettext_lazy("plural", "年度报告正文")
         constraints = [models.UniqueConstraint(fields=["unit", "year", "section"], name="report_text_unique")]
 
     def __str__(self):

@@ -63,9 +63,13 @@ def test_no_translation_is_a_copy_of_its_chinese_message():
 
 def test_compiled_catalog_matches_the_po_file():
     """CI has no gettext tools, so the committed .mo is what runs: it must hold exactly the .po's messages."""
-    mo = {(e.msgid, e.msgid_plural): (e.msgstr, dict(e.msgstr_plural)) for e in polib.mofile(str(MO_PATH)) if e.msgid}
+    mo = {
+        (e.msgctxt, e.msgid, e.msgid_plural): (e.msgstr, dict(e.msgstr_plural))
+        for e in polib.mofile(str(MO_PATH)) if e.msgid
+    }
     po = {
-        (e.msgid, e.msgid_plural): (e.msgstr, {int(k): v for k, v in e.msgstr_plural.items()}) for e in po_entries()
+        (e.msgctxt, e.msgid, e.msgid_plural): (e.msgstr, {int(k): v for k, v in e.msgstr_plural.items()})
+        for e in po_entries()
     }
     assert set(mo) == set(po)
     assert [key for key in po if mo[key] != po[key]] == []
@@ -79,6 +83,8 @@ def test_compiled_catalog_translates_every_message_when_loaded_by_gettext():
         if e.msgid_plural:
             got = (runtime.ngettext(e.msgid, e.msgid_plural, 1), runtime.ngettext(e.msgid, e.msgid_plural, 2))
             expected = (e.msgstr_plural[0], e.msgstr_plural[1])
+        elif e.msgctxt:  # pgettext: e.g. the plural names of the models ("plural" context)
+            got, expected = runtime.pgettext(e.msgctxt, e.msgid), e.msgstr
         else:
             got, expected = runtime.gettext(e.msgid), e.msgstr
         if got != expected:
@@ -87,6 +93,7 @@ def test_compiled_catalog_translates_every_message_when_loaded_by_gettext():
 
 
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
+CONTEXT_GETTEXT_NAMES = {"pgettext", "pgettext_lazy"}
 TEMPLATE_TRANSLATE = re.compile(r"""{%\s*(?:translate|trans)\s+(?:"([^"]*)"|'([^']*)')""")
 
 
@@ -102,6 +109,12 @@ def source_messages() -> set[str]:
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
                 ):
                     found.add(node.args[0].value)
+                if (  # pgettext(context, message)
+                    isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in CONTEXT_GETTEXT_NAMES and len(node.args) > 1
+                    and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)
+                ):
+                    found.add(node.args[1].value)
     for path in [*(ROOT / "templates").rglob("*.html"), *ROOT.glob("*/templates/**/*.html")]:
         for double, single in TEMPLATE_TRANSLATE.findall(path.read_text(encoding="utf-8")):
             found.add(double or single)
@@ -260,3 +273,20 @@ def test_annual_report_files_are_chinese_when_downloaded_from_the_english_ui(cli
     chinese, english = STATUTORY_MARKERS[fmt]
     assert chinese in text
     assert english not in text
+
+
+def test_models_have_singular_and_plural_names_in_english():
+    """The Chinese name serves both; English needs two (the admin's index says "Disclosure requests",
+    its add button "Add disclosure request")."""
+    from django.apps import apps
+    from django.utils import translation
+
+    with translation.override("en"):
+        names = {
+            m._meta.label: (str(m._meta.verbose_name), str(m._meta.verbose_name_plural))
+            for m in apps.get_models() if m._meta.app_label in {"disclosure", "reporting", "notifications", "api"}
+        }
+    assert names["disclosure.DisclosureRequest"] == ("Disclosure request", "Disclosure requests")
+    assert names["disclosure.Attachment"] == ("Attachment", "Attachments")
+    assert [label for label, (one, many) in names.items() if one == many and not one.endswith(("settings", "outbox",
+            "loading", "(table 2)"))] == []
