@@ -154,4 +154,5 @@ class LedgerImportView(APIView):
             body = error_body("ledger_invalid", _("未导入任何数据：发现 %(n)d 处错误。") % {"n": len(exc.errors)})
             body["error"]["errors"] = [{"row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors]
             return Response(body, status=400)
+        audit.imported(imported.kind, request=request, detail=imported.detail)
         return Response(LedgerImportResultSerializer(imported).data)

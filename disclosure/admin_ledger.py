@@ -109,6 +109,7 @@ class LedgerViews:
                 except LedgerInvalid as exc:
                     errors = exc.errors
                 else:
+                    audit.imported(imported.kind, request=request, detail=imported.detail)
                     self.message_user(request, imported.message, messages.SUCCESS)
                     return HttpResponseRedirect(request.path)
         else:

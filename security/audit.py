@@ -101,6 +101,12 @@ def export(what: str, *, request=None, user=None, detail=None, via="") -> AuditE
     return record(AuditEntry.Action.EXPORT, request=request, user=user, detail={"what": what, **(detail or {})}, via=via)
 
 
+def imported(what: str, *, request=None, user=None, detail=None, via="") -> AuditEntry:
+    """A ledger, units or staff file imported (staff files create accounts): `what` names it; detail
+    gives the file name and the counts."""
+    return record(AuditEntry.Action.IMPORT, request=request, user=user, detail={"what": what, **(detail or {})}, via=via)
+
+
 def download(attachment, *, request) -> AuditEntry:
     return record(AuditEntry.Action.DOWNLOAD, request=request, target=attachment,
                   detail={"request_id": attachment.request_id, "name": attachment.name})

@@ -37,6 +37,7 @@ class AuditEntry(models.Model):
         OTP_VERIFIED = "otp_verified", _("通过双因素认证")
         OTP_RESET = "otp_reset", _("重置双因素认证")
         TOKEN = "token", _("取得接口令牌")
+        IMPORT = "import", _("导入")
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

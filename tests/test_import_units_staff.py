@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from disclosure.models import StaffRole, Unit, User
+from security.models import AuditEntry
 
 DATA = Path(__file__).parent / "data" / "ledger"
 
@@ -45,6 +46,10 @@ def test_units_are_created_with_parents_listed_after_their_children():
         "jd-fgj-zx": "/jindong/jd-fgj/jd-fgj-zx/",
     }
     assert Unit.objects.get(code="jd-dhj").kind == "township"
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.IMPORT)
+    assert (entry.via, entry.actor_name, entry.detail["what"], entry.detail["file"], entry.detail["created"]) == (
+        "command", "manage.py import_units", "units", "units.csv", 4,
+    )
 
 
 @pytest.mark.django_db

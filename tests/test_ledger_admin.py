@@ -67,6 +67,10 @@ def test_an_admin_imports_a_ledger_and_sees_the_counts(client, people):
     events = RequestEvent.objects.filter(action=Action.IMPORT)
     assert events.count() == 5
     assert {(e.actor_id, e.data["source"]) for e in events} == {(people["admin"].pk, "ledger.csv")}
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.IMPORT)
+    assert (entry.actor, entry.via, entry.detail) == (people["admin"], "web", {
+        "what": "ledger", "file": "ledger.csv", "created": 5, "updated": 0, "unchanged": 0,
+    })
 
 
 def test_importing_the_same_file_again_changes_nothing(client, people):
@@ -77,6 +81,7 @@ def test_importing_the_same_file_again_changes_nothing(client, people):
     assert page_messages(response) == ["台账导入完成：共 5 行，新建 0 件，更新 0 件，未变化 5 件。"]
     assert dict(DisclosureRequest.objects.values_list("ref", "version")) == versions
     assert RequestEvent.objects.filter(action=Action.IMPORT).count() == 5
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT).count() == 2  # each import, even a no-op
 
 
 def test_an_xlsx_ledger_imports_like_the_csv(client, people, tmp_path):

@@ -39,6 +39,15 @@ class Imported:
     unchanged: int
     roles_added: int | None  # staff files only
     message: str  # what the command prints, in the user's language
+    file_name: str = ""
+
+    @property
+    def detail(self) -> dict:
+        """For the audit log."""
+        counts = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+        if self.roles_added is not None:
+            counts["roles_added"] = self.roles_added
+        return {"file": self.file_name, **counts}
 
 
 def check_upload(name: str, size: int) -> None:
@@ -78,4 +87,5 @@ def import_upload(kind: str, upload, *, actor) -> Imported:
     else:
         raise ValueError(f"unknown import kind {kind!r}")
     counts = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
-    return Imported(kind=str(kind), roles_added=roles_added, message=message % {**counts, **figures}, **counts)
+    return Imported(kind=str(kind), roles_added=roles_added, message=message % {**counts, **figures},
+                    file_name=sanitise_filename(upload.name), **counts)

@@ -193,6 +193,12 @@ def test_units_and_staff_files_import_with_their_kind(people, as_user):
     staff = post_file(client, (DATA / "staff.csv").read_bytes(), "staff.csv", kind="staff").json()
     assert (staff["kind"], staff["created"], staff["roles_added"]) == ("staff", 3, 4)
     assert not get_user_model().objects.get(username="lijun").has_usable_password()
+    # creating accounts is what the audit log is for
+    logged = AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT).order_by("pk")
+    assert [(e.via, e.detail["what"], e.detail["file"], e.detail["created"]) for e in logged] == [
+        ("api", "units", "units.csv", 2), ("api", "staff", "staff.csv", 3),
+    ]
+    assert logged.last().detail["roles_added"] == 4 and logged.last().actor == people["admin"]
 
 
 def test_an_unknown_kind_is_400(people, as_user):

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from disclosure.ledger import LedgerFileError, LedgerInvalid, import_ledger
+from security import audit
 
 
 class Command(BaseCommand):
@@ -26,6 +27,10 @@ class Command(BaseCommand):
                 self.stderr.write(str(error))
             self.stdout.write(_("未导入任何数据：发现 %(n)d 处错误。") % {"n": len(exc.errors)})
             sys.exit(1)
+        audit.imported("ledger", via="command", detail={
+            "file": Path(path).name, "created": result.created, "updated": result.updated,
+            "unchanged": result.unchanged, "actor_name": "manage.py import_ledger",
+        })
         self.stdout.write(
             _("台账导入完成：共 %(rows)d 行，新建 %(created)d 件，更新 %(updated)d 件，未变化 %(unchanged)d 件。")
             % {"rows": result.rows, "created": result.created, "updated": result.updated, "unchanged": result.unchanged}

@@ -2,11 +2,13 @@
 
 import os
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from disclosure.ledger import LedgerFileError, LedgerInvalid, import_staff
+from security import audit
 
 
 class Command(BaseCommand):
@@ -38,6 +40,10 @@ class Command(BaseCommand):
                 self.stderr.write(str(error))
             self.stdout.write(_("未导入任何账号：发现 %(n)d 处错误。") % {"n": len(exc.errors)})
             sys.exit(1)
+        audit.imported("staff", via="command", detail={
+            "file": Path(options["file"]).name, "created": result.created, "updated": result.updated,
+            "unchanged": result.unchanged, "roles_added": result.roles_added, "actor_name": "manage.py import_staff",
+        })
         self.stdout.write(
             _("工作人员导入完成：新建账号 %(created)d 个，更新 %(updated)d 个，未变化 %(unchanged)d 个，新增角色 %(roles)d 个。")
             % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,

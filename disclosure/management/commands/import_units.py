@@ -1,11 +1,13 @@
 """python manage.py import_units FILE — ledger.md "Units file"; the work is in disclosure.ledger."""
 
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from disclosure.ledger import LedgerFileError, LedgerInvalid, import_units
+from security import audit
 
 
 class Command(BaseCommand):
@@ -24,6 +26,10 @@ class Command(BaseCommand):
                 self.stderr.write(str(error))
             self.stdout.write(_("未导入任何单位：发现 %(n)d 处错误。") % {"n": len(exc.errors)})
             sys.exit(1)
+        audit.imported("units", via="command", detail={
+            "file": Path(options["file"]).name, "created": result.created, "updated": result.updated,
+            "unchanged": result.unchanged, "actor_name": "manage.py import_units",
+        })
         self.stdout.write(
             _("单位导入完成：新建 %(created)d 个，更新 %(updated)d 个，未变化 %(unchanged)d 个。")
             % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
