@@ -168,6 +168,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "gongkai@localhost")
 
 # --- Uploads -----------------------------------------------------------------------------
 GONGKAI_ATTACHMENT_MAX_BYTES = int(os.environ.get("GONGKAI_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+# A ledger uploaded in the admin or the API is imported within the request: 10,000 rows are ~2 MB of
+# CSV and take 7–12 s (bench/import_ledger_bench.py), so 5 MB stays well inside a 120 s web timeout.
+GONGKAI_LEDGER_UPLOAD_MAX_BYTES = int(os.environ.get("GONGKAI_LEDGER_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

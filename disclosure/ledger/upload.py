@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -15,9 +16,10 @@ from .people import import_staff, import_units
 from .requests import import_ledger
 from .sheets import LedgerFileError
 
-# 10,000 requests are ~3 MB of CSV; a file four times larger than any ledger we have seen is refused
-# before it is read (read_sheet holds the whole file and every row in memory).
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Refused before it is read (read_sheet holds the whole file and every row in memory), and small
+# enough to import within the request (settings.GONGKAI_LEDGER_UPLOAD_MAX_BYTES); larger ledgers go
+# through `manage.py import_ledger`, which has no limit.
+MAX_UPLOAD_BYTES = settings.GONGKAI_LEDGER_UPLOAD_MAX_BYTES
 EXTENSIONS = (".csv", ".xlsx")
 
 
@@ -58,7 +60,7 @@ def check_upload(name: str, size: int) -> None:
         )
     if size > MAX_UPLOAD_BYTES:
         raise UploadTooLarge(
-            _("文件“%(name)s”大小为%(size)s，超过上限%(limit)s。")
+            _("文件“%(name)s”大小为%(size)s，超过上限%(limit)s；请分年度或分单位导入，或由系统管理员使用 import_ledger 命令导入。")
             % {"name": sanitise_filename(name), "size": filesizeformat(size), "limit": filesizeformat(MAX_UPLOAD_BYTES)}
         )
 
