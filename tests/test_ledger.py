@@ -146,6 +146,12 @@ CONSISTENCY_RULES = [
     ({"concluded_on": D(2025, 4, 1), "result": "unavailable.unclear_after_correction",
       "correction_requested_on": D(2025, 3, 5)}, ["correction_received_on"]),
     ({"concluded_on": D(2025, 4, 1), "result": "abandoned_fee_unpaid"}, ["fee_notice_on"]),
+    # the 第三十五条 columns Gongkai adds after the contract's
+    ({"delayed_until": D(2025, 6, 30)}, ["reasons_requested_on"]),
+    ({"reasons_requested_on": D(2025, 3, 10), "delayed_until": D(2025, 3, 7)}, ["delayed_until"]),
+    ({"reasons_requested_on": D(2025, 3, 1)}, ["reasons_requested_on"]),
+    ({"reasons_requested_on": D(2025, 4, 2), "concluded_on": D(2025, 4, 1), "result": "granted"},
+     ["reasons_requested_on"]),
 ]
 
 
@@ -516,6 +522,23 @@ def export(*args):
     return out
 
 
+def test_article_35_columns_import_and_export_with_the_later_deadline(units, tmp_path):
+    header = HEADER + ",reasons_requested_on,delayed_until"
+    row = GOOD | {"reasons_requested_on": "2025-03-05", "delayed_until": "2025-06-30"}
+    status, out, err = run("import_ledger", str(ledger_file(tmp_path, [row, GOOD | {"ref": "R-2"}], header=header)))
+    assert (status, err) == (0, "")
+    requests = by_ref()
+    assert (requests["R-1"].delayed_until, requests["R-1"].due_on) == (date(2025, 6, 30), date(2025, 6, 30))
+    assert requests["R-1"].base_due_on == requests["R-2"].due_on == date(2025, 3, 31)
+    rows = {r["ref"]: r for r in json.loads(export("--format", "json"))}
+    assert (rows["R-1"]["reasons_requested_on"], rows["R-1"]["delayed_until"], rows["R-1"]["due_on"]) == (
+        "2025-03-05", "2025-06-30", "2025-06-30")
+    assert rows["R-2"]["delayed_until"] is None
+    # a file without the columns (every ledger of the contract) leaves the stored delay alone
+    run("import_ledger", str(ledger_file(tmp_path, [GOOD], name="plain.csv")))
+    assert by_ref()["R-1"].due_on == date(2025, 6, 30)
+
+
 def test_export_is_csv_with_chinese_headers_and_computed_columns_by_default(units):
     run("import_ledger", str(DATA / "ledger_en.csv"))
     rows = list(csv.reader(io.StringIO(export())))
@@ -524,7 +547,7 @@ def test_export_is_csv_with_chinese_headers_and_computed_columns_by_default(unit
     assert rows[0][-5:] == ["状态", "答复期限", "期限为暂定", "已用工作日", "是否逾期"]
     assert len(rows) == 10
     en = list(csv.DictReader(io.StringIO(export("--headers", "en"))))
-    assert list(en[0])[:26] == list(LEDGER_KEYS)
+    assert list(en[0])[:len(LEDGER_KEYS)] == list(LEDGER_KEYS)
     first = next(r for r in en if r["ref"] == "FG-2019-001")
     # 2019-09-27 → 2019-10-20: 29 Sep (make-up Sunday), 30 Sep, 8–12 Oct, 14–18 Oct
     assert (first["status"], first["due_on"], first["due_is_provisional"], first["working_days_used"], first["overdue"]) == (
@@ -554,7 +577,7 @@ def test_json_export_uses_english_keys_null_and_booleans(units):
     run("import_ledger", str(DATA / "ledger_en.csv"))
     rows = {r["ref"]: r for r in json.loads(export("--format", "json"))}
     row = rows["FG-2019-002"]
-    assert list(row)[:26] == list(LEDGER_KEYS)
+    assert list(row)[:len(LEDGER_KEYS)] == list(LEDGER_KEYS)
     assert row["litigation_after_reconsideration"] is True and row["overdue"] is False
     assert row["extension_days"] == 20 and row["working_days_used"] == 35
     assert row["applicant_id_number"] is None and row["received_on"] == "2019-09-27"

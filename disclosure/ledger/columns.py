@@ -174,6 +174,9 @@ LEDGER_COLUMNS = (
     Column("litigation_after_reconsideration", "是否复议后起诉"),
     Column("litigation_outcome", "诉讼结果"),
     Column("litigation_decided_on", "判决日期"),
+    # Gongkai's extension of ledger.md (extend, never rename): 第三十五条, after the contract's columns
+    Column("reasons_requested_on", "要求说明理由日期"),
+    Column("delayed_until", "延迟答复期限"),
 )
 COMPUTED_COLUMNS = (
     Column("status", "状态"),
@@ -184,7 +187,7 @@ COMPUTED_COLUMNS = (
 )
 LEDGER_KEYS = tuple(c.key for c in LEDGER_COLUMNS)
 COLUMN = {c.key: c for c in LEDGER_COLUMNS}
-DATE_KEYS = tuple(k for k in LEDGER_KEYS if k.endswith("_on"))
+DATE_KEYS = tuple(k for k in LEDGER_KEYS if k.endswith("_on") or k == "delayed_until")
 # DisclosureRequest fields written straight from a ledger column (ledger key → model field).
 MODEL_FIELDS = {
     k: ("outcome" if k == "result" else k)
@@ -193,7 +196,7 @@ MODEL_FIELDS = {
 }
 HANDLING_DATES = (
     "correction_requested_on", "correction_received_on", "consultation_sent_on",
-    "consultation_replied_on", "fee_notice_on", "fee_paid_on",
+    "consultation_replied_on", "fee_notice_on", "fee_paid_on", "reasons_requested_on",
 )
 PROCEEDING_DATES = ("reconsideration_filed_on", "reconsideration_decided_on", "litigation_filed_on", "litigation_decided_on")
 # (earlier, later): the later needs the earlier and may not precede it.
@@ -203,6 +206,7 @@ DATE_PAIRS = (
     ("fee_notice_on", "fee_paid_on"),
     ("reconsideration_filed_on", "reconsideration_decided_on"),
     ("litigation_filed_on", "litigation_decided_on"),
+    ("reasons_requested_on", "delayed_until"),  # 第三十五条: a later date only after asking for reasons
 )
 
 
