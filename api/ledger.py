@@ -4,17 +4,19 @@ functions as the commands and the admin's 导入台账 / 导出台账 pages (dis
 The export holds only the caller's visible requests (a unit outside them reads like an unknown one,
 404), ID numbers and contacts in full only where the caller may reveal them, and is recorded in the
 audit log; its JSON is write_json's list. Imports are for system admins (they do not check unit
-permissions, as the commands do not): all or nothing, with every bad cell in `error.errors`.
+permissions, as the commands do not): all or nothing, with every bad cell in `error.errors`. A file
+over GONGKAI_LEDGER_INLINE_MAX_BYTES is imported by a worker: 202 and the job, GET ledger/imports/{id}/.
 """
 
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -31,7 +33,9 @@ from disclosure.ledger import (
     LedgerInvalid,
     ledger_file,
 )
+from disclosure.ledger import jobs
 from disclosure.ledger.upload import ImportKind, UploadTooLarge, import_upload
+from disclosure.models import LedgerImport
 from disclosure.workcalendar import load_work_calendar
 from security import audit
 
@@ -130,6 +134,30 @@ class LedgerImportResultSerializer(serializers.Serializer):
     message = serializers.CharField(help_text="与命令输出相同的说明")
 
 
+class LedgerImportJobSerializer(serializers.ModelSerializer):
+    """A background import (files over GONGKAI_LEDGER_INLINE_MAX_BYTES): poll it until `finished`."""
+
+    url = serializers.SerializerMethodField()
+    finished = serializers.BooleanField(read_only=True)
+    percent = serializers.IntegerField(read_only=True, help_text="进度（0–100）")
+    message = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LedgerImport
+        fields = ["id", "url", "kind", "file_name", "size", "status", "phase", "rows_done", "rows_total", "percent",
+                  "finished", "created", "updated", "unchanged", "roles_added", "message", "errors",
+                  "requested_at", "started_at", "finished_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_url(self, job) -> str:
+        return reverse("api:v1:ledger-import-job", args=[job.pk])
+
+    @extend_schema_field(serializers.CharField())
+    def get_message(self, job) -> str:
+        return jobs.result_message(job) if job.finished else ""
+
+
 class LedgerImportView(APIView):
     permission_classes = [permissions.IsAuthenticated, SystemAdminsOnly]
     parser_classes = [MultiPartParser, FormParser]
@@ -137,13 +165,24 @@ class LedgerImportView(APIView):
     @extend_schema(
         summary="导入台账、单位或人员文件（系统管理员；全部行无误才导入）", tags=TAGS,
         request={"multipart/form-data": LedgerImportInput},
-        responses={200: LedgerImportResultSerializer},
-        description="文件有误时返回 400，`error.errors` 列出每一处错误（行、列、原因），不写入任何数据。",
+        responses={200: LedgerImportResultSerializer, 202: LedgerImportJobSerializer},
+        description="文件有误时返回 400，`error.errors` 列出每一处错误（行、列、原因），不写入任何数据。"
+                    "大于 GONGKAI_LEDGER_INLINE_MAX_BYTES（默认 1 MB）的文件在后台导入：返回 202 和导入任务，"
+                    "`Location` 指向 `ledger/imports/{id}/`，轮询至 `finished` 为 true。",
     )
     def post(self, request):
         given = LedgerImportInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
+        if jobs.runs_in_background(data["file"].size):
+            try:
+                job = jobs.start_import(data["kind"], data["file"], actor=request.user)
+            except UploadTooLarge as exc:
+                raise PayloadTooLarge(str(exc)) from exc
+            except LedgerFileError as exc:
+                raise serializers.ValidationError({"file": [str(exc)]}) from exc
+            body = LedgerImportJobSerializer(job).data
+            return Response(body, status=202, headers={"Location": body["url"]})
         try:
             imported = import_upload(data["kind"], data["file"], actor=request.user)
         except UploadTooLarge as exc:
@@ -156,3 +195,15 @@ class LedgerImportView(APIView):
             return Response(body, status=400)
         audit.imported(imported.kind, request=request, detail=imported.detail)
         return Response(LedgerImportResultSerializer(imported).data)
+
+
+class LedgerImportJobView(APIView):
+    permission_classes = [permissions.IsAuthenticated, SystemAdminsOnly]
+    error_codes = {"get": ["404"]}
+
+    @extend_schema(summary="后台导入任务的进度与结果（系统管理员）", tags=TAGS, responses=LedgerImportJobSerializer)
+    def get(self, request, pk):
+        job = LedgerImport.objects.filter(pk=pk).first()
+        if job is None:
+            raise NotFound(_("没有这个导入任务。"))
+        return Response(LedgerImportJobSerializer(job).data)

@@ -31,6 +31,7 @@ v1 = [
     path("auth/token/revoke/", tokens.TokenRevokeView.as_view(), name="auth-token-revoke"),
     path("ledger/export/", ledger.LedgerExportView.as_view(), name="ledger-export"),
     path("ledger/import/", ledger.LedgerImportView.as_view(), name="ledger-import"),
+    path("ledger/imports/<int:pk>/", ledger.LedgerImportJobView.as_view(), name="ledger-import-job"),
     *router.urls,
 ]
 

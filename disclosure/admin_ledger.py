@@ -9,11 +9,14 @@ package's, the same functions the commands call, so the figures are the commands
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +26,9 @@ from security import audit
 from .access import Access, access_for
 from .admin_access import has_any_role
 from .ledger import EXPORT_YEARS, LedgerFileError, LedgerInvalid, ledger_file
+from .ledger import jobs
 from .ledger.upload import MAX_UPLOAD_BYTES, ImportKind, import_upload
+from .models import LedgerImport
 from .workcalendar import load_work_calendar
 
 
@@ -36,8 +41,9 @@ class LedgerImportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = gettext(
-            "CSV（UTF-8，可带 BOM）或 XLSX，格式见台账规范；上限 %(mb)d MB。全部行无误才导入，重复导入不会重复登记。"
-        ) % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            "CSV（UTF-8，可带 BOM）或 XLSX，格式见台账规范；上限 %(mb)d MB，大于 %(inline)s 的文件在后台导入并显示进度。"
+            "全部行无误才导入，重复导入不会重复登记。"
+        ) % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024), "inline": filesizeformat(settings.GONGKAI_LEDGER_INLINE_MAX_BYTES)}
 
 
 class LedgerExportForm(forms.Form):
@@ -75,6 +81,7 @@ class LedgerViews:
         wrap = self.admin_site.admin_view
         return [
             path("ledger/import/", wrap(self.ledger_import_view), name="disclosure_disclosurerequest_ledger_import"),
+            path("ledger/import/<int:job_id>/", wrap(self.ledger_job_view), name="disclosure_disclosurerequest_ledger_job"),
             path("ledger/export/", wrap(self.ledger_export_view), name="disclosure_disclosurerequest_ledger_export"),
         ] + super().get_urls()
 
@@ -101,7 +108,14 @@ class LedgerViews:
         errors = None
         if request.method == "POST":
             form = LedgerImportForm(request.POST, request.FILES)
-            if form.is_valid():
+            if form.is_valid() and jobs.runs_in_background(form.cleaned_data["file"].size):
+                try:
+                    job = jobs.start_import(form.cleaned_data["kind"], form.cleaned_data["file"], actor=request.user)
+                except LedgerFileError as exc:
+                    form.add_error("file", str(exc))
+                else:
+                    return HttpResponseRedirect(reverse("admin:disclosure_disclosurerequest_ledger_job", args=[job.pk]))
+            elif form.is_valid():
                 try:
                     imported = import_upload(form.cleaned_data["kind"], form.cleaned_data["file"], actor=request.user)
                 except LedgerFileError as exc:
@@ -117,7 +131,24 @@ class LedgerViews:
         return self._ledger_page(
             request, form, gettext("导入台账"), gettext("导入"), multipart=True, row_errors=errors,
             row_errors_summary=gettext("未导入任何数据：发现 %(n)d 处错误。") % {"n": len(errors)} if errors else "",
+            recent_jobs=LedgerImport.objects.select_related("requested_by")[:10],
         )
+
+    def ledger_job_view(self, request, job_id):
+        """A background import: its progress (the page reloads itself until the job ends), then its outcome."""
+        if not access_for(request.user).is_admin:
+            raise PermissionDenied
+        job = get_object_or_404(LedgerImport.objects.select_related("requested_by"), pk=job_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("导入台账") + " · " + job.file_name,
+            "job": job,
+            "result": jobs.result_message(job) if job.finished else "",
+            "import_url": reverse("admin:disclosure_disclosurerequest_ledger_import"),
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/disclosure/ledger_job.html", context)
 
     def ledger_export_view(self, request):
         access = access_for(request.user)

@@ -482,3 +482,73 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {'上班' if self.is_workday else '放假'} {self.note}"
+
+
+class ImportKind(models.TextChoices):
+    """The three files of ledger.md."""
+
+    LEDGER = "ledger", _("申请台账")
+    UNITS = "units", _("单位")
+    STAFF = "staff", _("人员")
+
+
+class LedgerImport(models.Model):
+    """A ledger, units or staff file too large to import within a web request: a worker imports it
+    (disclosure.tasks.import_ledger_job) and records how far it got and how it ended. The uploaded
+    file holds applicants' personal data: it is deleted as soon as the job ends."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已导入")
+        INVALID = "invalid", _("有错误，未导入")
+        FAILED = "failed", _("失败，未导入")
+
+    class Phase(models.TextChoices):
+        READING = "reading", _("读取文件")
+        CHECKING = "checking", _("逐行检查")
+        WRITING = "writing", _("核对并写入")
+
+    kind = models.CharField(_("导入内容"), max_length=10, choices=ImportKind.choices)
+    file = models.FileField(_("文件"), upload_to="ledger-imports/", blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    size = models.PositiveBigIntegerField(_("大小"), default=0)
+    language = models.CharField(_("语言"), max_length=10, blank=True)  # the messages', as the uploader saw the page
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    phase = models.CharField(_("阶段"), max_length=10, choices=Phase.choices, blank=True)
+    rows_done = models.PositiveIntegerField(_("已检查行数"), default=0)
+    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
+    created = models.PositiveIntegerField(_("新建"), default=0)
+    updated = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged = models.PositiveIntegerField(_("未变化"), default=0)
+    roles_added = models.PositiveIntegerField(_("新增角色"), null=True, blank=True)
+    message = models.TextField(_("结果"), blank=True)
+    errors = models.JSONField(_("错误"), default=list, blank=True)  # [{row, column, reason}]
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("导入人"),
+    )
+    requested_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("台账导入任务")
+        verbose_name_plural = pgettext_lazy("plural", "台账导入任务")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.file_name}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.INVALID, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """How far the job is, for the progress bar: reading 0–5 %, checking rows 5–60 %, writing 60–99 %."""
+        if self.finished:
+            return 100
+        if self.phase == self.Phase.CHECKING and self.rows_total:
+            return 5 + 55 * self.rows_done // self.rows_total
+        return {self.Phase.READING: 2, self.Phase.WRITING: 60}.get(self.phase, 0)

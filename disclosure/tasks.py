@@ -72,3 +72,13 @@ def recompute_after_calendar_edit(limit: int | None = None) -> int | None:
         enqueue_recompute(services.recompute_open_deadlines)
         return None
     return services.recompute_open_deadlines()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def import_ledger_job(job_id: int) -> None:
+    """A ledger, units or staff file uploaded in the admin or the API, too large for the request
+    (disclosure.ledger.jobs). acks_late: a worker that dies mid-import leaves the message to be taken
+    again, and the job's compare-and-set claim makes a second delivery of a finished job a no-op."""
+    from .ledger.jobs import run
+
+    run(job_id)

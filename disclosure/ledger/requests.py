@@ -4,6 +4,7 @@ and the deadlines (deadlines.compute_deadline), with one `import` event; all row
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -115,12 +116,20 @@ LOOKUP_CHUNK = 10_000  # rows per prefetch query: one query for a 10,000-row led
 WRITE_BATCH = 1000
 
 
-def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None, source_name: str = "") -> ImportResult:
+PROGRESS_EVERY = 1000  # rows between two progress reports while checking
+
+
+def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None, source_name: str = "",
+                  progress: Callable[[str, int, int], None] | None = None) -> ImportResult:
     """Import a ledger file; LedgerInvalid (nothing written) if any row is bad.
 
     A row whose (unit, ref) exists updates that request: the columns in the file replace the stored
     values, columns left out of the file keep them. Importing the same file twice changes nothing.
+    `progress(phase, rows_done, rows_total)` hears how far it got ("reading", "checking" every
+    PROGRESS_EVERY rows, "writing"), always outside the import's transaction.
     """
+    report = progress or (lambda phase, done, total: None)
+    report("reading", 0, 0)
     sheet = read_sheet(source)
     header, errors = map_header(sheet.header, LEDGER_COLUMNS, COMPUTED_COLUMNS)
     if errors:
@@ -130,7 +139,11 @@ def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None
     parsers = _parsers()
     rows: list[_Row] = []
     first_row: dict[tuple[str, str], int] = {}
-    for number, cells in sheet.rows:
+    total = len(sheet.rows)
+    report("checking", 0, total)
+    for done, (number, cells) in enumerate(sheet.rows, start=1):
+        if done % PROGRESS_EVERY == 0:
+            report("checking", done, total)
         raw = _cells_by_key(cells, header)
         values, row_errors = {}, []
         for key, value in raw.items():
@@ -169,6 +182,7 @@ def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None
         if not row_errors:
             rows.append(_Row(number, values, set(raw)))
     calendar = calendar or load_work_calendar()
+    report("writing", total, total)
     with transaction.atomic():
         # Rows that parsed are checked for consistency (against what is stored for columns the
         # file leaves out) even when other rows failed, so that one run lists every bad row.

@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ..forms import sanitise_filename
+from ..models import ImportKind
 from .people import import_staff, import_units
 from .requests import import_ledger
 from .sheets import LedgerFileError
@@ -21,12 +20,6 @@ from .sheets import LedgerFileError
 # through `manage.py import_ledger`, which has no limit.
 MAX_UPLOAD_BYTES = settings.GONGKAI_LEDGER_UPLOAD_MAX_BYTES
 EXTENSIONS = (".csv", ".xlsx")
-
-
-class ImportKind(models.TextChoices):
-    LEDGER = "ledger", gettext_lazy("申请台账")
-    UNITS = "units", gettext_lazy("单位")
-    STAFF = "staff", gettext_lazy("人员")
 
 
 class UploadTooLarge(LedgerFileError):
@@ -65,29 +58,42 @@ def check_upload(name: str, size: int) -> None:
         )
 
 
-def import_upload(kind: str, upload, *, actor) -> Imported:
-    """import_ledger / import_units / import_staff on an uploaded file (all or nothing). Raises
-    LedgerFileError (UploadTooLarge) or LedgerInvalid. Staff accounts get no usable password, as
-    `import_staff` gives them without --password-env: an initial password is not set from the web."""
-    check_upload(upload.name, upload.size)
+def summary(kind: str, *, created: int, updated: int, unchanged: int, roles_added: int | None = None) -> str:
+    """What the command prints after an import, in the active language."""
+    counts = {"created": created, "updated": updated, "unchanged": unchanged}
     if kind == ImportKind.LEDGER:
-        result = import_ledger(upload, actor=actor, source_name=sanitise_filename(upload.name))
-        message = _("台账导入完成：共 %(rows)d 行，新建 %(created)d 件，更新 %(updated)d 件，未变化 %(unchanged)d 件。")
-        figures = {"rows": result.rows}
-        roles_added = None
+        return _("台账导入完成：共 %(rows)d 行，新建 %(created)d 件，更新 %(updated)d 件，未变化 %(unchanged)d 件。") % {
+            "rows": created + updated + unchanged, **counts}
+    if kind == ImportKind.UNITS:
+        return _("单位导入完成：新建 %(created)d 个，更新 %(updated)d 个，未变化 %(unchanged)d 个。") % counts
+    message = _("工作人员导入完成：新建账号 %(created)d 个，更新 %(updated)d 个，未变化 %(unchanged)d 个，新增角色 %(roles)d 个。") % {
+        "roles": roles_added or 0, **counts}
+    if created:
+        message += _("新账号没有可用密码，请通过“忘记密码”重置链接设置密码。")
+    return message
+
+
+def import_file(kind: str, source, *, name: str, actor, progress=None) -> Imported:
+    """import_ledger / import_units / import_staff (all or nothing); `progress` as import_ledger's.
+    Raises LedgerFileError or LedgerInvalid. Staff accounts get no usable password, as `import_staff`
+    gives them without --password-env: an initial password is not set from the web."""
+    name = sanitise_filename(name)
+    roles_added = None
+    if kind == ImportKind.LEDGER:
+        result = import_ledger(source, actor=actor, source_name=name, progress=progress)
     elif kind == ImportKind.UNITS:
-        result = import_units(upload)
-        message = _("单位导入完成：新建 %(created)d 个，更新 %(updated)d 个，未变化 %(unchanged)d 个。")
-        figures, roles_added = {}, None
+        result = import_units(source)
     elif kind == ImportKind.STAFF:
-        result = import_staff(upload)
-        message = _("工作人员导入完成：新建账号 %(created)d 个，更新 %(updated)d 个，未变化 %(unchanged)d 个，新增角色 %(roles)d 个。")
+        result = import_staff(source)
         roles_added = result.roles_added
-        figures = {"roles": roles_added}
-        if result.created:
-            message += _("新账号没有可用密码，请通过“忘记密码”重置链接设置密码。")
     else:
         raise ValueError(f"unknown import kind {kind!r}")
     counts = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
-    return Imported(kind=str(kind), roles_added=roles_added, message=message % {**counts, **figures},
-                    file_name=sanitise_filename(upload.name), **counts)
+    return Imported(kind=str(kind), roles_added=roles_added, message=summary(kind, roles_added=roles_added, **counts),
+                    file_name=name, **counts)
+
+
+def import_upload(kind: str, upload, *, actor) -> Imported:
+    """An uploaded file imported within the request: checked unread, then import_file."""
+    check_upload(upload.name, upload.size)
+    return import_file(kind, upload, name=upload.name, actor=actor)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from disclosure.models import CalendarDay, CalendarYear, DisclosureRequest, RequestEvent
+from disclosure.models import CalendarDay, CalendarYear, DisclosureRequest, LedgerImport, RequestEvent
 from notifications.models import Notification
 from reporting.models import PublishedReport
 from security.models import AuditEntry
@@ -19,7 +19,7 @@ UNIT_SCOPED = {"unit", "request", "consultation", "fee-notice", "attachment"}
 # Routes that name a unit by its code in the query string (GET) or the body (POST), not by an id.
 UNIT_IN_QUERY = {"report", "ledger-export"}
 # For system admins alone, whatever the unit (imports, which check no unit permission).
-ADMIN_ONLY = {"ledger-import"}
+ADMIN_ONLY = {"ledger-import", "ledger-import-job"}
 # The caller's own records (their {pk} is one of the caller's own rows; anyone else's is a 404).
 OWN_RECORDS = {"notification"}
 # Data that is not any unit's: everyone signed in reads it, only system admins change it.
@@ -81,6 +81,7 @@ def foreign(people, tree):
     objects["calendar-year"], _ = CalendarYear.objects.get_or_create(year=2026)
     objects["report"] = tree["dept"]
     objects["notification"] = Notification.objects.create(user=people["clerk"], message="金东区发改局的提醒")
+    objects["ledger-import-job"] = LedgerImport.objects.create(kind="ledger", file_name="台账.csv", requested_by=people["admin"])
     return objects
 
 
