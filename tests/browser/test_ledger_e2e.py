@@ -74,3 +74,35 @@ def test_admin_imports_a_ledger_fixes_a_bad_row_and_exports_it(page, live_server
     assert all(row["due_on"] for row in exported)  # the computed columns come with it
     assert AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT, actor__username="admin").count() == 1
     assert AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT, actor__username="admin").count() == 1
+
+
+def test_a_large_ledger_is_imported_in_the_background_and_its_page_follows_it(page, live_server, settings, monkeypatch):
+    from disclosure.ledger import jobs
+    from disclosure.models import LedgerImport
+
+    settings.GONGKAI_LEDGER_INLINE_MAX_BYTES = 100  # the sample is "large"
+    queued = []
+    monkeypatch.setattr(jobs, "publish", lambda job_id: queued.append(job_id) or True)  # the worker is this test
+    root = UnitFactory(code="jindong", name="金东区人民政府", kind=Unit.Kind.GOVERNMENT, ref_prefix="金东公开")
+    UnitFactory(code="jd-fgj", name="金东区发展和改革局", kind=Unit.Kind.DEPARTMENT, parent=root)
+    staff("admin", root, "admin")
+
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", PASSWORD)
+    page.click('#login-form input[type="submit"]')
+    page.wait_for_url(f"{live_server.url}/admin/")
+    page.goto(f"{live_server.url}/admin/disclosure/disclosurerequest/ledger/import/")
+    page.set_input_files("#id_file", files=[csv_file(ledger_csv(SAMPLE_UNITS, extra=30), name="大台账.csv")])
+    page.click("#gk-ledger-submit")
+    page.wait_for_url(re.compile(r"/ledger/import/\d+/$"))
+    expect(page.locator("#gk-job-status")).to_contain_text("排队中")
+    expect(page.locator("#gk-job-progress")).to_be_visible()
+    assert DisclosureRequest.objects.count() == 0
+
+    jobs.run(queued[0])  # the worker takes it; the page reloads itself and shows the outcome
+    expect(page.locator("#gk-job-result")).to_contain_text(f"新建 {len(SAMPLE_UNITS) + 30} 件")
+    expect(page.locator("#gk-job-status")).to_have_text("已导入")
+    assert LedgerImport.objects.get().status == "done"
+    page.click("text=导入其他文件")
+    expect(page.locator("#gk-ledger-jobs")).to_contain_text("大台账.csv")
