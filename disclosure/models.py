@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -543,6 +544,11 @@ class LedgerImport(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.INVALID, self.Status.FAILED)
+
+    @property
+    def waiting_long(self) -> bool:
+        """Queued for over a minute: no worker has taken it (is one running?)."""
+        return self.status == self.Status.QUEUED and (timezone.now() - self.requested_at).total_seconds() > 60
 
     @property
     def percent(self) -> int:

@@ -3,6 +3,8 @@ commit, imported by the worker's task with its progress on the job, shown on a p
 itself, and through the API. The task body runs here in the test's process; test_ledger_job_worker.py
 runs it in a real worker."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -162,6 +164,14 @@ def test_progress_is_reported_by_phase_and_every_thousand_rows(tree):
                                   progress=lambda *step: heard.append(step))
     assert heard == [("reading", 0, 0), ("checking", 0, 2500), ("checking", 1000, 2500), ("checking", 2000, 2500),
                      ("writing", 2500, 2500)]
+
+
+def test_a_job_nobody_takes_says_so_after_a_minute(client, people):
+    job = LedgerImport.objects.create(kind="ledger", file_name="台账.csv", requested_by=people["admin"])
+    client.force_login(people["admin"])
+    assert 'id="gk-job-waiting"' not in client.get(job_url(job)).content.decode()
+    LedgerImport.objects.filter(pk=job.pk).update(requested_at=job.requested_at - timedelta(seconds=61))
+    assert 'id="gk-job-waiting"' in client.get(job_url(job)).content.decode()
 
 
 def test_percent_follows_the_phases():
