@@ -350,7 +350,7 @@ class TokenObtainInput(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
                                  help_text="令牌用途说明，例如对接系统名称。")
     otp = serializers.CharField(max_length=16, required=False, allow_blank=True, default="",
-                                help_text="系统管理员和单位负责人必填：身份验证器显示的6位验证码（双因素认证）。")
+                                help_text="系统管理员和单位负责人必填：身份验证器显示的6位验证码，或一个备用验证码（只能使用一次）。")
 
 
 class TokenSerializer(serializers.Serializer):

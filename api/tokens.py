@@ -50,7 +50,8 @@ class TokenView(APIView):
         if user is None or not user.is_active:
             # the same answer for an unknown user, a wrong password and a disabled account
             raise serializers.ValidationError({"non_field_errors": [_("用户名或密码不正确。")]})
-        otp_error = twofactor.api_token_error(user, data.validated_data["otp"])  # admins and heads: TOTP too
+        # admins and heads: a TOTP code or a recovery code too
+        otp_error = twofactor.api_token_error(user, data.validated_data["otp"], request=request)
         if otp_error:
             raise serializers.ValidationError({"otp": [otp_error]})
         token, raw = ApiToken.issue(user, name=data.validated_data["name"])

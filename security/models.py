@@ -1,4 +1,5 @@
-"""The audit log: who revealed whose personal data and who exported what (append-only)."""
+"""The audit log: who revealed whose personal data and who exported what (append-only); and the
+recovery codes of the second factor."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_otp.plugins.otp_static.models import StaticDevice
+
+from . import recovery
 
 
 class AppendOnlyError(Exception):
@@ -38,6 +42,8 @@ class AuditEntry(models.Model):
         OTP_RESET = "otp_reset", _("重置双因素认证")
         TOKEN = "token", _("取得接口令牌")
         IMPORT = "import", _("导入")
+        OTP_RECOVERY_CODES = "otp_recovery_codes", _("生成备用验证码")
+        OTP_RECOVERY_USED = "otp_recovery_used", _("使用备用验证码")
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -74,3 +80,34 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit entries cannot be deleted")
+
+
+class RecoveryCodeDevice(StaticDevice):
+    """A user's recovery codes (备用验证码): django-otp's StaticDevice, whose StaticToken rows hold the
+    keyed digest of each code (security/recovery.py), never the code; the row is deleted when its
+    code is used. django-otp's own StaticDevice.verify_token compares the stored text with what was
+    typed, so every verification goes through this proxy (security/twofactor.py)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("备用验证码")
+        verbose_name_plural = pgettext_lazy("plural", "备用验证码")
+        default_permissions = ()
+
+    def verify_token(self, token):
+        """Each code once; a wrong one counts against django-otp's throttle (waits of 1, 2, 4, …
+        seconds) like a wrong authenticator code."""
+        if not self.verify_is_allowed()[0]:
+            return False
+        code = recovery.normalise(token)
+        match = None
+        if code is not None:
+            match = self.token_set.filter(token__in=recovery.digests(self.user_id, code)).order_by("pk").first()
+        # the DELETE decides: of two requests with the same code at once, only the one that removed the row wins
+        if match is not None and self.token_set.filter(pk=match.pk).delete()[0]:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+            return True
+        self.throttle_increment()
+        return False

@@ -1,16 +1,22 @@
 """Who needs a second factor (TOTP) and checking one: administrators (superusers and the `admin`
-role) and heads (`head` role), as government rules expect of administrative accounts."""
+role) and heads (`head` role), as government rules expect of administrative accounts. A code is
+either the authenticator's 6 digits or one of the user's recovery codes (备用验证码, recovery.py),
+each good once."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
-from django_otp import devices_for_user
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from disclosure.access import access_for
 from disclosure.models import StaffRole
+
+from . import audit, recovery
+from .models import AuditEntry, RecoveryCodeDevice
 
 SECOND_FACTOR_ROLES = (StaffRole.Role.ADMIN, StaffRole.Role.HEAD)  # and superusers
 
@@ -28,7 +34,9 @@ def requires_second_factor(user) -> bool:
 
 
 def has_device(user) -> bool:
-    return any(True for _d in devices_for_user(user, confirmed=True))
+    """A confirmed authenticator: recovery codes alone do not count (they come with one, and
+    reset_2fa removes both)."""
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
 
 
 def clean_code(code) -> str:
@@ -36,14 +44,47 @@ def clean_code(code) -> str:
 
 
 def verify(user, code, *, confirmed: bool = True):
-    """The device that accepts `code` (throttled by django-otp after failures), else None."""
-    code = clean_code(code)
-    if not code.isdigit() or len(code) not in (6, 8):
+    """The device that accepts `code`, else None: 6 or 8 digits go to the authenticator, a recovery
+    code (confirmed devices only, i.e. not while setting up) to the recovery codes, which it uses up.
+    django-otp throttles each device after a failure (waits of 1, 2, 4, … seconds, a wrong recovery
+    code included); the devices are locked while checked, so parallel guesses wait their turn and
+    one code cannot be used twice."""
+    digits = clean_code(code)
+    if digits.isdigit() and len(digits) in (6, 8):
+        devices, token = TOTPDevice.objects.devices_for_user(user, confirmed=confirmed), digits
+    elif confirmed and recovery.normalise(code) is not None:
+        devices, token = RecoveryCodeDevice.objects.devices_for_user(user, confirmed=True), code
+    else:
         return None
-    for device in devices_for_user(user, confirmed=confirmed):
-        if device.verify_is_allowed()[0] and device.verify_token(code):
-            return device
+    with transaction.atomic():
+        for device in devices.select_for_update().order_by("pk"):
+            if device.verify_is_allowed()[0] and device.verify_token(token):
+                return device
     return None
+
+
+def is_recovery(device) -> bool:
+    return isinstance(device, RecoveryCodeDevice)
+
+
+def recovery_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def issue_recovery_codes(user) -> list[str]:
+    """New recovery codes for `user`, replacing any earlier ones at once; returns them for showing
+    this one time (only their digests are kept)."""
+    codes = recovery.generate()
+    with transaction.atomic():
+        device = RecoveryCodeDevice.objects.select_for_update().filter(user=user).order_by("pk").first()
+        if device is None:
+            device = RecoveryCodeDevice.objects.create(user=user, name=_("备用验证码"), confirmed=True)
+        device.token_set.all().delete()
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=recovery.digest(user.pk, code)) for code in codes)
+        device.throttle_reset(commit=False)
+        device.confirmed = True
+        device.save()
+    return [recovery.display(code) for code in codes]
 
 
 def login_verified(request, device) -> None:
@@ -59,14 +100,25 @@ def pending_device(user) -> TOTPDevice:
     return device
 
 
-def api_token_error(user, code) -> str | None:
-    """Why the API refuses a token to `user` with this `otp` value, or None when it may have one."""
+def api_token_error(user, code, *, request=None) -> str | None:
+    """Why the API refuses a token to `user` with this `otp` value, or None when it may have one.
+    A recovery code used here is recorded in the audit log like one used on the web."""
     if not enforced() or not requires_second_factor(user):
         return None
     if not has_device(user):
         return _("该账号须使用双因素认证：请先在网页端登录并设置身份验证器，再申请令牌。")
     if not clean_code(code):
-        return _("该账号须使用双因素认证：请在 otp 字段填写身份验证器显示的6位验证码。")
-    if verify(user, code) is None:
+        return _("该账号须使用双因素认证：请在 otp 字段填写身份验证器显示的6位验证码，或一个备用验证码。")
+    device = verify(user, code)
+    if device is None:
         return _("验证码不正确或已过期。")
+    if is_recovery(device):
+        record_recovery_used(user, request=request)
     return None
+
+
+def record_recovery_used(user, *, request=None) -> int:
+    """Audit the use of a recovery code; returns how many are left."""
+    left = recovery_codes_left(user)
+    audit.record(AuditEntry.Action.OTP_RECOVERY_USED, request=request, user=user, detail={"left": left})
+    return left

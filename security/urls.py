@@ -6,4 +6,5 @@ app_name = "security"
 urlpatterns = [
     path("2fa/setup/", views.otp_setup, name="otp_setup"),
     path("2fa/verify/", views.otp_verify, name="otp_verify"),
+    path("2fa/recovery-codes/", views.recovery_codes, name="recovery_codes"),
 ]

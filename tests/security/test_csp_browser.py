@@ -54,6 +54,9 @@ def test_a_head_sets_up_totp_in_the_browser_and_reaches_the_admin(page, live_ser
     device = TOTPDevice.objects.get(user=people["head"], confirmed=False)
     page.fill("#id_otp", f"{totp(device.bin_key):06d}")
     page.click("input[type=submit]")
+    # the recovery codes, shown this once, then on to where the login was going
+    assert page.locator("#recovery-codes li").count() == 10
+    page.click("text=我已妥善保存，继续")
     page.wait_for_url(f"{live_server.url}/admin/")
     assert page.locator("#site-name").count() == 1
     assert violations == []
