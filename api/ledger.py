@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from disclosure.access import access_for
+from disclosure.admin_access import has_any_role
 from disclosure.ledger import (
     CONTENT_TYPES,
     DATE_KEYS,
@@ -76,9 +77,20 @@ LedgerRowSerializer = type(
 )
 
 
+class AnyRole(permissions.BasePermission):
+    """Staff with a role somewhere (the admin's 导出台账 asks the same): an account without one has no
+    ledger to export, and gets a refusal rather than an empty file."""
+
+    message = gettext_lazy("您没有任何单位的岗位角色，无法导出台账。")
+
+    def has_permission(self, request, view):
+        return has_any_role(access_for(request.user))
+
+
 class LedgerExportView(APIView):
+    permission_classes = [permissions.IsAuthenticated, AnyRole]
     content_negotiation_class = AnyAcceptNegotiation  # `format` names the file, not a DRF renderer
-    error_codes = {"get": ["400", "404"]}
+    error_codes = {"get": ["400", "403", "404"]}
 
     @extend_schema(
         summary="导出台账（与 export_ledger 相同的列与计算列，只含您可查看的申请）", tags=TAGS,

@@ -218,3 +218,13 @@ def test_only_system_admins_may_import(people, as_user, name):
 def test_anonymous_callers_are_401(db):
     assert APIClient().post(IMPORT, {"file": upload(ledger_csv())}, format="multipart").status_code == 401
     assert APIClient().get(EXPORT).status_code == 401
+
+
+def test_an_account_without_any_role_is_refused_not_given_an_empty_file(db, as_user):
+    from tests.factories import UserFactory
+
+    nobody = UserFactory(username="nobody")
+    response = as_user(nobody).get("/api/v1/ledger/export/")
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == "您没有任何单位的岗位角色，无法导出台账。"
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).exists()
