@@ -29,6 +29,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-insecure-gongkai-key-set-DJANGO_SECRET_KEY-in-production"
+# Rotation: the new key in DJANGO_SECRET_KEY, the old ones here (comma-separated) until sessions,
+# password-reset links and recovery codes made under them are no longer needed.
+SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("DJANGO_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 

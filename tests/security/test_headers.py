@@ -101,3 +101,12 @@ SHOW = (
 def test_production_switches_follow_django_secure(env, expected):
     result = run_manage("shell", "-c", SHOW, **env)
     assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
+
+
+def test_earlier_secret_keys_come_from_the_environment_for_a_rotation():
+    shown = run_manage("shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY_FALLBACKS)",
+                       DJANGO_SECRET_KEY_FALLBACKS=" old-key-one , old-key-two ,")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip().splitlines()[-1] == "['old-key-one', 'old-key-two']"
+    unset = run_manage("shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY_FALLBACKS)")
+    assert unset.stdout.strip().splitlines()[-1] == "[]"
