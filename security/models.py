@@ -44,6 +44,7 @@ class AuditEntry(models.Model):
         IMPORT = "import", _("导入")
         OTP_RECOVERY_CODES = "otp_recovery_codes", _("生成备用验证码")
         OTP_RECOVERY_USED = "otp_recovery_used", _("使用备用验证码")
+        OTP_REPLACED = "otp_replaced", _("更换身份验证器")
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -100,6 +100,30 @@ def pending_device(user) -> TOTPDevice:
     return device
 
 
+def replace_authenticator(user, device, code, *, request=None) -> TOTPDevice | None:
+    """更换身份验证器: when `code` comes from `device` (the user's pending, unconfirmed authenticator),
+    confirm it and delete every other TOTP device of the user in the same transaction, so the old
+    phone stops working at once, and audit it; returns the confirmed device, else None with nothing
+    changed but django-otp's throttle count. The caller makes sure the session is already verified:
+    this is not a way in. Recovery codes are left as they are."""
+    with transaction.atomic():
+        # lock the user's authenticators first: two tabs confirming at once, or reset_2fa meanwhile,
+        # wait their turn and then find the pending device gone or confirmed
+        list(TOTPDevice.objects.select_for_update().filter(user=user).order_by("pk").values_list("pk", flat=True))
+        found = verify(user, code, confirmed=False)
+        if found is None or found.pk != device.pk:
+            return None
+        found.confirmed = True
+        found.save(update_fields=["confirmed"])
+        removed, _by_model = TOTPDevice.objects.filter(user=user).exclude(pk=found.pk).delete()
+        session_device = getattr(user, "otp_device", None)
+        audit.record(AuditEntry.Action.OTP_REPLACED, request=request, user=user, detail={
+            "devices_removed": removed,
+            "verified_with": "recovery_code" if is_recovery(session_device) else "authenticator",
+        })
+    return found
+
+
 def api_token_error(user, code, *, request=None) -> str | None:
     """Why the API refuses a token to `user` with this `otp` value, or None when it may have one.
     A recovery code used here is recorded in the audit log like one used on the web."""

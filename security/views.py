@@ -1,5 +1,5 @@
-"""/security/2fa/setup/, /security/2fa/verify/ and /security/2fa/recovery-codes/: TOTP and recovery
-codes (备用验证码) for administrators and heads."""
+"""/security/2fa/setup/, /security/2fa/verify/, /security/2fa/recovery-codes/ and /security/2fa/replace/:
+TOTP, recovery codes (备用验证码) and replacing the authenticator (更换身份验证器) for administrators and heads."""
 
 from __future__ import annotations
 
@@ -34,6 +34,16 @@ def _qr_svg(uri: str) -> str:
     return segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff")
 
 
+def _new_device_context(device) -> dict:
+    """What an authenticator app needs to enrol `device`: the QR code, the secret, the otpauth URI."""
+    return {
+        "secret": base64.b32encode(device.bin_key).decode(),
+        "uri": device.config_url,
+        # SVG markup written by segno from our own otpauth URI (no user input in it)
+        "qr": mark_safe(_qr_svg(device.config_url)),  # nosec B308, B703
+    }
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -56,10 +66,7 @@ def otp_setup(request):
     context = {
         **admin.site.each_context(request),
         "title": _("设置双因素认证"),
-        "secret": base64.b32encode(device.bin_key).decode(),
-        "uri": device.config_url,
-        # SVG markup written by segno from our own otpauth URI (no user input in it)
-        "qr": mark_safe(_qr_svg(device.config_url)),  # nosec B308, B703
+        **_new_device_context(device),
         "error": error,
         "next": _next(request),
     }
@@ -108,6 +115,40 @@ def recovery_codes(request):
         "title": _("备用验证码"),
         "left": twofactor.recovery_codes_left(user),
         "few": recovery.FEW,
+        "next": _next(request),
+    })
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_replace(request):
+    """更换身份验证器: a verified session of an administrator or head enrols a new phone itself (after a
+    login with the old phone or a recovery code). The pending device of set-up is shown; only a code
+    from it confirms it, and then the other authenticators are deleted. Leaving the page changes
+    nothing. Same access as the recovery codes page: a password alone never gets here."""
+    user = request.user
+    if not twofactor.requires_second_factor(user):
+        raise Http404
+    here = reverse("security:otp_replace")
+    if not twofactor.has_device(user):
+        return redirect(f"{_url('setup')}?next={here}")
+    if not user.is_verified():
+        return redirect(f"{_url('verify')}?next={here}")
+    device = twofactor.pending_device(user)
+    error = ""
+    if request.method == "POST":
+        confirmed = twofactor.replace_authenticator(user, device, request.POST.get("otp"), request=request)
+        if confirmed is not None:
+            twofactor.login_verified(request, confirmed)
+            messages.success(request, _("已更换身份验证器：今后请使用新手机上的验证码，旧手机上的验证码已失效。备用验证码不变，仍可使用。"))
+            return redirect(_next(request))
+        error = _("验证码不正确或已过期：请填写新手机上身份验证器当前显示的6位数字（多次输错后需稍候再试）。")
+    return render(request, "security/otp_replace.html", {
+        **admin.site.each_context(request),
+        "title": _("更换身份验证器"),
+        **_new_device_context(device),
+        "error": error,
         "next": _next(request),
     })
 
