@@ -265,7 +265,9 @@ import datetime as _dt  # noqa: E402
 
 from csp.constants import NONCE as _NONCE, NONE as _NONE, SELF as _SELF, UNSAFE_INLINE as _UNSAFE_INLINE  # noqa: E402
 
-INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static", "csp", "security"]
+INSTALLED_APPS += [
+    "security.apps.AxesConfig", "django_otp", "security.apps.TOTPConfig", "security.apps.StaticConfig", "csp", "security",
+]
 
 # Encryption at rest of ID numbers and contacts: comma-separated Fernet keys, the first encrypts,
 # all decrypt (rotation: put the new key first, run `manage.py reencrypt_fields`, drop the old).

@@ -1,6 +1,12 @@
 from django.contrib import admin
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from .models import AuditEntry
+
+# Recovery codes are made on their own page and stored as digests (security/recovery.py); django-otp's
+# admin would let an administrator type plain-text tokens that can never be accepted.
+if admin.site.is_registered(StaticDevice):
+    admin.site.unregister(StaticDevice)
 
 
 @admin.register(AuditEntry)

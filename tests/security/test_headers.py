@@ -110,3 +110,16 @@ def test_earlier_secret_keys_come_from_the_environment_for_a_rotation():
     assert shown.stdout.strip().splitlines()[-1] == "['old-key-one', 'old-key-two']"
     unset = run_manage("shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY_FALLBACKS)")
     assert unset.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_security_apps_sections_are_named_and_plain_text_recovery_tokens_are_not_offered():
+    from django.apps import apps
+    from django.contrib import admin
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from security.apps import SecurityConfig
+
+    assert type(apps.get_app_config("security")) is SecurityConfig  # its ready() hooks the log masking in
+    assert [str(apps.get_app_config(label).verbose_name) for label in ("axes", "otp_totp", "otp_static")] == [
+        "登录失败与锁定", "身份验证器", "备用验证码"]
+    assert not admin.site.is_registered(StaticDevice)
