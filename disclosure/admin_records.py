@@ -82,6 +82,7 @@ EVENT_DATA_LABELS = {
     "competent_body": _("负责公开的行政机关"),
     "earlier_request": _("此前的申请编号"),
     "access_route": _("获取途径"),
+    "letter_number": _("答复书文号"),
     "attachment": _("附件编号"),
     "name": _("文件名"),
     "size": _("大小"),

@@ -336,6 +336,7 @@ REPLY_DATA_FIELDS = {
     "competent_body": _("负责公开的行政机关（不属于本机关负责公开时）"),
     "earlier_request": _("此前的申请编号（重复申请时）"),
     "access_route": _("获取途径（已主动公开时：网址或栏目）"),
+    "letter_number": _("答复书文号"),
 }
 REPLY_OUTCOME_CHOICES = [("", "---------")] + [(o.value, o.label) for o in Outcome if o not in CLOSING_OUTCOMES]
 

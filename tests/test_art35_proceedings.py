@@ -380,3 +380,21 @@ def test_api_asks_for_reasons_on_an_open_request_only(people, replied_recently):
     response = api.post(f"/api/v1/requests/{replied_recently.pk}/request-reasons/",
                         {"requested_on": replied_recently.concluded_on.isoformat(), "note": "频次过高"}, format="json")
     assert response.status_code == 409
+
+
+def test_the_reply_form_records_the_letter_number_and_the_timeline_names_it(client, people, tree):
+    today = timezone.localdate()
+    req = services.register_request(
+        actor=people["clerk"], unit=tree["dept"], applicant_type="natural_person", applicant_name="赵六",
+        channel="in_person", submitted_on=today, content="申请公开某项目批复", today=today,
+    )
+    services.accept(req, actor=people["clerk"])
+    client.force_login(people["clerk"])
+    response = client.post(action_url(req, "reply"), {
+        "seen_version": fresh(req).version, "outcome": "granted", "replied_on": today.isoformat(),
+        "letter_number": "金东发改依复〔2026〕12号",
+    })
+    assert response.status_code == 302
+    assert fresh(req).reply_data == {"letter_number": "金东发改依复〔2026〕12号"}
+    page = client.get(change_url(req)).content.decode()
+    assert "答复书文号：金东发改依复〔2026〕12号" in page
