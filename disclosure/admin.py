@@ -1,6 +1,6 @@
 """The admin, in Chinese. Who sees what comes from access.py alone (Django's model permissions are
 not used: staff reach the admin through is_staff, everything else is access_for(user)); state
-changes go through services.py, one small form per action.
+changes go through the services (disclosure/services/), one small form per action.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The demo dataset: 金东区人民政府 with its departments and townships, staff in every role and
 about 300 requests from 2024 on, in every state and with every outcome.
 
-Every request is driven through services.py, one call per arrow, with the dates a real case would
+Every request is driven through the services (disclosure/services/), one call per arrow, with the dates a real case would
 have had, so each one carries its full event history. The clock is set to each step's day while
 the step runs, so the events' timestamps read as history too (year-end figures are recomputed
 from the log). The random choices come from a fixed seed: the same `today` gives the same data.

@@ -161,7 +161,7 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["seen_version"].initial = req.version
 
-    # The service this form calls (a name in services.py): by default its keyword arguments are the
+    # The service this form calls (a name in disclosure.services): by default its keyword arguments are the
     # form's own fields, so a form whose fields are the service's arguments needs no code.
     service: str = ""
 

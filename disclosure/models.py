@@ -184,7 +184,7 @@ class DisclosureRequestQuerySet(models.QuerySet):
 
 
 class DisclosureRequest(models.Model):
-    """One application (件). Status and deadline fields are written only by services.py."""
+    """One application (件). Status and deadline fields are written only by the services (disclosure/services/)."""
 
     unit = models.ForeignKey(Unit, verbose_name=_("受理单位"), on_delete=models.PROTECT, related_name="requests")
     ref = models.CharField(_("申请编号"), max_length=100, blank=True)
@@ -222,7 +222,7 @@ class DisclosureRequest(models.Model):
         related_name="handled_requests",
     )
 
-    # Workflow state (services.py only)
+    # Workflow state (the services only)
     status = models.CharField(_("状态"), max_length=24, choices=Status.choices, default=Status.REGISTERED, db_index=True)
     version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
 

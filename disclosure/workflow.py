@@ -1,7 +1,7 @@
 """The request workflow as data: states, outcomes, the transition table and its guards. Pure.
 
 条例 第四十五条 names the backbone — 登记、审核、办理、答复、归档 — and 第三十条、第三十二至三十五条
-the side paths (补正, 征求意见, 延长). Services in services.py are the only writers; they ask
+the side paths (补正, 征求意见, 延长). The services (disclosure/services/) are the only writers; they ask
 this module whether an arrow exists and what a reply needs.
 """
 

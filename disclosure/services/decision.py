@@ -1,0 +1,228 @@
+"""The decision and after: legal review, the reply (第三十六、三十七条), closure, archiving and the
+later proceedings (第五十一条)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import ProceedingOutcome
+from ..workflow import (
+    CLOSING_OUTCOMES,
+    OUTCOME_ALIASES,
+    Action,
+    Outcome,
+    Status,
+    WorkflowError,
+    missing_reply_fields,
+)
+from .write import _apply, _check_day
+
+
+def _normalise_outcome(outcome: str) -> str:
+    outcome = OUTCOME_ALIASES.get(outcome, outcome)
+    if outcome not in Outcome.values:
+        raise WorkflowError(_("请选择办理结果。"), field="outcome")
+    return outcome
+
+
+def _check_reply(outcome: str, reply_data: dict) -> None:
+    if outcome in CLOSING_OUTCOMES:
+        raise WorkflowError(_("视为放弃、撤回请使用“终止办理”。"), field="outcome")
+    missing = missing_reply_fields(outcome, reply_data)
+    if missing:
+        field, label = next(iter(missing.items()))
+        raise WorkflowError(
+            _("办理结果“%(outcome)s”需要填写：%(fields)s。")
+            % {"outcome": Outcome(outcome).label, "fields": "、".join(str(v) for v in missing.values())},
+            field=field,
+        )
+
+
+def submit_for_legal_review(req, *, actor, outcome: str, reply_data: dict, expected_version=None):
+    """Hand the draft reply (outcome and what it requires) to the legal reviewer."""
+    outcome = _normalise_outcome(outcome)
+    _check_reply(outcome, reply_data)
+    with transaction.atomic():
+        return _apply(
+            req, Action.SUBMIT_FOR_LEGAL_REVIEW, actor=actor, expected_version=expected_version,
+            changes={"outcome": outcome, "reply_data": reply_data},
+            data={"outcome": outcome, **reply_data},
+        )
+
+
+def approve_legal_review(req, *, actor, note: str = "", expected_version=None):
+    with transaction.atomic():
+        return _apply(req, Action.APPROVE_LEGAL_REVIEW, actor=actor, expected_version=expected_version,
+                      data={"note": note})
+
+
+def return_for_revision(req, *, actor, note: str, expected_version=None):
+    if not (note or "").strip():
+        raise WorkflowError(_("退回修改需要写明意见。"), field="note")
+    with transaction.atomic():
+        return _apply(req, Action.RETURN_FOR_REVISION, actor=actor, expected_version=expected_version,
+                      data={"note": note.strip()})
+
+
+def reply(req, *, actor, outcome: str | None = None, replied_on: date, reply_data: dict | None = None,
+          today=None, expected_version=None):
+    """答复: the decision with what its outcome requires (第三十六、三十七条); the reply date concludes it."""
+    today = today or timezone.localdate()
+    if req.status == Status.SIGN_OFF:
+        # what legal review approved is what is signed; changing it means returning for revision
+        if outcome is not None and OUTCOME_ALIASES.get(outcome, outcome) != req.outcome:
+            raise WorkflowError(_("签发的办理结果须与法制审核通过的一致；如需改变请退回修改。"), field="outcome")
+        outcome, reply_data = req.outcome, {**req.reply_data, **(reply_data or {})}
+    outcome = _normalise_outcome(outcome or "")
+    reply_data = dict(reply_data or {})
+    _check_reply(outcome, reply_data)
+    _check_day(
+        replied_on, "replied_on", today=today, earliest=req.received_on, too_early=_("答复日期不能早于收到申请日期。"),
+    )
+    if outcome == Outcome.UNAVAILABLE_UNCLEAR and not req.correction_received_on:
+        raise WorkflowError(_("“补正后申请内容仍不明确”需要先有补正记录。"), field="outcome")
+    late = req.due_on is not None and replied_on > req.due_on
+    with transaction.atomic():
+        return _apply(
+            req, Action.REPLY, actor=actor, expected_version=expected_version,
+            changes={"outcome": outcome, "reply_data": reply_data, "concluded_on": replied_on},
+            data={"outcome": outcome, "replied_on": replied_on, "late": late, **reply_data},
+        )
+
+
+def _check_correction_lapsed(req, concluded_on: date, reason: str) -> None:
+    """第三十条: 逾期不补正的视为放弃申请 — only after the period in the notice has run out. A request
+    imported from a ledger may wait for a correction with no period on record: then the reason
+    must say that the period lapsed, and the date must come after the notice."""
+    if req.status != Status.AWAITING_CORRECTION:
+        raise WorkflowError(_("只有在等待补正时，才能以逾期不补正视为放弃。"), field="outcome")
+    if req.correction_period_until is not None:
+        if concluded_on <= req.correction_period_until:
+            raise WorkflowError(
+                _("补正期限（%(until)s）尚未届满。") % {"until": req.correction_period_until}, field="concluded_on"
+            )
+        return
+    if not (reason or "").strip():
+        raise WorkflowError(
+            _("该申请没有记录补正期限，请在理由中写明补正期限已届满（例如告知书载明的期限）。"), field="reason"
+        )
+    if req.correction_requested_on is not None and concluded_on <= req.correction_requested_on:
+        raise WorkflowError(
+            _("终止日期应晚于补正告知日期（%(on)s）。") % {"on": req.correction_requested_on}, field="concluded_on"
+        )
+
+
+def conclude(req, *, actor, outcome: str, concluded_on: date, reason: str = "", today=None, expected_version=None):
+    """终止: abandoned after no correction (第三十条) or an unpaid fee (109号), or withdrawn."""
+    today = today or timezone.localdate()
+    outcome = _normalise_outcome(outcome)
+    if outcome not in CLOSING_OUTCOMES:
+        raise WorkflowError(_("终止办理只适用于视为放弃和申请人撤回；其他结果请答复。"), field="outcome")
+    _check_day(
+        concluded_on, "concluded_on", today=today, earliest=req.received_on, too_early=_("终止日期不能早于收到申请日期。"),
+    )
+    if outcome == Outcome.ABANDONED_NO_CORRECTION:
+        _check_correction_lapsed(req, concluded_on, reason)
+    if outcome == Outcome.ABANDONED_FEE_UNPAID:
+        lapsed = req.fee_notices.filter(paid_on__isnull=True, due_on__lt=concluded_on).exists()
+        if not lapsed:
+            raise WorkflowError(_("没有已过缴费期限且未缴费的收费通知。"), field="outcome")
+    with transaction.atomic():
+        return _apply(
+            req, Action.CONCLUDE, actor=actor, expected_version=expected_version,
+            changes={"outcome": outcome, "concluded_on": concluded_on, "reply_data": {"reason": reason}},
+            data={"outcome": outcome, "concluded_on": concluded_on, "reason": reason},
+        )
+
+
+def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on: date | None = None,
+            archive_number: str = "", today=None, expected_version=None):
+    """归档 needs the delivery record (送达方式和日期)."""
+    today = today or timezone.localdate()
+    archived_on = archived_on or today
+    if not (delivery_method or "").strip():
+        raise WorkflowError(_("归档前请填写送达方式。"), field="delivery_method")
+    if delivered_on is None:
+        raise WorkflowError(_("归档前请填写送达日期。"), field="delivered_on")
+    _check_day(
+        delivered_on, "delivered_on", today=today, earliest=req.concluded_on, too_early=_("送达日期不能早于办结日期。"),
+    )
+    _check_day(archived_on, "archived_on", today=today, earliest=delivered_on, too_early=_("归档日期不能早于送达日期。"))
+    with transaction.atomic():
+        return _apply(
+            req, Action.ARCHIVE, actor=actor, expected_version=expected_version,
+            changes={
+                "delivery_method": delivery_method.strip(), "delivered_on": delivered_on,
+                "archived_on": archived_on, "archive_number": archive_number.strip(),
+            },
+            data={"delivery_method": delivery_method.strip(), "delivered_on": delivered_on,
+                  "archived_on": archived_on, "archive_number": archive_number.strip()},
+        )
+
+
+# --- later proceedings (第五十一条; table 四 of the annual report) ------------------------------
+
+
+def _check_proceeding(*, filed_on, outcome: str, decided_on, today: date, earliest_filed: date | None,
+                     too_early: str) -> str:
+    """The checks the ledger applies to the same columns (ledger.md: not before the conclusion, a
+    decision not before its filing, an outcome only with its date); returns the outcome code."""
+    _check_day(filed_on, "filed_on", today=today, earliest=earliest_filed, too_early=too_early)
+    outcome = (outcome or "").strip()
+    if outcome and outcome not in ProceedingOutcome.values:
+        raise WorkflowError(_("请选择维持、纠正、其他，或留空表示尚未审结。"), field="outcome")
+    if outcome and decided_on is None:
+        raise WorkflowError(_("填写了结果，请同时填写决定日期。"), field="decided_on")
+    if decided_on is not None and not outcome:
+        raise WorkflowError(_("填写了决定日期，请同时选择结果。"), field="outcome")
+    if decided_on is not None:
+        _check_day(decided_on, "decided_on", today=today, earliest=filed_on,
+                   too_early=_("决定日期不能早于申请（起诉）日期。"))
+    return outcome
+
+
+def record_reconsideration(req, *, actor, filed_on: date, outcome: str = "", decided_on: date | None = None,
+                           today=None, expected_version=None):
+    """登记行政复议: the filing, and later its decision (an empty outcome counts as 尚未审结)."""
+    today = today or timezone.localdate()
+    outcome = _check_proceeding(filed_on=filed_on, outcome=outcome, decided_on=decided_on,
+                                today=today, earliest_filed=req.concluded_on,
+                                too_early=_("申请复议日期不能早于办结日期。"))
+    if req.litigation_after_reconsideration and req.litigation_filed_on and filed_on > req.litigation_filed_on:
+        raise WorkflowError(
+            _("已登记复议后起诉（%(on)s），申请复议日期不能晚于起诉日期。") % {"on": req.litigation_filed_on},
+            field="filed_on",
+        )
+    with transaction.atomic():
+        return _apply(
+            req, Action.RECORD_RECONSIDERATION, actor=actor, expected_version=expected_version,
+            changes={"reconsideration_filed_on": filed_on, "reconsideration_outcome": outcome,
+                     "reconsideration_decided_on": decided_on},
+            data={"filed_on": filed_on, "proceeding_outcome": outcome, "decided_on": decided_on},
+        )
+
+
+def record_litigation(req, *, actor, filed_on: date, after_reconsideration: bool = False, outcome: str = "",
+                      decided_on: date | None = None, today=None, expected_version=None):
+    """登记行政诉讼: direct, or after a 复议 (行政复议法 2023 第二十三条 makes 复议 come first for a refusal)."""
+    today = today or timezone.localdate()
+    after_reconsideration = bool(after_reconsideration)
+    earliest, too_early = req.concluded_on, _("起诉日期不能早于办结日期。")
+    if after_reconsideration:
+        if req.reconsideration_filed_on is None:
+            raise WorkflowError(_("复议后起诉的，请先登记行政复议。"), field="after_reconsideration")
+        earliest, too_early = req.reconsideration_filed_on, _("复议后起诉的，起诉日期不能早于申请复议日期。")
+    outcome = _check_proceeding(filed_on=filed_on, outcome=outcome, decided_on=decided_on,
+                                today=today, earliest_filed=earliest, too_early=too_early)
+    with transaction.atomic():
+        return _apply(
+            req, Action.RECORD_LITIGATION, actor=actor, expected_version=expected_version,
+            changes={"litigation_filed_on": filed_on, "litigation_after_reconsideration": after_reconsideration,
+                     "litigation_outcome": outcome, "litigation_decided_on": decided_on},
+            data={"filed_on": filed_on, "after_reconsideration": after_reconsideration,
+                  "proceeding_outcome": outcome, "decided_on": decided_on},
+        )

@@ -1,0 +1,206 @@
+"""The write path every service takes: the actor's permission, the arrow, a compare-and-set on the
+request's version, the recomputed deadlines and one appended event; and the dates the deadlines
+depend on."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import deadlines as dl
+from ..access import access_for
+from ..models import CalendarYear, DisclosureRequest, RequestEvent
+from ..workcalendar import load_work_calendar
+from ..workflow import Action, ConcurrentChange, WorkflowError, target_status
+
+
+class NotPermitted(WorkflowError):
+    pass
+
+
+# --- deadlines -------------------------------------------------------------------------------
+
+
+def case_dates(
+    req: DisclosureRequest, calendar: dl.WorkCalendar | None = None, *, consultations=None, fees=None
+) -> dl.CaseDates:
+    """The dates the deadline depends on, from the request and its consultations (and fees); a bulk
+    caller (the ledger) passes the records it holds, so there is no query per request."""
+    if consultations is None:
+        consultations = req.consultations.all() if req.pk else []
+    pauses = [dl.Interval(sent_on=c.sent_on, answered_on=c.replied_on) for c in consultations]
+    if settings.GONGKAI_FEE_PAUSES_CLOCK:
+        if fees is None:
+            fees = req.fee_notices.all() if req.pk else []
+        # Unpaid, the pause runs to the end of the payment period (then the case is abandoned).
+        pauses += [dl.Interval(sent_on=f.notice_on, answered_on=f.paid_on, max_days=dl.FEE_PAYMENT_DAYS) for f in fees]
+    return dl.CaseDates(
+        received_on=req.received_on,
+        correction_requested_on=req.correction_requested_on,
+        correction_received_on=req.correction_received_on,
+        pauses=tuple(pauses),
+        extension_days=req.extension_days,
+        concluded_on=req.concluded_on,
+        delayed_until=req.delayed_until,
+    )
+
+
+DEADLINE_FIELDS = ("correction_due_on", "clock_start_on", "base_due_on", "due_on", "due_is_provisional")
+
+
+def deadline_fields(deadline: dl.Deadline) -> dict:
+    return {
+        "correction_due_on": deadline.correction_due_on,
+        "clock_start_on": deadline.clock_start_on,
+        "base_due_on": deadline.base_due_on,
+        "due_on": deadline.due_on,
+        "due_is_provisional": deadline.is_provisional,
+    }
+
+
+def explain_deadline(req: DisclosureRequest, today: date, calendar: dl.WorkCalendar | None = None) -> dict:
+    """How the deadline was computed, for the change page and the API."""
+    calendar = calendar or load_work_calendar()
+    dates = case_dates(req)
+    deadline = dl.compute_deadline(dates, calendar)
+    left = None
+    if deadline.due_on and req.is_open:
+        left = dl.workdays_left(deadline.due_on, today, calendar)
+    return {
+        "received_on": req.received_on,
+        "correction_due_on": deadline.correction_due_on,
+        "clock_start_on": deadline.clock_start_on,
+        "clock_stopped": deadline.clock_stopped,
+        "base_due_on": deadline.base_due_on,
+        "extension_days": deadline.extension_days,
+        "delayed_until": deadline.delayed_until,
+        "due_on": deadline.due_on,
+        "paused_days": deadline.paused_days,
+        "skipped_holidays": deadline.skipped_holidays,
+        "is_provisional": deadline.is_provisional,
+        "workdays_left": left,
+        "workdays_used": dl.workdays_used(dates, calendar, today),
+    }
+
+
+def recompute_open_deadlines(calendar: dl.WorkCalendar | None = None, *, batch_size: int = 500) -> int:
+    """After a calendar edit: recompute the stored deadlines of every open request; returns changed."""
+    calendar = calendar or load_work_calendar()
+    changed = 0
+    qs = DisclosureRequest.objects.open().prefetch_related("consultations", "fee_notices").order_by("pk")
+    last_pk = 0
+    while True:
+        batch = list(qs.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            return changed
+        last_pk = batch[-1].pk
+        for req in batch:
+            fields = deadline_fields(dl.compute_deadline(case_dates(req), calendar))
+            if any(getattr(req, k) != v for k, v in fields.items()):
+                # only if nobody moved the request meanwhile (their transition recomputed it itself)
+                changed += DisclosureRequest.objects.filter(
+                    pk=req.pk, version=req.version, status=req.status
+                ).update(**fields)
+
+
+def calendar_covers(year: int) -> bool:
+    return CalendarYear.objects.filter(year=year).exists()
+
+
+# --- the write path ----------------------------------------------------------------------------
+
+
+def _json(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _check_permission(actor, req: DisclosureRequest, action: str) -> None:
+    access = access_for(actor)
+    if not access.can(action, req.unit_id):
+        raise NotPermitted(_("您没有在本单位进行“%(action)s”的权限。") % {"action": Action(action).label})
+
+
+def _changed_meanwhile() -> ConcurrentChange:
+    return ConcurrentChange(_("该申请已被他人修改，请刷新页面后重试。"))
+
+
+def _apply(
+    req: DisclosureRequest,
+    action: str,
+    *,
+    actor,
+    changes: dict | None = None,
+    data: dict | None = None,
+    expected_version: int | None = None,
+    recompute: bool = False,
+    stay: bool = False,
+) -> DisclosureRequest:
+    """Check the arrow, compare-and-set the row, append the event. Call inside transaction.atomic.
+    With stay=True the arrow is checked but the request keeps its state (e.g. a consultation
+    answered while another is still out)."""
+    _check_permission(actor, req, action)
+    current = req.status
+    target = target_status(action, current)
+    if stay:
+        target = current
+    version = req.version if expected_version is None else expected_version
+    changes = dict(changes or {})
+    before = {name: getattr(req, name) for name in (*changes, *DEADLINE_FIELDS)}
+    for name, value in changes.items():
+        setattr(req, name, value)
+    if recompute:
+        changes.update(deadline_fields(dl.compute_deadline(case_dates(req), load_work_calendar())))
+    changes["status"] = target
+    rows = DisclosureRequest.objects.filter(pk=req.pk, version=version, status=current).update(
+        version=F("version") + 1, updated_at=timezone.now(), **changes
+    )
+    if rows != 1:
+        for name, value in before.items():  # leave the caller's object as it was
+            setattr(req, name, value)
+        raise _changed_meanwhile()
+    for name, value in changes.items():
+        setattr(req, name, value)
+    req.version = version + 1
+    RequestEvent.objects.create(
+        request=req,
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        from_status=current,
+        to_status=target,
+        data={k: _json(v) for k, v in (data or {}).items()},
+    )
+    return req
+
+
+def _not_before(value: date, earliest: date | None, field: str, message: str) -> None:
+    if earliest is not None and value < earliest:
+        raise WorkflowError(message, field=field)
+
+
+def _check_date(value, field: str) -> None:
+    """A date and nothing else: None, text or a datetime from a careless caller is a field error, not a 500."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise WorkflowError(_("请填写有效的日期（YYYY-MM-DD）。"), field=field)
+
+
+def _not_future(value: date, today: date, field: str) -> None:
+    _check_date(value, field)
+    if value > today:
+        raise WorkflowError(_("日期不能晚于今天。"), field=field)
+
+
+def _check_day(value, field: str, *, today: date, earliest: date | None, too_early: str) -> None:
+    """A date of something that happened: a real date, not after today, not before `earliest`."""
+    _not_future(value, today, field)
+    _not_before(value, earliest, field, too_early)
