@@ -35,7 +35,7 @@ from disclosure.ledger import (
     ledger_file,
 )
 from disclosure.ledger import jobs
-from disclosure.ledger.upload import ImportKind, UploadTooLarge, import_upload
+from disclosure.ledger.upload import ImportKind, UploadTooLarge
 from disclosure.models import LedgerImport
 from disclosure.workcalendar import load_work_calendar
 from security import audit
@@ -186,17 +186,8 @@ class LedgerImportView(APIView):
         given = LedgerImportInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        if jobs.runs_in_background(data["file"].size):
-            try:
-                job = jobs.start_import(data["kind"], data["file"], actor=request.user)
-            except UploadTooLarge as exc:
-                raise PayloadTooLarge(str(exc)) from exc
-            except LedgerFileError as exc:
-                raise serializers.ValidationError({"file": [str(exc)]}) from exc
-            body = LedgerImportJobSerializer(job).data
-            return Response(body, status=202, headers={"Location": body["url"]})
         try:
-            imported = import_upload(data["kind"], data["file"], actor=request.user)
+            imported = jobs.import_or_queue(data["kind"], data["file"], actor=request.user)
         except UploadTooLarge as exc:
             raise PayloadTooLarge(str(exc)) from exc
         except LedgerFileError as exc:
@@ -205,6 +196,9 @@ class LedgerImportView(APIView):
             body = error_body("ledger_invalid", _("未导入任何数据：发现 %(n)d 处错误。") % {"n": len(exc.errors)})
             body["error"]["errors"] = [{"row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors]
             return Response(body, status=400)
+        if isinstance(imported, LedgerImport):  # a large file: imported by a worker, polled here
+            body = LedgerImportJobSerializer(imported).data
+            return Response(body, status=202, headers={"Location": body["url"]})
         audit.imported(imported.kind, request=request, detail=imported.detail)
         return Response(LedgerImportResultSerializer(imported).data)
 

@@ -24,8 +24,8 @@ from .access import access_for
 from .admin_access import AdminOnly, NotFoundWhenInvisible
 from .deadlines import CalendarError
 from .forms import CalendarCSVForm, CalendarPackageForm
-from .models import CalendarDay, CalendarYear, DisclosureRequest, StaffRole, Unit, User
-from .tasks import RECOMPUTE_IN_BACKGROUND_ABOVE, enqueue_recompute, publish_recompute  # noqa: F401
+from .models import CalendarDay, CalendarYear, StaffRole, Unit, User
+from .tasks import RECOMPUTE_IN_BACKGROUND_ABOVE, recompute_after_calendar_edit
 
 admin.site.site_header = _("政府信息公开申请办理系统")
 admin.site.site_title = _("政府信息公开")
@@ -91,19 +91,23 @@ class RecomputesDeadlines:
     RECOMPUTE_IN_BACKGROUND_ABOVE = RECOMPUTE_IN_BACKGROUND_ABOVE
 
     def recompute(self, request):
-        many = DisclosureRequest.objects.open()[: self.RECOMPUTE_IN_BACKGROUND_ABOVE + 1].count()
-        if many > self.RECOMPUTE_IN_BACKGROUND_ABOVE:
-            enqueue_recompute(lambda: self.recompute_now(request))
+        changed = recompute_after_calendar_edit(
+            self.RECOMPUTE_IN_BACKGROUND_ABOVE, on_failure=lambda: self.recompute_now(request)
+        )
+        if changed is None:
             self.message_user(
                 request,
                 gettext("办理中申请较多，答复期限将在后台按新的日历重新计算，几分钟内完成。"),
                 messages.INFO,
             )
             return
-        self.recompute_now(request)
+        self.report_recomputed(request, changed)
 
     def recompute_now(self, request):
-        changed = services.recompute_open_deadlines()
+        """The broker could not be reached: the recompute in the request after all."""
+        self.report_recomputed(request, services.recompute_open_deadlines())
+
+    def report_recomputed(self, request, changed: int) -> None:
         if changed:
             self.message_user(
                 request, gettext("已按新的日历重新计算%(n)d件办理中申请的答复期限。") % {"n": changed}, messages.INFO

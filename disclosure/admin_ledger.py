@@ -27,7 +27,7 @@ from .access import Access, access_for
 from .admin_access import has_any_role
 from .ledger import EXPORT_YEARS, LedgerFileError, LedgerInvalid, ledger_file
 from .ledger import jobs
-from .ledger.upload import MAX_UPLOAD_BYTES, ImportKind, import_upload
+from .ledger.upload import MAX_UPLOAD_BYTES, ImportKind
 from .models import LedgerImport
 from .workcalendar import load_work_calendar
 
@@ -90,17 +90,15 @@ class LedgerViews:
         tools = {"gk_ledger_import": access.is_admin, "gk_ledger_export": has_any_role(access)}
         return super().changelist_view(request, {**tools, **(extra_context or {})})
 
-    def _ledger_page(self, request, form, title, submit, **extra):
+    def _ledger_page(self, request, title, *, template=None, **extra):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "form": form,
             "title": title,
-            "submit_label": submit,
             "has_view_permission": True,
             **extra,
         }
-        return TemplateResponse(request, self.ledger_form_template, context)
+        return TemplateResponse(request, template or self.ledger_form_template, context)
 
     def ledger_import_view(self, request):
         if not access_for(request.user).is_admin:
@@ -108,28 +106,25 @@ class LedgerViews:
         errors = None
         if request.method == "POST":
             form = LedgerImportForm(request.POST, request.FILES)
-            if form.is_valid() and jobs.runs_in_background(form.cleaned_data["file"].size):
+            if form.is_valid():
                 try:
-                    job = jobs.start_import(form.cleaned_data["kind"], form.cleaned_data["file"], actor=request.user)
-                except LedgerFileError as exc:
-                    form.add_error("file", str(exc))
-                else:
-                    return HttpResponseRedirect(reverse("admin:disclosure_disclosurerequest_ledger_job", args=[job.pk]))
-            elif form.is_valid():
-                try:
-                    imported = import_upload(form.cleaned_data["kind"], form.cleaned_data["file"], actor=request.user)
+                    imported = jobs.import_or_queue(form.cleaned_data["kind"], form.cleaned_data["file"],
+                                                    actor=request.user)
                 except LedgerFileError as exc:
                     form.add_error("file", str(exc))
                 except LedgerInvalid as exc:
                     errors = exc.errors
                 else:
+                    if isinstance(imported, LedgerImport):  # a large file: its job page follows the worker
+                        return HttpResponseRedirect(
+                            reverse("admin:disclosure_disclosurerequest_ledger_job", args=[imported.pk]))
                     audit.imported(imported.kind, request=request, detail=imported.detail)
                     self.message_user(request, imported.message, messages.SUCCESS)
                     return HttpResponseRedirect(request.path)
         else:
             form = LedgerImportForm()
         return self._ledger_page(
-            request, form, gettext("导入台账"), gettext("导入"), multipart=True, row_errors=errors,
+            request, gettext("导入台账"), form=form, submit_label=gettext("导入"), multipart=True, row_errors=errors,
             row_errors_summary=gettext("未导入任何数据：发现 %(n)d 处错误。") % {"n": len(errors)} if errors else "",
             recent_jobs=LedgerImport.objects.select_related("requested_by")[:10],
         )
@@ -139,16 +134,11 @@ class LedgerViews:
         if not access_for(request.user).is_admin:
             raise PermissionDenied
         job = get_object_or_404(LedgerImport.objects.select_related("requested_by"), pk=job_id)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": gettext("导入台账") + " · " + job.file_name,
-            "job": job,
-            "result": jobs.result_message(job) if job.finished else "",
-            "import_url": reverse("admin:disclosure_disclosurerequest_ledger_import"),
-            "has_view_permission": True,
-        }
-        return TemplateResponse(request, "admin/disclosure/ledger_job.html", context)
+        return self._ledger_page(
+            request, gettext("导入台账") + " · " + job.file_name, template="admin/disclosure/ledger_job.html",
+            job=job, result=jobs.result_message(job) if job.finished else "",
+            import_url=reverse("admin:disclosure_disclosurerequest_ledger_import"),
+        )
 
     def ledger_export_view(self, request):
         access = access_for(request.user)
@@ -169,4 +159,4 @@ class LedgerViews:
                 return response
         else:
             form = LedgerExportForm(access=access)
-        return self._ledger_page(request, form, gettext("导出台账"), gettext("导出"))
+        return self._ledger_page(request, gettext("导出台账"), form=form, submit_label=gettext("导出"))

@@ -40,19 +40,23 @@ def recompute_deadlines() -> int:
     return services.recompute_open_deadlines()
 
 
-def publish_recompute() -> bool:
-    """Hand the recompute to a worker: one connection tried once (kombu would keep retrying while
-    the user waits for the page). False when the broker cannot be reached."""
+def send_now(task, *args) -> bool:
+    """Hand `task` to a worker from a web request: one connection tried once (kombu would keep
+    retrying while the user waits for the page). False when the broker cannot be reached."""
     from config.celery import app
 
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
-            recompute_deadlines.apply_async(connection=conn, retry=False)
+            task.apply_async(args=args, connection=conn, retry=False)
     except Exception:  # kombu OperationalError, redis ConnectionError, OSError, …
-        logger.warning("broker unavailable: recomputing the open deadlines in the request", exc_info=True)
+        logger.warning("broker unavailable: %s%r not queued", task.name, args, exc_info=True)
         return False
     return True
+
+
+def publish_recompute() -> bool:
+    return send_now(recompute_deadlines)
 
 
 def enqueue_recompute(on_failure) -> None:
@@ -60,16 +64,17 @@ def enqueue_recompute(on_failure) -> None:
     transaction.on_commit(lambda: publish_recompute() or on_failure())
 
 
-def recompute_after_calendar_edit(limit: int | None = None) -> int | None:
+def recompute_after_calendar_edit(limit: int | None = None, on_failure=None) -> int | None:
     """The deadlines of the open requests after a calendar edit: recomputed now (how many changed),
-    or with more than `limit` open requests on a worker once the edit commits (None). Raises
+    or with more than `limit` open requests on a worker once the edit commits (None); if the broker
+    is down then, on_failure() (by default the recompute, in the request). Raises
     deadlines.CalendarError for a calendar with no working days where a deadline needs them."""
     from . import services
     from .models import DisclosureRequest
 
     limit = RECOMPUTE_IN_BACKGROUND_ABOVE if limit is None else limit
     if DisclosureRequest.objects.open()[: limit + 1].count() > limit:
-        enqueue_recompute(services.recompute_open_deadlines)
+        enqueue_recompute(on_failure or services.recompute_open_deadlines)
         return None
     return services.recompute_open_deadlines()
 

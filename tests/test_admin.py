@@ -845,10 +845,10 @@ def free_weekday_after(req):
 
 
 def test_a_calendar_edit_with_few_open_requests_recomputes_in_the_request(client, tree, people, monkeypatch):
-    from disclosure import admin as disclosure_admin
+    from disclosure import tasks
 
     enqueued = []
-    monkeypatch.setattr(disclosure_admin, "enqueue_recompute", lambda on_failure: enqueued.append(on_failure))
+    monkeypatch.setattr(tasks, "enqueue_recompute", lambda on_failure: enqueued.append(on_failure))
     req = register(tree["dept"], people["clerk"])
     client.force_login(people["admin"])
     response = holiday_post(client, free_weekday_after(req))
@@ -859,9 +859,10 @@ def test_a_calendar_edit_with_few_open_requests_recomputes_in_the_request(client
 
 def test_a_calendar_edit_with_many_open_requests_is_handed_to_a_worker(client, tree, people, monkeypatch):
     from disclosure import admin as disclosure_admin
+    from disclosure import tasks
 
     enqueued = []
-    monkeypatch.setattr(disclosure_admin, "enqueue_recompute", lambda on_failure: enqueued.append(on_failure))
+    monkeypatch.setattr(tasks, "enqueue_recompute", lambda on_failure: enqueued.append(on_failure))
     monkeypatch.setattr(disclosure_admin.RecomputesDeadlines, "RECOMPUTE_IN_BACKGROUND_ABOVE", 1)
     first = register(tree["dept"], people["clerk"])
     register(tree["dept"], people["clerk"], name="李四")
@@ -879,13 +880,13 @@ def test_the_recompute_is_published_after_commit_and_done_in_the_request_when_th
     tree, people, monkeypatch, django_capture_on_commit_callbacks
 ):
     from config.celery import app
-    from disclosure import admin as disclosure_admin
+    from disclosure import tasks
 
     monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")  # nothing listens there
-    assert disclosure_admin.publish_recompute() is False
+    assert tasks.publish_recompute() is False
     fallback = []
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        disclosure_admin.enqueue_recompute(lambda: fallback.append(True))
+        tasks.enqueue_recompute(lambda: fallback.append(True))
     assert fallback == []  # nothing before the commit
     callbacks[0]()
     assert fallback == [True]

@@ -22,15 +22,11 @@ from security import audit
 from ..forms import sanitise_filename
 from ..models import LedgerImport
 from .sheets import LedgerFileError, LedgerInvalid
-from .upload import check_upload, import_file, summary
+from .upload import Imported, check_upload, import_file, import_upload, summary
 
 logger = logging.getLogger(__name__)
 
 MAX_STORED_ERRORS = 2000  # a file with more bad cells than this lists the first ones and says how many
-
-
-def runs_in_background(size: int) -> bool:
-    return size > settings.GONGKAI_LEDGER_INLINE_MAX_BYTES
 
 
 def start_import(kind: str, upload, *, actor, language: str = "") -> LedgerImport:
@@ -48,19 +44,17 @@ def start_import(kind: str, upload, *, actor, language: str = "") -> LedgerImpor
 
 
 def publish(job_id: int) -> bool:
-    """Send the job to a worker: one connection tried once (the user is waiting for the page)."""
-    from config.celery import app
+    from ..tasks import import_ledger_job, send_now
 
-    from ..tasks import import_ledger_job
+    return send_now(import_ledger_job, job_id)
 
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
-            import_ledger_job.apply_async(args=[job_id], connection=conn, retry=False)
-    except Exception:  # kombu OperationalError, redis ConnectionError, OSError, …
-        logger.warning("broker unavailable: ledger import %s not queued", job_id, exc_info=True)
-        return False
-    return True
+
+def import_or_queue(kind: str, upload, *, actor) -> Imported | LedgerImport:
+    """An upload imported now when it is small (its Imported), else stored and queued (its
+    LedgerImport). Raises LedgerFileError (UploadTooLarge) and, when imported now, LedgerInvalid."""
+    if upload.size > settings.GONGKAI_LEDGER_INLINE_MAX_BYTES:
+        return start_import(kind, upload, actor=actor)
+    return import_upload(kind, upload, actor=actor)
 
 
 def broker_unavailable(job_id: int) -> None:
