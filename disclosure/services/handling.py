@@ -12,11 +12,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import deadlines as dl
-from ..access import ACTING_ROLES, access_for
+from ..access import ACTING_ROLES
 from ..models import Consultation, FeeNotice
 from ..workcalendar import load_work_calendar
-from ..workflow import ROLE_HEAD, Action, InvalidTransition, WorkflowError
-from .write import NotPermitted, _apply, _changed_meanwhile, _check_date, _check_day, _not_before, _not_future
+from ..workflow import Action, InvalidTransition, WorkflowError
+from .write import (
+    _apply,
+    _changed_meanwhile,
+    _check_date,
+    _check_day,
+    _check_permission,
+    _not_before,
+    _not_future,
+)
 
 
 def start_review(req, *, actor, expected_version=None):
@@ -207,9 +215,7 @@ def approve_extension(req, *, actor, days: int, approved_on: date, notified_on: 
     """第三十三条第二款: one extension of at most 20 working days, approved by the head of the
     disclosure office and notified to the applicant before the running deadline."""
     today = today or timezone.localdate()
-    if ROLE_HEAD not in access_for(actor).roles_in(req.unit_id):
-        # not even a system admin: the statute names who approves (ROLE_ONLY_ACTIONS)
-        raise NotPermitted(_("延长答复期限须经本单位政府信息公开工作机构负责人批准。"))
+    _check_permission(actor, req, Action.APPROVE_EXTENSION)  # before the guards: the head's decision
     if req.extension_days:
         raise WorkflowError(_("该申请已经延长过答复期限，条例只允许延长一次。"), field="days")
     if not isinstance(days, int) or not 1 <= days <= dl.MAX_EXTENSION_DAYS:
@@ -269,8 +275,7 @@ def set_delayed_reply(req, *, actor, finding: str, delayed_until: date, notified
     """延迟答复: after the reasons were asked for and found reasonable, a later reply date, told to the
     applicant before the running deadline (statute.md §6.3)."""
     today = today or timezone.localdate()
-    if ROLE_HEAD not in access_for(actor).roles_in(req.unit_id):
-        raise NotPermitted(_("确定延迟答复期限须由本单位政府信息公开工作机构负责人决定。"))
+    _check_permission(actor, req, Action.SET_DELAYED_REPLY)
     if req.reasons_requested_on is None:
         raise WorkflowError(_("确定延迟答复期限前，须先要求申请人说明理由（第三十五条）。"), field="finding")
     if req.delayed_until is not None:

@@ -16,7 +16,7 @@ from .. import deadlines as dl
 from ..access import access_for
 from ..models import CalendarYear, DisclosureRequest, RequestEvent
 from ..workcalendar import load_work_calendar
-from ..workflow import Action, ConcurrentChange, WorkflowError, target_status
+from ..workflow import ACTION_ROLES, ROLE_ONLY_ACTIONS, Action, ConcurrentChange, WorkflowError, target_status
 
 
 class NotPermitted(WorkflowError):
@@ -125,8 +125,19 @@ def _json(value):
     return value
 
 
+def _role_only_refusal(action: str) -> str:
+    if action == Action.APPROVE_EXTENSION:
+        return _("延长答复期限须经本单位政府信息公开工作机构负责人批准。")
+    return _("确定延迟答复期限须由本单位政府信息公开工作机构负责人决定。")
+
+
 def _check_permission(actor, req: DisclosureRequest, action: str) -> None:
     access = access_for(actor)
+    if action in ROLE_ONLY_ACTIONS:
+        # not even a system admin: the statute names who decides (workflow.ROLE_ONLY_ACTIONS)
+        if not access.roles_in(req.unit_id) & ACTION_ROLES[action]:
+            raise NotPermitted(_role_only_refusal(action))
+        return
     if not access.can(action, req.unit_id):
         raise NotPermitted(_("您没有在本单位进行“%(action)s”的权限。") % {"action": Action(action).label})
 
