@@ -1,5 +1,7 @@
 import pytest
+from rest_framework.test import APIClient
 
+from api.models import ApiToken
 from disclosure.models import Unit
 
 from .factories import UnitFactory, staff
@@ -68,3 +70,16 @@ def people(tree):
         "other_clerk": staff("other_clerk", tree["other"], "clerk"),
         "admin": staff("sysadmin", tree["root"], "admin"),
     }
+
+
+@pytest.fixture
+def as_user(db):
+    """as_user(user) -> an APIClient authenticated with a fresh token of that user."""
+
+    def make(user):
+        _, raw = ApiToken.issue(user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+        return client
+
+    return make

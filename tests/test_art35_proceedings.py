@@ -6,9 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from api.models import ApiToken
 from disclosure import deadlines as dl
 from disclosure import services
 from disclosure.models import CalendarDay, DisclosureRequest, RequestEvent
@@ -351,17 +349,10 @@ def test_admin_head_sets_a_delayed_reply(client, people, tree):
 # --- the API -------------------------------------------------------------------------------------
 
 
-def api_client(user):
-    _, raw = ApiToken.issue(user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
-    return client
-
-
-def test_api_records_a_lawsuit_and_refuses_bad_input(people, replied_recently):
+def test_api_records_a_lawsuit_and_refuses_bad_input(people, replied_recently, as_user):
     req = replied_recently
     url = f"/api/v1/requests/{req.pk}/record-litigation/"
-    api = api_client(people["clerk"])
+    api = as_user(people["clerk"])
     bad = api.post(url, {"filed_on": req.concluded_on.isoformat(), "outcome": "upheld"}, format="json")
     assert bad.status_code == 400 and "decided_on" in bad.content.decode()
     ok = api.post(url, {"filed_on": req.concluded_on.isoformat(), "version": fresh(req).version}, format="json")
@@ -371,12 +362,12 @@ def test_api_records_a_lawsuit_and_refuses_bad_input(people, replied_recently):
     assert "record_litigation" in ok.json()["available_actions"]
     stale = api.post(url, {"filed_on": req.concluded_on.isoformat(), "version": 1}, format="json")
     assert stale.status_code == 409
-    other = api_client(people["other_clerk"]).post(url, {"filed_on": req.concluded_on.isoformat()}, format="json")
+    other = as_user(people["other_clerk"]).post(url, {"filed_on": req.concluded_on.isoformat()}, format="json")
     assert other.status_code == 404
 
 
-def test_api_asks_for_reasons_on_an_open_request_only(people, replied_recently):
-    api = api_client(people["clerk"])
+def test_api_asks_for_reasons_on_an_open_request_only(people, replied_recently, as_user):
+    api = as_user(people["clerk"])
     response = api.post(f"/api/v1/requests/{replied_recently.pk}/request-reasons/",
                         {"requested_on": replied_recently.concluded_on.isoformat(), "note": "频次过高"}, format="json")
     assert response.status_code == 409

@@ -196,8 +196,8 @@ def test_the_outcome_is_told_in_the_reader_s_language(people):
 # --- the API ---------------------------------------------------------------------------------------
 
 
-def test_the_api_answers_202_with_the_job_and_its_location(people, as_api, published, django_capture_on_commit_callbacks):
-    api = as_api(people["admin"])
+def test_the_api_answers_202_with_the_job_and_its_location(people, as_user, published, django_capture_on_commit_callbacks):
+    api = as_user(people["admin"])
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post("/api/v1/ledger/import/", {"file": upload(ledger_csv()), "kind": "ledger"},
                             format="multipart")
@@ -209,20 +209,5 @@ def test_the_api_answers_202_with_the_job_and_its_location(people, as_api, publi
     done = api.get(body["url"]).json()
     assert (done["status"], done["finished"], done["created"], done["percent"]) == ("done", True, 5, 100)
     assert done["message"].startswith("台账导入完成")
-    assert as_api(people["clerk"]).get(body["url"]).status_code == 403
+    assert as_user(people["clerk"]).get(body["url"]).status_code == 403
     assert api.get("/api/v1/ledger/imports/999999/").status_code == 404
-
-
-@pytest.fixture
-def as_api(db):
-    from rest_framework.test import APIClient
-
-    from api.models import ApiToken
-
-    def make(user):
-        _, raw = ApiToken.issue(user)
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
-        return client
-
-    return make

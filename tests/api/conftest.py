@@ -2,9 +2,6 @@ import pytest
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from rest_framework.test import APIClient
-
-from api.models import ApiToken
 
 
 @pytest.fixture(autouse=True)
@@ -25,19 +22,6 @@ def fresh_throttles():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def as_user(db):
-    """as_user(user) -> an APIClient authenticated with a fresh token of that user."""
-
-    def make(user):
-        _, raw = ApiToken.issue(user)
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
-        return client
-
-    return make
 
 
 @pytest.fixture

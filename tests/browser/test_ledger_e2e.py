@@ -26,16 +26,20 @@ def csv_file(content: bytes, name: str = "台账.csv") -> dict:
     return {"name": name, "mimeType": "text/csv", "buffer": content}
 
 
-def test_admin_imports_a_ledger_fixes_a_bad_row_and_exports_it(page, live_server, tmp_path):
+def signed_in_admin(page, live_server) -> None:
+    """The district and its 发改局, and its system administrator signed in."""
     root = UnitFactory(code="jindong", name="金东区人民政府", kind=Unit.Kind.GOVERNMENT, ref_prefix="金东公开")
     UnitFactory(code="jd-fgj", name="金东区发展和改革局", kind=Unit.Kind.DEPARTMENT, parent=root)
     staff("admin", root, "admin")
-
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "admin")
     page.fill("#id_password", PASSWORD)
     page.click('#login-form input[type="submit"]')
     page.wait_for_url(f"{live_server.url}/admin/")
+
+
+def test_admin_imports_a_ledger_fixes_a_bad_row_and_exports_it(page, live_server, tmp_path):
+    signed_in_admin(page, live_server)
     page.goto(f"{live_server.url}/admin/disclosure/disclosurerequest/")
 
     # --- 导入台账: one row names a unit that does not exist ---
@@ -83,15 +87,7 @@ def test_a_large_ledger_is_imported_in_the_background_and_its_page_follows_it(pa
     settings.GONGKAI_LEDGER_INLINE_MAX_BYTES = 100  # the sample is "large"
     queued = []
     monkeypatch.setattr(jobs, "publish", lambda job_id: queued.append(job_id) or True)  # the worker is this test
-    root = UnitFactory(code="jindong", name="金东区人民政府", kind=Unit.Kind.GOVERNMENT, ref_prefix="金东公开")
-    UnitFactory(code="jd-fgj", name="金东区发展和改革局", kind=Unit.Kind.DEPARTMENT, parent=root)
-    staff("admin", root, "admin")
-
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", PASSWORD)
-    page.click('#login-form input[type="submit"]')
-    page.wait_for_url(f"{live_server.url}/admin/")
+    signed_in_admin(page, live_server)
     page.goto(f"{live_server.url}/admin/disclosure/disclosurerequest/ledger/import/")
     page.set_input_files("#id_file", files=[csv_file(ledger_csv(SAMPLE_UNITS, extra=30), name="大台账.csv")])
     page.click("#gk-ledger-submit")
