@@ -98,8 +98,9 @@ def run(job_id: int) -> None:
             _finish(job, LedgerImport.Status.FAILED, message=_("导入时发生意外错误，未导入任何数据；错误已记入日志。"))
         else:
             audit.imported(job.kind, user=job.requested_by, via="worker", detail={**imported.detail, "job": job.pk})
-            _finish(job, LedgerImport.Status.DONE, message=imported.message, created=imported.created,
-                    updated=imported.updated, unchanged=imported.unchanged, roles_added=imported.roles_added)
+            # the counts, not the sentence: result_message() words it in the reader's language
+            _finish(job, LedgerImport.Status.DONE, created=imported.created, updated=imported.updated,
+                    unchanged=imported.unchanged, roles_added=imported.roles_added)
 
 
 def _finish(job: LedgerImport, status: str, **fields) -> None:
