@@ -176,6 +176,13 @@ GONGKAI_ATTACHMENT_MAX_BYTES = int(os.environ.get("GONGKAI_ATTACHMENT_MAX_BYTES"
 # its progress on a page (disclosure/ledger/jobs.py). 10,000 rows are ~2 MB of CSV and take 5–12 s.
 GONGKAI_LEDGER_INLINE_MAX_BYTES = int(os.environ.get("GONGKAI_LEDGER_INLINE_MAX_BYTES", str(1024 * 1024)))
 GONGKAI_LEDGER_UPLOAD_MAX_BYTES = int(os.environ.get("GONGKAI_LEDGER_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+# Spreadsheets read from uploads (ledger, units, staff, submitted annual reports): an XLSX whose parts
+# declare more than this uncompressed is refused before openpyxl reads it (a part compressed more than
+# 100:1 always is); at most this many rows; no cell longer than this (Excel's own limit). The
+# management commands read the operator's own files: no cap on rows or total size there.
+GONGKAI_XLSX_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("GONGKAI_XLSX_MAX_UNCOMPRESSED_BYTES", str(256 * 1024 * 1024)))
+GONGKAI_SHEET_MAX_ROWS = int(os.environ.get("GONGKAI_SHEET_MAX_ROWS", "200000"))
+GONGKAI_CELL_MAX_CHARS = int(os.environ.get("GONGKAI_CELL_MAX_CHARS", "32767"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .access import ACTING_ROLES
 from .models import Channel, Consultation, DisclosureRequest, FeeNotice, ProceedingOutcome, User
-from .workcalendar import CalendarCSVError, load_from_csv, load_from_package, package_years
+from .workcalendar import CalendarCSVError, decode_calendar_csv, load_from_csv, load_from_package, package_years
 from .workflow import CLOSING_OUTCOMES, Action, Outcome, Status, WorkflowError
 
 
@@ -677,15 +677,10 @@ class CalendarCSVForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError(_("CSV 文件不能超过 1 MB。"))
-        data = upload.read()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                self.text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise forms.ValidationError(_("无法识别文件编码，请保存为 UTF-8 编码的 CSV。"))
+        try:
+            self.text = decode_calendar_csv(upload.read())
+        except CalendarCSVError as exc:
+            raise forms.ValidationError(exc.errors) from None
         return upload
 
     def load(self) -> list[int] | None:

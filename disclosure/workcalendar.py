@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .deadlines import WorkCalendar
+from .spreadsheets import SheetRefused, decode_csv, excerpt
 
 CHINESECALENDAR_SOURCE = "chinesecalendar"
 
@@ -97,14 +98,13 @@ class CalendarCSVError(ValueError):
 
 
 def decode_calendar_csv(data: bytes) -> str:
-    """The text of an uploaded calendar file: UTF-8 (with or without BOM), else GB18030 — Excel in
-    China saves CSV as GBK. CalendarCSVError if it is neither."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise CalendarCSVError([_("无法识别文件编码，请保存为 UTF-8 的 CSV 文件。")])
+    """The text of an uploaded calendar file, its encoding chosen from the whole file as for the
+    ledger (spreadsheets.decode_csv: UTF-8 with or without BOM, else GBK); CalendarCSVError naming
+    the line if it is neither."""
+    try:
+        return decode_csv(data)
+    except SheetRefused as exc:
+        raise CalendarCSVError([str(exc)]) from None
 
 
 def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
@@ -133,7 +133,7 @@ def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
         try:
             day = date.fromisoformat(row.get("date", ""))
         except ValueError:
-            errors.append(_("第%(row)d行，date列：“%(value)s”不是YYYY-MM-DD格式的日期。") % {"row": number, "value": row.get("date", "")})
+            errors.append(_("第%(row)d行，date列：“%(value)s”不是YYYY-MM-DD格式的日期。") % {"row": number, "value": excerpt(row.get("date") or "")})
             continue
         flag = row.get("is_workday", "").lower()
         if flag in {"1", "yes", "true", "是", "上班", "y"}:
@@ -141,7 +141,7 @@ def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
         elif flag in {"0", "no", "false", "否", "放假", "n"}:
             is_workday = False
         else:
-            errors.append(_("第%(row)d行，is_workday列：“%(value)s”应为1/0、是/否或上班/放假。") % {"row": number, "value": flag})
+            errors.append(_("第%(row)d行，is_workday列：“%(value)s”应为1/0、是/否或上班/放假。") % {"row": number, "value": excerpt(flag)})
             continue
         note = row.get("note", "")
         if len(note) > note_max:

@@ -18,7 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from disclosure.access import access_for
 from disclosure.models import CalendarYear
 from disclosure.tasks import recompute_after_calendar_edit
-from disclosure.workcalendar import CalendarCSVError, load_from_csv, load_from_package, package_years
+from disclosure.forms import CalendarCSVForm
+from disclosure.workcalendar import (
+    CalendarCSVError,
+    decode_calendar_csv,
+    load_from_csv,
+    load_from_package,
+    package_years,
+)
 
 from . import delivery
 from .bulletin import HEADERS, rows_visible_to
@@ -232,11 +239,11 @@ class CalendarCoverageAdmin(admin.ModelAdmin):
             if upload is None:
                 self.message_user(request, gettext("CSV 文件：请选择要上传的文件。"), messages.ERROR)
                 return
-            try:
-                years = load_from_csv(upload.read().decode("utf-8-sig"), source=f"CSV: {upload.name}"[:300])
-            except UnicodeDecodeError:
-                self.message_user(request, gettext("CSV 文件：请使用 UTF-8 编码保存。"), messages.ERROR)
+            if upload.size > CalendarCSVForm.MAX_BYTES:
+                self.message_user(request, gettext("CSV 文件不能超过 1 MB。"), messages.ERROR)
                 return
+            try:
+                years = load_from_csv(decode_calendar_csv(upload.read()), source=f"CSV: {upload.name}"[:300])
             except CalendarCSVError as exc:
                 for error in exc.errors[:20]:
                     self.message_user(request, gettext("CSV 文件：") + error, messages.ERROR)

@@ -16,6 +16,7 @@ from django.db.models import Count, F, Q
 from disclosure import deadlines as dl
 from disclosure.access import access_for
 from disclosure.models import DisclosureRequest, StaffRole
+from disclosure.spreadsheets import neutralise_workbook
 from disclosure.workcalendar import load_work_calendar
 
 from .models import AlertKind, MonthlyBulletin
@@ -92,6 +93,7 @@ def render_xlsx(bulletin: MonthlyBulletin, rows: list[dict]) -> bytes:
             ws.cell(row=ws.max_row, column=5).number_format = "0.0%"
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["G"].width = 60
+    neutralise_workbook(wb)  # unit names and references come from user input
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

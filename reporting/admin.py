@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disclosure.access import access_for
 from disclosure.models import Unit
+from disclosure.spreadsheets import excerpt
 
 from . import services
 from . import tables as t
@@ -144,7 +145,7 @@ class ImportedReportForm(forms.ModelForm):
         code = (doc.get("unit") or {}).get("code")
         if code and code != unit.code:
             raise forms.ValidationError(
-                {"upload": _("文件中的单位编码“%(code)s”与所选单位“%(unit)s”不一致。") % {"code": code, "unit": unit.code}}
+                {"upload": _("文件中的单位编码“%(code)s”与所选单位“%(unit)s”不一致。") % {"code": excerpt(code, 30), "unit": unit.code}}
             )
         upload.seek(0)
         self.document = doc

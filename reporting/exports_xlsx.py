@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
+from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+
+from disclosure.spreadsheets import SheetLimits, SheetRefused, excerpt, neutralise_workbook, open_xlsx, restore
 
 from . import narrative as n
 from . import tables as t
@@ -106,6 +110,7 @@ def write_xlsx(doc: dict) -> bytes:
     ):
         info.cell(row=i, column=1, value=key)
         info.cell(row=i, column=2, value=value)
+    neutralise_workbook(wb)  # a unit's name or a label could start like a formula
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -134,7 +139,7 @@ def _count(ws, row: int, col: int) -> int:
     except ValueError:
         raise XlsxFormatError(
             _("工作表“%(sheet)s”%(cell)s单元格应为数字，而不是“%(value)s”。")
-            % {"sheet": ws.title, "cell": f"{get_column_letter(col)}{row}", "value": value}
+            % {"sheet": excerpt(ws.title, 31), "cell": f"{get_column_letter(col)}{row}", "value": excerpt(value)}
         ) from None
     if not number.is_integer() or number < 0:
         raise XlsxFormatError(
@@ -207,12 +212,66 @@ def _read_table2(ws, edition: str) -> dict:
     return result
 
 
+# A submitted file may declare any size: only this corner of each sheet is read (the statutory
+# tables are about 40 rows by at most 15 columns, table 四 being the widest).
+REPORT_MAX_ROWS = 300
+REPORT_MAX_COLUMNS = 20
+
+
+class _Sheet:
+    """The first REPORT_MAX_ROWS × REPORT_MAX_COLUMNS values of a worksheet, read once in openpyxl's
+    read-only mode, with the few worksheet calls the readers below make. Merged cells read as in an
+    ordinary workbook: the value in the top-left cell, the others empty."""
+
+    def __init__(self, ws):
+        self.title = ws.title
+        ws.reset_dimensions()  # never trust (or pad to) a declared A1:XFD1048576
+        self._rows = [tuple(row) for row in ws.iter_rows(max_row=REPORT_MAX_ROWS, max_col=REPORT_MAX_COLUMNS,
+                                                         values_only=True)]
+        self.max_row = len(self._rows)
+
+    def cell(self, row: int, column: int) -> SimpleNamespace:
+        values = self._rows[row - 1] if 0 < row <= len(self._rows) else ()
+        return SimpleNamespace(value=restore(values[column - 1]) if 0 < column <= len(values) else None)
+
+    def iter_rows(self, max_row: int | None = None, max_col: int | None = None, values_only: bool = True):
+        for row in self._rows[:max_row]:
+            yield tuple(restore(v) for v in row[:max_col])
+
+
+class _Book:
+    def __init__(self, wb):
+        self.worksheets = [_Sheet(ws) for ws in wb.worksheets]
+        self.sheetnames = [ws.title for ws in self.worksheets]
+
+    def __getitem__(self, name: str) -> _Sheet:
+        return self.worksheets[self.sheetnames.index(name)]
+
+
+def _open(path_or_file) -> _Book:
+    """The workbook checked before openpyxl reads it (spreadsheets.check_xlsx), then bounded."""
+    from .services import ReportError
+
+    if hasattr(path_or_file, "read"):
+        data = path_or_file.read()
+    else:
+        data = Path(path_or_file).read_bytes()
+    try:
+        wb = open_xlsx(data, SheetLimits.for_uploads())
+    except SheetRefused as exc:
+        raise ReportError(str(exc)) from exc
+    try:
+        return _Book(wb)
+    finally:
+        wb.close()
+
+
 def read_xlsx(path_or_file) -> dict:
     """A unit's XLSX in the statutory layout → the annual-report.md document (without checks).
     The year and unit come from the 报告信息 sheet our export writes, else from a “2019年” in a title."""
     from .services import ReportError
 
-    wb = load_workbook(path_or_file, data_only=True, read_only=False)
+    wb = _open(path_or_file)
     try:
         ws3 = _find_sheet(wb, "table3", t.TABLE3_HEADER_NOTE)
         if ws3 is None:

@@ -6,6 +6,7 @@ queries, so whatever renders them (the narrative included) cannot disagree with 
 
 from __future__ import annotations
 
+import io
 import json
 from collections import defaultdict
 from datetime import datetime
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disclosure.models import Channel, Unit
+from disclosure.spreadsheets import excerpt
 
 from . import queries as q
 from . import tables as t
@@ -376,11 +378,23 @@ def overview(unit: Unit, year: int, edition: str | None = None) -> list[dict]:
 # --- Imported reports and submitted files ---------------------------------------------------------------
 
 
+REPORT_FILE_MAX_BYTES = 5 * 1024 * 1024  # a statutory report is tens of kilobytes
+
+
 def load_report_file(path_or_file, name: str | None = None) -> dict:
     """A submitted report: JSON in the annual-report.md shape, or XLSX in the statutory layout (read
-    by reporting.exports.read_report_xlsx once that exists)."""
+    by reporting.exports.read_report_xlsx once that exists). At most REPORT_FILE_MAX_BYTES."""
     name = name or getattr(path_or_file, "name", None) or str(path_or_file)
     suffix = Path(name).suffix.lower()
+    if isinstance(path_or_file, str | Path):  # OSError (no such file) is the caller's to report
+        path = Path(path_or_file)
+        data = path.read_bytes() if path.stat().st_size <= REPORT_FILE_MAX_BYTES else None
+    else:
+        data = path_or_file.read(REPORT_FILE_MAX_BYTES + 1)
+        data = data.encode("utf-8") if isinstance(data, str) else data
+    if data is None or len(data) > REPORT_FILE_MAX_BYTES:
+        raise ReportError(_("报告文件超过%(limit)d MB，不予读取。") % {"limit": REPORT_FILE_MAX_BYTES // 2**20})
+    path_or_file = io.BytesIO(data)
     if suffix == ".xlsx":
         try:
             from .exports import read_report_xlsx  # noqa: PLC0415 - optional until the exports land
@@ -391,13 +405,9 @@ def load_report_file(path_or_file, name: str | None = None) -> dict:
         except ReportError:
             raise
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the submitter's file error
-            raise ReportError(_("无法读取XLSX文件：%(error)s") % {"error": exc}) from exc
+            raise ReportError(_("无法读取XLSX文件：%(error)s") % {"error": excerpt(exc, 80)}) from exc
     try:
-        if isinstance(path_or_file, str | Path):
-            with open(path_or_file, encoding="utf-8-sig") as fh:
-                return json.load(fh)
-        raw = path_or_file.read()
-        return json.loads(raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw)
+        return json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportError(_("文件不是有效的JSON：%(error)s") % {"error": exc}) from exc
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from .. import deadlines as dl
 from ..models import ApplicantType, Channel, ProceedingOutcome
+from ..spreadsheets import excerpt
 from ..workflow import OUTCOME_ALIASES, Outcome
 from .sheets import Column, ImpreciseNumber
 
@@ -30,7 +31,7 @@ def parse_date(value) -> date:
         except ValueError:
             pass
     if day is None:
-        raise ValueError(_("“%(value)s”不是有效的日期，应为 YYYY-MM-DD。") % {"value": value})
+        raise ValueError(_("“%(value)s”不是有效的日期，应为 YYYY-MM-DD。") % {"value": excerpt(value)})
     if not 1950 <= day.year <= 2100:  # a typo, and working-day walks must stay inside date's range
         raise ValueError(_("“%(value)s”的年份不合理，应为 YYYY-MM-DD。") % {"value": day.isoformat()})
     return day
@@ -112,7 +113,7 @@ def _parse_choice(kind: str, value) -> str:
         if candidate in lookup:
             return lookup[candidate]
     raise ValueError(
-        _("“%(value)s”不是有效的%(what)s（应为代码或中文名称）。") % {"value": value, "what": _(CHOICE_NAMES[kind])}
+        _("“%(value)s”不是有效的%(what)s（应为代码或中文名称）。") % {"value": excerpt(value), "what": _(CHOICE_NAMES[kind])}
     )
 
 
@@ -131,7 +132,7 @@ def _text(max_length: int | None):
 def _extension_days(value):
     text = str(value).strip()
     if not re.fullmatch(r"\d+", text):
-        raise ValueError(_("“%(value)s”不是整数；延长工作日数应为1至20。") % {"value": value})
+        raise ValueError(_("“%(value)s”不是整数；延长工作日数应为1至20。") % {"value": excerpt(value)})
     days = int(text)
     if days > dl.MAX_EXTENSION_DAYS:
         raise ValueError(_("延长工作日数为%(n)d，超过条例第三十三条规定的20个工作日。") % {"n": days})
@@ -141,7 +142,7 @@ def _extension_days(value):
 def _yes_no(value):
     result = _lookups()["yes_no"].get(_norm_value(value))
     if result is None:
-        raise ValueError(_("“%(value)s”应为 yes/no（是/否）。") % {"value": value})
+        raise ValueError(_("“%(value)s”应为 yes/no（是/否）。") % {"value": excerpt(value)})
     return result
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from .. import deadlines as dl
 from ..access import mask_contact, mask_id_number
 from ..models import DisclosureRequest, Unit
+from ..spreadsheets import neutralise, text_cell
 from ..workflow import CONCLUDED_STATUSES
 from .columns import COMPUTED_COLUMNS, LEDGER_COLUMNS
 from .requests import _case_dates, ledger_values
@@ -87,17 +88,19 @@ def _flat(value):
 
 
 def write_csv(rows: Iterable[dict], out, *, headers: str = "zh") -> int:
+    """Text that a spreadsheet would take for a formula is neutralised (spreadsheets.neutralise)."""
     writer = csv.writer(out)
     writer.writerow(_headers(headers))
     count = 0
     for row in rows:
-        writer.writerow([_flat(row[c.key]) for c in EXPORT_COLUMNS])
+        writer.writerow([neutralise(_flat(row[c.key])) for c in EXPORT_COLUMNS])
         count += 1
     return count
 
 
 def write_json(rows: Iterable[dict], out) -> int:
-    """A list of objects keyed by the English keys; dates YYYY-MM-DD, empty → null, yes/no → booleans."""
+    """A list of objects keyed by the English keys; dates YYYY-MM-DD, empty → null, yes/no → booleans.
+    Not a spreadsheet: text is written as it is stored (no neutralising apostrophe)."""
     out.write("[")
     count = 0
     for row in rows:
@@ -112,13 +115,13 @@ def write_json(rows: Iterable[dict], out) -> int:
 
 
 def write_xlsx(rows: Iterable[dict], out, *, headers: str = "zh") -> int:
-    """Dates as real date cells; yes/no as text."""
+    """Dates as real date cells; yes/no as text; every text cell a neutralised string cell."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("台账"))
-    sheet.append(_headers(headers))
+    sheet.append([text_cell(WriteOnlyCell(sheet, value=h)) for h in _headers(headers)])
     count = 0
     for row in rows:
         cells = []
@@ -129,7 +132,8 @@ def write_xlsx(rows: Iterable[dict], out, *, headers: str = "zh") -> int:
                 cell.number_format = "yyyy-mm-dd"
                 cells.append(cell)
             else:
-                cells.append(_flat(value))
+                flat = _flat(value)
+                cells.append(text_cell(WriteOnlyCell(sheet, value=flat)) if isinstance(flat, str) else flat)
         sheet.append(cells)
         count += 1
     book.save(out)

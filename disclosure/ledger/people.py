@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..models import StaffRole, Unit
+from ..spreadsheets import SheetLimits, excerpt
 from .columns import _choice_lookup, _norm_value
 from .sheets import (
     Column,
@@ -41,9 +42,9 @@ class UnitsResult:
     unchanged: int = 0
 
 
-def import_units(source) -> UnitsResult:
+def import_units(source, *, limits: SheetLimits | None = None) -> UnitsResult:
     """Create or update units; a parent may come after its children in the file. All-or-nothing."""
-    sheet = read_sheet(source)
+    sheet = read_sheet(source, limits)
     header, errors = map_header(sheet.header, UNIT_COLUMNS)
     if errors:
         raise LedgerInvalid(errors)
@@ -69,7 +70,7 @@ def import_units(source) -> UnitsResult:
             kind = kinds.get(_norm_value(values["kind"]))
             if kind is None:
                 bad.append(RowError(number, header.name(col["kind"]),
-                                    _("“%(value)s”不是有效的单位类型（government 本级政府、department 部门、township 乡镇（街道）、other 其他）。") % {"value": values["kind"]}))
+                                    _("“%(value)s”不是有效的单位类型（government 本级政府、department 部门、township 乡镇（街道）、other 其他）。") % {"value": excerpt(values["kind"])}))
             values["kind"] = kind
         if code in rows:
             bad.append(RowError(number, header.name(col["code"]), _("与第%(row)d行的单位编码重复。") % {"row": rows[code][0]}))
@@ -169,14 +170,14 @@ class StaffResult:
     usernames: list[str] = field(default_factory=list)
 
 
-def import_staff(source, *, password: str | None = None) -> StaffResult:
+def import_staff(source, *, password: str | None = None, limits: SheetLimits | None = None) -> StaffResult:
     """Create or update accounts and add their unit roles (one row per role). All-or-nothing.
 
     New accounts get `password` if given, otherwise an unusable one (set through a reset link);
     existing accounts keep theirs. Roles not in the file are left alone.
     """
     User = get_user_model()
-    sheet = read_sheet(source)
+    sheet = read_sheet(source, limits)
     header, errors = map_header(sheet.header, STAFF_COLUMNS)
     if errors:
         raise LedgerInvalid(errors)
@@ -207,12 +208,12 @@ def import_staff(source, *, password: str | None = None) -> StaffResult:
             try:
                 validate_email(values["email"])
             except ValidationError:
-                complain("email", _("“%(value)s”不是有效的邮箱地址。") % {"value": values["email"]})
+                complain("email", _("“%(value)s”不是有效的邮箱地址。") % {"value": excerpt(values["email"])})
         if values["unit"] and values["unit"] not in units:
             complain("unit", _("单位编码“%(code)s”不存在，请先导入单位。") % {"code": values["unit"]})
         role = roles.get(_norm_value(values["role"])) if values["role"] else None
         if values["role"] and role is None:
-            complain("role", _("“%(value)s”不是有效的角色（clerk 经办人、reviewer 审核人、legal_reviewer 法制审核人、head 工作机构负责人、supervisor 督办人、admin 系统管理员）。") % {"value": values["role"]})
+            complain("role", _("“%(value)s”不是有效的角色（clerk 经办人、reviewer 审核人、legal_reviewer 法制审核人、head 工作机构负责人、supervisor 督办人、admin 系统管理员）。") % {"value": excerpt(values["role"])})
         if username in people and not bad:
             first_number, first = people[username]
             for key in ("full_name", "email"):

@@ -16,6 +16,7 @@ from .. import deadlines as dl
 from ..idnumbers import InvalidIdNumber, check_id_number, is_person
 from ..models import Consultation, DisclosureRequest, FeeNotice, RequestEvent, Unit
 from ..services import case_dates, deadline_fields, format_reference
+from ..spreadsheets import SheetLimits
 from ..workcalendar import load_work_calendar
 from ..workflow import CONCLUDED_STATUSES, Action, Status, status_for_history
 from .columns import (
@@ -120,7 +121,8 @@ PROGRESS_EVERY = 1000  # rows between two progress reports while checking
 
 
 def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None, source_name: str = "",
-                  progress: Callable[[str, int, int], None] | None = None) -> ImportResult:
+                  progress: Callable[[str, int, int], None] | None = None,
+                  limits: SheetLimits | None = None) -> ImportResult:
     """Import a ledger file; LedgerInvalid (nothing written) if any row is bad.
 
     A row whose (unit, ref) exists updates that request: the columns in the file replace the stored
@@ -130,7 +132,7 @@ def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None
     """
     report = progress or (lambda phase, done, total: None)
     report("reading", 0, 0)
-    sheet = read_sheet(source)
+    sheet = read_sheet(source, limits)
     header, errors = map_header(sheet.header, LEDGER_COLUMNS, COMPUTED_COLUMNS)
     if errors:
         raise LedgerInvalid(errors)

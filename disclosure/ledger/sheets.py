@@ -6,12 +6,25 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
+
+from ..spreadsheets import (
+    SheetLimits,
+    SheetRefused,
+    decode_csv,
+    excerpt,
+    open_xlsx,
+    restore,
+    too_long,
+    too_many_rows,
+    too_wide,
+)
 
 # --- errors ------------------------------------------------------------------------------------
 
@@ -68,8 +81,14 @@ def _cell(value):
     return str(value).strip()
 
 
-def read_sheet(source) -> Sheet:
-    """A CSV (UTF-8 with or without BOM) or XLSX file, from a path, bytes or a binary file."""
+def read_sheet(source, limits: SheetLimits | None = None) -> Sheet:
+    """A CSV (UTF-8 with or without BOM, or GBK) or XLSX file, from a path, bytes or a binary file.
+
+    `limits` (default: those for uploads, SheetLimits.for_uploads) bound what is read: the XLSX is
+    checked before openpyxl opens it and read by the header's columns only; rows, columns and cell
+    length are capped (LedgerFileError naming the row and column). Cells our exports neutralised
+    (spreadsheets.neutralise) read back as the text they were."""
+    limits = limits or SheetLimits.for_uploads()
     if isinstance(source, bytes):
         data = source
     elif hasattr(source, "read"):
@@ -79,46 +98,98 @@ def read_sheet(source) -> Sheet:
             data = Path(source).read_bytes()
         except OSError as exc:
             raise LedgerFileError(_("无法读取文件“%(path)s”：%(error)s") % {"path": source, "error": exc.strerror}) from exc
-    if data[:4] == b"PK\x03\x04":
-        rows = _xlsx_rows(data)
-    elif data[:4] == b"\xd0\xcf\x11\xe0":
+    if data[:4] == b"\xd0\xcf\x11\xe0":
         raise LedgerFileError(_("不支持旧版 .xls 文件，请另存为 .xlsx 或 UTF-8 编码的 CSV。"))
-    else:
-        rows = _csv_rows(data)
-    numbered = [(n, cells) for n, cells in enumerate(rows, start=1)]
-    if not numbered or not any(str(c).strip() for c in numbered[0][1]):
+    try:
+        header, rows = _xlsx_rows(data, limits) if data[:4] == b"PK\x03\x04" else _csv_rows(data, limits)
+        if not any(str(c).strip() for c in header):
+            raise LedgerFileError(_("文件为空，或第1行不是表头。"))
+        for position, cell in enumerate(header):
+            if isinstance(cell, str) and len(cell) > limits.max_cell_chars:
+                raise too_long(1, get_column_letter(position + 1), cell, limits)
+        body = []
+        for number, cells in rows:
+            cells = [restore(c) for c in cells]
+            for position, cell in enumerate(cells):
+                if isinstance(cell, str) and len(cell) > limits.max_cell_chars:
+                    name = str(header[position]) if position < len(header) else get_column_letter(position + 1)
+                    raise too_long(number, name, cell, limits)
+            if any(c != "" for c in cells):
+                body.append((number, cells))
+    except SheetRefused as exc:
+        raise LedgerFileError(str(exc)) from exc
+    return Sheet(header=[restore(c) for c in header], rows=body)
+
+
+def _csv_rows(data: bytes, limits: SheetLimits) -> tuple[list, Iterator[tuple[int, list]]]:
+    text = decode_csv(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+
+    def rows():
+        try:
+            for number, row in enumerate(reader, start=1):
+                if limits.max_rows is not None and number > limits.max_rows + 1:
+                    raise too_many_rows(limits)
+                if len(row) > limits.max_columns:
+                    raise too_wide(number, limits)
+                yield number, [c.strip() for c in row]
+        except csv.Error as exc:  # NUL bytes, a field longer than the csv module allows
+            raise LedgerFileError(_("无法读取 CSV 文件：%(error)s") % {"error": excerpt(exc, 80)}) from exc
+
+    lines = rows()
+    first = next(lines, None)
+    if first is None:
         raise LedgerFileError(_("文件为空，或第1行不是表头。"))
-    body = [(n, cells) for n, cells in numbered[1:] if any(c != "" for c in cells)]
-    return Sheet(header=numbered[0][1], rows=body)
+    return _trimmed(first[1]), lines
 
 
-def _csv_rows(data: bytes) -> list[list]:
+def _trimmed(cells: list) -> list:
+    """A header without its empty cells at the end."""
+    end = len(cells)
+    while end and cells[end - 1] in ("", None):
+        end -= 1
+    return list(cells[:end])
+
+
+def _xlsx_rows(data: bytes, limits: SheetLimits) -> tuple[list, Iterator[tuple[int, list]]]:
+    """The header (row 1, at most limits.max_columns wide), then the rows by the header's columns only:
+    a sheet may declare the full width (XFD) and openpyxl would pad every row to 16,384 cells."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:  # Excel in a Chinese locale saves CSV as GBK; accept it rather than refuse
-            text = data.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise LedgerFileError(_("文件不是 UTF-8 编码的 CSV，也不是 XLSX。")) from exc
-    try:
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
-    except csv.Error as exc:  # NUL bytes, a field longer than the csv module allows
-        raise LedgerFileError(_("无法读取 CSV 文件：%(error)s") % {"error": exc}) from exc
-
-
-def _xlsx_rows(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = open_xlsx(data, limits)
+    except SheetRefused:
+        raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise LedgerFileError(_("无法读取 XLSX 文件：%(error)s") % {"error": exc}) from exc
+        raise LedgerFileError(_("无法读取 XLSX 文件：%(error)s") % {"error": excerpt(exc, 80)}) from exc
     try:
-        return [[_cell(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
-    except Exception as exc:  # a damaged sheet inside a readable archive
-        raise LedgerFileError(_("无法读取 XLSX 文件：%(error)s") % {"error": exc}) from exc
-    finally:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # the declared dimension may be wrong, or the full sheet (A1:XFD1048576)
+        first = next(sheet.iter_rows(min_row=1, max_row=1, max_col=limits.max_columns + 1, values_only=True), ())
+        header = _trimmed([_cell(v) for v in first])
+    except Exception as exc:
         book.close()
+        raise LedgerFileError(_("无法读取 XLSX 文件：%(error)s") % {"error": excerpt(exc, 80)}) from exc
+    if len(header) > limits.max_columns:
+        book.close()
+        raise too_wide(1, limits)
+    # one row past the cap tells a sheet that goes on (openpyxl pads up to max_row when it does)
+    last = limits.max_rows + 2 if limits.max_rows is not None else None
+
+    def rows():
+        try:
+            cells = sheet.iter_rows(min_row=2, max_col=max(len(header), 1), max_row=last, values_only=True)
+            for number, row in enumerate(cells, start=2):
+                if last is not None and number >= last:
+                    raise too_many_rows(limits)
+                if any(v is not None and v != "" for v in row):
+                    yield number, [_cell(v) for v in row]
+        except (SheetRefused, LedgerFileError):
+            raise
+        except Exception as exc:  # a damaged sheet inside a readable archive
+            raise LedgerFileError(_("无法读取 XLSX 文件：%(error)s") % {"error": excerpt(exc, 80)}) from exc
+        finally:
+            book.close()
+
+    return header, rows()
 
 
 # --- headers -------------------------------------------------------------------------------------
@@ -166,11 +237,11 @@ def map_header(cells: list, columns: Iterable[Column], ignored: Iterable[Column]
             continue
         column = lookup.get(norm)
         if column is None:
-            errors.append(RowError(1, text, _("未知的列名；请使用台账格式规定的英文键或中文表头。")))
+            errors.append(RowError(1, excerpt(text, 40), _("未知的列名；请使用台账格式规定的英文键或中文表头。")))
             continue
         if column.key in index:
             errors.append(
-                RowError(1, text, _("与第%(n)d列“%(other)s”重复。") % {"n": index[column.key] + 1, "other": names[column.key]})
+                RowError(1, excerpt(text, 40), _("与第%(n)d列“%(other)s”重复。") % {"n": index[column.key] + 1, "other": names[column.key]})
             )
             continue
         index[column.key], names[column.key] = position, text

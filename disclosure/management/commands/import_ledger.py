@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from disclosure.ledger import LedgerFileError, LedgerInvalid, import_ledger
+from disclosure.spreadsheets import SheetLimits
 from security import audit
 
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path = options["file"]
         try:
-            result = import_ledger(path, source_name=Path(path).name)
+            result = import_ledger(path, source_name=Path(path).name, limits=SheetLimits.for_commands())
         except LedgerFileError as exc:
             raise CommandError(str(exc)) from exc
         except LedgerInvalid as exc:

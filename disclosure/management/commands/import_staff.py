@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from disclosure.ledger import LedgerFileError, LedgerInvalid, import_staff
+from disclosure.spreadsheets import SheetLimits
 from security import audit
 
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
                     _("环境变量 %(var)s 未设置或为空，无法设置初始密码。") % {"var": options["password_env"]}
                 )
         try:
-            result = import_staff(options["file"], password=password)
+            result = import_staff(options["file"], password=password, limits=SheetLimits.for_commands())
         except LedgerFileError as exc:
             raise CommandError(str(exc)) from exc
         except LedgerInvalid as exc:

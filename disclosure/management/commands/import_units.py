@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from disclosure.ledger import LedgerFileError, LedgerInvalid, import_units
+from disclosure.spreadsheets import SheetLimits
 from security import audit
 
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            result = import_units(options["file"])
+            result = import_units(options["file"], limits=SheetLimits.for_commands())
         except LedgerFileError as exc:
             raise CommandError(str(exc)) from exc
         except LedgerInvalid as exc:

@@ -10,6 +10,7 @@ import re
 from django.core.management.base import BaseCommand, CommandError
 
 from disclosure.models import Unit
+from disclosure.spreadsheets import neutralise
 from reporting import services
 from reporting import tables as t
 
@@ -26,7 +27,7 @@ def render_json(doc: dict) -> bytes:
 
 def render_csv(doc: dict) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(t.csv_rows(doc))
+    csv.writer(buffer).writerows([neutralise(cell) for cell in row] for row in t.csv_rows(doc))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: spreadsheets open UTF-8 correctly
 
 
