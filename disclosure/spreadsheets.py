@@ -22,6 +22,8 @@ import zlib
 from dataclasses import dataclass, replace
 
 from django.conf import settings
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from django.utils.translation import gettext as _
 
 # --- writing -------------------------------------------------------------------------------------
@@ -29,12 +31,13 @@ from django.utils.translation import gettext as _
 # A text a spreadsheet would evaluate, behind any apostrophes already there: escaping "'=x" too keeps
 # restore() exact ("'=x" → "''=x" → "'=x") while a plain leading apostrophe ("'quoted'") is kept.
 _FORMULA_LIKE = re.compile(r"'*[=+\-@\t\r]")
+_FIRST = frozenset("=+-@\t\r'")  # a cheap test first: most cells start otherwise
 
 
 def neutralise(value):
     """A value as a spreadsheet cell may safely hold it: text that would start a formula gets a
     leading apostrophe; everything else (numbers, dates, other text) is returned unchanged."""
-    if isinstance(value, str) and _FORMULA_LIKE.match(value):
+    if isinstance(value, str) and value[:1] in _FIRST and _FORMULA_LIKE.match(value):
         return "'" + value
     return value
 
@@ -53,6 +56,18 @@ def text_cell(cell):
         cell.value = neutralise(cell.value)
         cell.data_type = "s"
     return cell
+
+
+def write_only_value(sheet, value):
+    """A value for a write-only sheet's append(): text neutralised, and typed as a string cell where
+    openpyxl would not (an error literal such as "#N/A"; "=…" cannot remain once neutralised). A
+    cell object only where needed: one per text cell would cost half as much again on a large export."""
+    if not isinstance(value, str):
+        return value
+    value = neutralise(value)
+    if value.startswith("=") or value in ERROR_CODES:
+        return text_cell(WriteOnlyCell(sheet, value=value))
+    return value
 
 
 def neutralise_workbook(workbook) -> None:

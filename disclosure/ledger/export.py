@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from .. import deadlines as dl
 from ..access import mask_contact, mask_id_number
 from ..models import DisclosureRequest, Unit
-from ..spreadsheets import neutralise, text_cell
+from ..spreadsheets import neutralise, write_only_value
 from ..workflow import CONCLUDED_STATUSES
 from .columns import COMPUTED_COLUMNS, LEDGER_COLUMNS
 from .requests import _case_dates, ledger_values
@@ -121,7 +121,7 @@ def write_xlsx(rows: Iterable[dict], out, *, headers: str = "zh") -> int:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("台账"))
-    sheet.append([text_cell(WriteOnlyCell(sheet, value=h)) for h in _headers(headers)])
+    sheet.append([write_only_value(sheet, h) for h in _headers(headers)])
     count = 0
     for row in rows:
         cells = []
@@ -132,8 +132,7 @@ def write_xlsx(rows: Iterable[dict], out, *, headers: str = "zh") -> int:
                 cell.number_format = "yyyy-mm-dd"
                 cells.append(cell)
             else:
-                flat = _flat(value)
-                cells.append(text_cell(WriteOnlyCell(sheet, value=flat)) if isinstance(flat, str) else flat)
+                cells.append(write_only_value(sheet, _flat(value)))
         sheet.append(cells)
         count += 1
     book.save(out)
