@@ -216,6 +216,7 @@ def _read_table2(ws, edition: str) -> dict:
 # tables are about 40 rows by at most 15 columns, table 四 being the widest).
 REPORT_MAX_ROWS = 300
 REPORT_MAX_COLUMNS = 20
+REPORT_MAX_SHEETS = 20  # ours has five
 
 
 class _Sheet:
@@ -241,7 +242,7 @@ class _Sheet:
 
 class _Book:
     def __init__(self, wb):
-        self.worksheets = [_Sheet(ws) for ws in wb.worksheets]
+        self.worksheets = [_Sheet(ws) for ws in wb.worksheets[:REPORT_MAX_SHEETS]]
         self.sheetnames = [ws.title for ws in self.worksheets]
 
     def __getitem__(self, name: str) -> _Sheet:

@@ -409,7 +409,9 @@ def load_report_file(path_or_file, name: str | None = None) -> dict:
     try:
         return json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReportError(_("文件不是有效的JSON：%(error)s") % {"error": exc}) from exc
+        raise ReportError(_("文件不是有效的JSON：%(error)s") % {"error": excerpt(exc, 80)}) from exc
+    except RecursionError:  # "[[[[…" nested deeper than the parser goes
+        raise ReportError(_("文件不是有效的JSON：%(error)s") % {"error": "nesting too deep"}) from None
 
 
 def check_submitted(doc) -> list[dict]:

@@ -399,6 +399,8 @@ def test_the_submitted_annual_report_is_read_bounded(tree, bomb_300mb):
     assert bounded_peak(lambda: report_services.load_report_file(io.BytesIO(bomb_300mb), "r.xlsx")) < 20 * 2**20
     with pytest.raises(report_services.ReportError, match="超过5 MB"):
         report_services.load_report_file(io.BytesIO(b"{" + b" " * (6 * 2**20)), "r.json")
+    with pytest.raises(report_services.ReportError, match="JSON"):
+        report_services.load_report_file(io.BytesIO(b"[" * 200_000), "r.json")
 
 
 # --- CSV encoding ------------------------------------------------------------------------------------
