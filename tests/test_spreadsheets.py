@@ -195,6 +195,14 @@ def test_the_annual_report_csv_and_xlsx_have_no_live_formula(hostile_unit):
     assert back["unit"]["name"] == hostile_unit.name and back["table3"]["rows"] == doc["table3"]["rows"]
 
 
+def test_the_api_s_report_xlsx_has_no_live_formula(hostile_unit, people, as_user):
+    response = as_user(people["admin"]).get("/api/v1/reports/annual/file/",
+                                            {"year": 2025, "unit": "jindong", "format": "xlsx"})
+    assert response.status_code == 200
+    info = {r[0].value: r[1] for r in assert_safe_xlsx(response.content)["报告信息"].iter_rows()}
+    assert info["unit_name"].value == "'" + hostile_unit.name and info["unit_name"].data_type == "s"
+
+
 def test_the_monthly_bulletin_xlsx_has_no_live_formula():
     month = SimpleNamespace(month=date(2025, 9, 1), compiled_on=date(2025, 10, 9))
     rows = [{"unit": "=cmd|'/C calc'!A0", "new": 2, "concluded": 1, "on_time": 1, "on_time_rate": 0.5,
