@@ -376,6 +376,21 @@ def test_rows_past_the_cap_are_refused_for_uploads_and_read_by_the_commands(sett
     assert [n for n, _c in read_sheet(far, SheetLimits.for_commands()).rows] == [2, 1048576]
 
 
+def test_the_row_cap_applies_to_uploads_and_not_to_the_commands(people, as_user, settings, tmp_path):
+    from django.core.management import call_command
+
+    settings.GONGKAI_SHEET_MAX_ROWS = 2
+    content = b"code,name,parent,kind\nu1,a,,other\nu2,b,,other\nu3,c,,other\n"
+    response = as_user(people["admin"]).post(
+        "/api/v1/ledger/import/", {"file": SimpleUploadedFile("units.csv", content), "kind": "units"}, format="multipart")
+    assert response.status_code == 400 and "超过2行" in response.json()["error"]["fields"]["file"][0]
+    assert not Unit.objects.filter(code="u1").exists()
+    path = tmp_path / "units.csv"
+    path.write_bytes(content)
+    call_command("import_units", str(path), stdout=io.StringIO())
+    assert Unit.objects.filter(code__in=["u1", "u2", "u3"]).count() == 3
+
+
 def test_an_api_upload_of_a_bomb_is_400_with_a_short_message(people, as_user, bomb_300mb):
     response = as_user(people["admin"]).post(
         "/api/v1/ledger/import/", {"file": SimpleUploadedFile("bomb.xlsx", bomb_300mb)}, format="multipart")
