@@ -61,6 +61,15 @@ def run_sweep(today: str | None = None) -> dict:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
+def requeue_unsent() -> dict:
+    """Every minute (beat): alerts whose publish never reached the broker (it was down when the
+    staff action committed) or whose worker died go out within a minute of the broker's return,
+    not at the next daily sweep. Sending stays exactly once: the claim in deliver_alert."""
+    ids = delivery.unqueued_alert_ids()
+    return {"found": len(ids), "enqueued": delivery.publish(ids) if ids else 0}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_monthly_bulletin(today: str | None = None) -> dict:
     report = bulletin.monthly_bulletin(_today(today))
     delivery.enqueue(delivery.waiting_alert_ids())

@@ -18,19 +18,6 @@ from notifications.tasks import RETRY_MAX_DELAY, retry_delay, send_alert
 from .scenario import make_request
 
 
-@pytest.fixture
-def broker_down():
-    """Point the Celery app at a local port nothing listens on (as if Redis were stopped)."""
-    saved = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url, app.conf.broker_transport_options = "redis://127.0.0.1:1/0", {}
-    app._pool = None
-    app.amqp._producer_pool = None
-    yield
-    app.conf.broker_url, app.conf.broker_transport_options = saved
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.mark.django_db
 def test_staff_action_succeeds_with_the_broker_down_and_the_alert_waits_in_the_outbox(
     tree, people, broker_down, django_capture_on_commit_callbacks, caplog
