@@ -138,7 +138,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message taken by a worker that died unacknowledged (acks_late) goes to another worker after
+    # this many seconds. Keep it above the longest task and notifications.tasks.RETRY_MAX_DELAY (1800).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("GONGKAI_BROKER_VISIBILITY_TIMEOUT", "3600"))}
 else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -210,6 +212,10 @@ GONGKAI_ALERT_STALE_SECONDS = int(os.environ.get("GONGKAI_ALERT_STALE_SECONDS", 
 GONGKAI_ALERT_REQUEUE_SECONDS = int(os.environ.get("GONGKAI_ALERT_REQUEUE_SECONDS", "30"))
 # Test only: seconds every send sleeps before delivering (the worker kill test uses it).
 GONGKAI_ALERT_SEND_DELAY = float(os.environ.get("GONGKAI_ALERT_SEND_DELAY", "0"))
+# The daily sweep reads and writes this many rows per transaction; tests only: seconds it sleeps
+# after each batch (the fault tests interrupt a sweep in the middle).
+GONGKAI_SWEEP_BATCH_SIZE = int(os.environ.get("GONGKAI_SWEEP_BATCH_SIZE", "500"))
+GONGKAI_SWEEP_BATCH_DELAY = float(os.environ.get("GONGKAI_SWEEP_BATCH_DELAY", "0"))
 
 REST_FRAMEWORK = {
     # The token class first: its WWW-Authenticate header makes unauthenticated calls 401, not 403.
