@@ -88,11 +88,18 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the web server, the worker and beat share the file.
+    # WAL lets readers run beside the one writer; BEGIN IMMEDIATE takes the write lock when a
+    # transaction starts (a deferred one that reads first and writes later fails at once when another
+    # writer got in between: "database is locked" with no wait); the busy timeout is how long a
+    # writer waits for the lock. Long writers keep their transactions short (the ledger import
+    # plans outside it), so a small office's web server, worker and beat share the file.
+    _sqlite_timeout = float(os.environ.get("GONGKAI_SQLITE_TIMEOUT", "20"))
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": _sqlite_timeout,
+        "init_command": (
+            f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={int(_sqlite_timeout * 1000)};"
+        ),
         "transaction_mode": "IMMEDIATE",
     }
 
