@@ -3,15 +3,11 @@
 Its access log writes the request line (query string included) and its error log what workers
 report; both pass through the same ID-number mask as Django's logs (security/logfilter.py), so
 `GET /api/v1/requests/?search=330703198402231582` is logged as `search=330**********1582`.
-Command-line options (-w, -b, …) still override what is set here.
+The workers and the address stay on the command line (README, "Running at scale"): `-w 4 -b 127.0.0.1:8000`.
 """
-
-import os
 
 from gunicorn.glogging import Logger
 
-bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 accesslog = "-"  # stdout, for the supervisor's journal
 errorlog = "-"
 logger_class = "config.gunicorn.MaskingLogger"
