@@ -26,20 +26,6 @@ def redis_down(settings, broker_down):
     failopen.reset_warnings()
 
 
-@pytest.fixture
-def broker_down():
-    from config.celery import app
-
-    saved = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url, app.conf.broker_transport_options = DEAD, {}
-    app._pool = None
-    app.amqp._producer_pool = None
-    yield
-    app.conf.broker_url, app.conf.broker_transport_options = saved
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.mark.django_db(transaction=True)
 def test_token_login_a_list_and_a_transition_succeed_with_redis_down(people, tree, redis_down, caplog):
     caplog.set_level(logging.WARNING)
