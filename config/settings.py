@@ -88,11 +88,18 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the web server, the worker and beat share the file.
+    # WAL lets readers run beside the one writer; BEGIN IMMEDIATE takes the write lock when a
+    # transaction starts (a deferred one that reads first and writes later fails at once when another
+    # writer got in between: "database is locked" with no wait); the busy timeout is how long a
+    # writer waits for the lock. Long writers keep their transactions short (the ledger import
+    # plans outside it), so a small office's web server, worker and beat share the file.
+    _sqlite_timeout = float(os.environ.get("GONGKAI_SQLITE_TIMEOUT", "20"))
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": _sqlite_timeout,
+        "init_command": (
+            f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={int(_sqlite_timeout * 1000)};"
+        ),
         "transaction_mode": "IMMEDIATE",
     }
 
@@ -122,12 +129,14 @@ LOGIN_URL = "admin:login"
 
 # --- Celery ------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# The cache holds throttle and lockout counters: shared in Redis when there is one, so several
-# web processes count together; otherwise a per-process memory cache.
+# The cache holds the API throttles' counters: shared in Redis when there is one, so several web
+# processes count together; otherwise a per-process memory cache. It fails open (config/cache.py):
+# with Redis down a read is a miss, a logged warning, never an error. Login lockouts and sessions
+# are kept in the database, so nothing that must survive lives in the cache.
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "gongkai-cache",
         }
@@ -136,7 +145,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message taken by a worker that died unacknowledged (acks_late) goes to another worker after
+    # this many seconds. Keep it above the longest task and notifications.tasks.RETRY_MAX_DELAY (1800).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("GONGKAI_BROKER_VISIBILITY_TIMEOUT", "3600"))}
 else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -156,6 +167,10 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A prefork child whose resident memory passed this many KiB after a task is replaced by a fresh
+# one (a 140,000-row ledger import left a child at 1 GB); 0 turns the check off. The solo and
+# threads pools ignore it.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(os.environ.get("GONGKAI_WORKER_MAX_MEMORY_KB", "524288")) or None
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
@@ -206,8 +221,15 @@ GONGKAI_SITE_URL = os.environ.get("GONGKAI_SITE_URL", "http://localhost:8000").r
 GONGKAI_WEBHOOK_TIMEOUT = float(os.environ.get("GONGKAI_WEBHOOK_TIMEOUT", "5"))
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 GONGKAI_ALERT_STALE_SECONDS = int(os.environ.get("GONGKAI_ALERT_STALE_SECONDS", "600"))
+# An alert still not handed to the broker this many seconds after it was made (the broker was down
+# at the time) is published by the requeue task beat runs every minute (notifications.tasks.requeue_unsent).
+GONGKAI_ALERT_REQUEUE_SECONDS = int(os.environ.get("GONGKAI_ALERT_REQUEUE_SECONDS", "30"))
 # Test only: seconds every send sleeps before delivering (the worker kill test uses it).
 GONGKAI_ALERT_SEND_DELAY = float(os.environ.get("GONGKAI_ALERT_SEND_DELAY", "0"))
+# The daily sweep reads and writes this many rows per transaction; tests only: seconds it sleeps
+# after each batch (the fault tests interrupt a sweep in the middle).
+GONGKAI_SWEEP_BATCH_SIZE = int(os.environ.get("GONGKAI_SWEEP_BATCH_SIZE", "500"))
+GONGKAI_SWEEP_BATCH_DELAY = float(os.environ.get("GONGKAI_SWEEP_BATCH_DELAY", "0"))
 
 REST_FRAMEWORK = {
     # The token class first: its WWW-Authenticate header makes unauthenticated calls 401, not 403.
@@ -256,11 +278,26 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Every handler is declared here, so each gets the ID-number mask (the end of this file): Django's
+# own defaults (the debug console on "django", runserver's "django.server" access log) would keep
+# their unfiltered handlers, so both loggers are redefined onto masked ones. Gunicorn's access and
+# error logs are masked by config/gunicorn.py, the Celery worker's by security/apps.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "level": "INFO"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Django's debug console (INFO in debug mode) is the root's masked console.
+        "django": {"handlers": [], "propagate": True, **({"level": "INFO"} if DEBUG else {})},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
 
 # =========================================================================================
@@ -310,6 +347,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 AXES_VERBOSE = False
+# Lockout state in the database, not the cache: a Redis outage neither lifts nor loses a lockout.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # The client address (security/clientip.py): REMOTE_ADDR, or behind N trusted reverse proxies the
 # address the outermost proxy saw, read from the right of X-Forwarded-For (what the client wrote is ignored).
 GONGKAI_TRUSTED_PROXIES = int(os.environ.get("GONGKAI_TRUSTED_PROXIES", "0"))
@@ -319,6 +358,7 @@ AXES_CLIENT_IP_CALLABLE = "security.clientip.client_ip"
 # login rotates the session key (django.contrib.auth.login → cycle_key).
 SESSION_COOKIE_AGE = int(os.environ.get("GONGKAI_SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ENGINE = "django.contrib.sessions.backends.db"  # never the cache: a Redis outage signs nobody out
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

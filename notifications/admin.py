@@ -63,7 +63,7 @@ class AlertAdmin(AdminsOnly, admin.ModelAdmin):
     actions = ["resend"]
     readonly_fields = (
         "request", "unit", "kind", "stage", "deadline", "recipient", "channel", "key", "subject", "body", "link",
-        "bulletin", "status", "attempts", "last_error", "claimed_at", "sent_at", "created_at",
+        "bulletin", "status", "attempts", "last_error", "enqueued_at", "claimed_at", "sent_at", "created_at",
     )
 
     def has_add_permission(self, request, *args):

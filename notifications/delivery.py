@@ -1,7 +1,9 @@
 """Sending: claim an alert by compare-and-set, deliver it through its channel, mark it sent.
 
 A sent alert is never sent again; a claim left by a killed worker goes stale and is taken over.
-Publishing to the broker happens after commit and never raises into the caller.
+Publishing to the broker happens after commit and never raises into the caller; an alert whose
+publish failed (broker down) keeps an empty enqueued_at, and the requeue task, which beat runs every
+minute, hands it on once the broker is back.
 """
 
 from __future__ import annotations
@@ -101,17 +103,22 @@ def publish(alert_ids: list[int]) -> int:
 
     from .tasks import send_alert
 
-    published = 0
+    published: list[int] = []
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
             for alert_id in alert_ids:
                 send_alert.apply_async((alert_id,), connection=conn, retry=False)
-                published += 1
+                published.append(alert_id)
     except Exception:  # kombu OperationalError, redis ConnectionError, OSError, …
-        logger.warning("broker unavailable: %d alert(s) stay pending for the next sweep",
-                       len(alert_ids) - published, exc_info=True)
-    return published
+        logger.warning("broker unavailable: %d alert(s) stay pending until the broker is back (requeue_unsent)",
+                       len(alert_ids) - len(published), exc_info=True)
+    if published:
+        try:
+            Alert.objects.filter(pk__in=published).update(enqueued_at=timezone.now())
+        except Exception:  # the messages are out; a missing mark only means one harmless requeue
+            logger.warning("could not mark %d alert(s) as queued", len(published), exc_info=True)
+    return len(published)
 
 
 def enqueue(alert_ids: Iterable[int]) -> None:
@@ -119,6 +126,13 @@ def enqueue(alert_ids: Iterable[int]) -> None:
     ids = list(alert_ids)
     if ids:
         transaction.on_commit(lambda: publish(ids))
+
+
+def unqueued_alert_ids(limit: int = 5000) -> list[int]:
+    """Alerts no publish has handed to the broker (see AlertQuerySet.never_queued), oldest first."""
+    created_before = timezone.now() - timedelta(seconds=settings.GONGKAI_ALERT_REQUEUE_SECONDS)
+    rows = Alert.objects.never_queued(created_before, stale_before()).order_by("pk")
+    return list(rows.values_list("pk", flat=True)[:limit])
 
 
 def waiting_alert_ids(limit: int = 5000) -> list[int]:

@@ -51,6 +51,16 @@ class AlertQuerySet(models.QuerySet):
             | models.Q(status=AlertStatus.SENDING, claimed_at__lt=stale_before)
         )
 
+    def never_queued(self, created_before, stale_before):
+        """What a broker outage left behind: pending alerts created before `created_before` that no
+        publish reached the broker with, and claims gone stale (a killed worker) not handed on since.
+        Failed ones are not here: their retries (and the daily sweep) own them."""
+        return self.filter(
+            models.Q(status=AlertStatus.PENDING, enqueued_at__isnull=True, created_at__lt=created_before)
+            | models.Q(status=AlertStatus.SENDING, claimed_at__lt=stale_before, enqueued_at__isnull=True)
+            | models.Q(status=AlertStatus.SENDING, claimed_at__lt=stale_before, enqueued_at__lt=models.F("claimed_at"))
+        )
+
 
 class Alert(models.Model):
     request = models.ForeignKey(
@@ -88,6 +98,9 @@ class Alert(models.Model):
     last_error = models.TextField(_("最近错误"), blank=True)
     claim = models.CharField(_("发送令牌"), max_length=40, blank=True, editable=False)
     claimed_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
+    # When a publish last reached the broker with this alert (empty: never, e.g. the broker was down
+    # when the action that made it committed); the requeue task hands on the ones left empty.
+    enqueued_at = models.DateTimeField(_("入队时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
 

@@ -24,6 +24,7 @@ The clock is read once by the caller and passed in as `today`; the calendar is l
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -358,6 +359,8 @@ def _in_batches(queryset, outbox: Outbox, plan: Callable, batch_size: int) -> No
                 return
             outbox.write([p for row in batch for p in plan(row)])
         last_pk = batch[-1].pk
+        if settings.GONGKAI_SWEEP_BATCH_DELAY:  # tests only: a sweep long enough to be interrupted
+            time.sleep(settings.GONGKAI_SWEEP_BATCH_DELAY)
 
 
 @dataclass

@@ -13,6 +13,8 @@ import logging
 from datetime import date
 
 from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from disclosure.workcalendar import load_work_calendar
@@ -47,17 +49,45 @@ def send_alert(self, alert_id: int) -> str:
         raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def run_sweep(today: str | None = None) -> dict:
-    """Daily on working days (beat fires every day at 08:30; other days return at once)."""
+# A sweep that loses its database connection (PostgreSQL restarted, a failover, the connection
+# killed) is run again from the start: every batch it committed is found again and skipped (the
+# alerts' unique keys), the rest is written. Celery's Django fixup drops the broken connection
+# before the retry runs.
+DB_ERRORS = (OperationalError, InterfaceError)
+SWEEP_RETRY_DELAY = 10
+SWEEP_MAX_RETRIES = 6
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=SWEEP_MAX_RETRIES)
+def run_sweep(self, today: str | None = None) -> dict:
+    """Daily on working days (beat fires every day at 08:30; other days return at once). A worker
+    killed mid-sweep leaves the message unacknowledged: the broker hands it out again (Redis: after
+    the visibility timeout) and the sweep runs again, creating only what is missing."""
     day = _today(today)
+    try:
+        return _sweep_and_enqueue(day)
+    except DB_ERRORS as exc:
+        logger.warning("sweep of %s lost the database (%s); retrying", day, exc)
+        raise self.retry(exc=exc, countdown=min(SWEEP_RETRY_DELAY * 2**self.request.retries, RETRY_MAX_DELAY)) from exc
+
+
+def _sweep_and_enqueue(day: date) -> dict:
     calendar = load_work_calendar()
     if not calendar.is_workday(day):
         return {"today": day.isoformat(), "skipped": "non-working day"}
-    report = services.sweep(day, calendar=calendar)
+    report = services.sweep(day, calendar=calendar, batch_size=settings.GONGKAI_SWEEP_BATCH_SIZE)
     waiting = delivery.waiting_alert_ids()
     delivery.enqueue(waiting)  # new alerts, and pending/failed/stale ones from earlier days
     return {"today": day.isoformat(), "created": len(report.created), "enqueued": len(waiting)}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def requeue_unsent() -> dict:
+    """Every minute (beat): alerts whose publish never reached the broker (it was down when the
+    staff action committed) or whose worker died go out within a minute of the broker's return,
+    not at the next daily sweep. Sending stays exactly once: the claim in deliver_alert."""
+    ids = delivery.unqueued_alert_ids()
+    return {"found": len(ids), "enqueued": delivery.publish(ids) if ids else 0}
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -18,19 +18,6 @@ from notifications.tasks import RETRY_MAX_DELAY, retry_delay, send_alert
 from .scenario import make_request
 
 
-@pytest.fixture
-def broker_down():
-    """Point the Celery app at a local port nothing listens on (as if Redis were stopped)."""
-    saved = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url, app.conf.broker_transport_options = "redis://127.0.0.1:1/0", {}
-    app._pool = None
-    app.amqp._producer_pool = None
-    yield
-    app.conf.broker_url, app.conf.broker_transport_options = saved
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.mark.django_db
 def test_staff_action_succeeds_with_the_broker_down_and_the_alert_waits_in_the_outbox(
     tree, people, broker_down, django_capture_on_commit_callbacks, caplog
@@ -110,3 +97,22 @@ def test_send_alert_task_retries_a_channel_failure_with_backoff(tree, people, mo
     assert retried["countdown"] == 60
     alert.refresh_from_db()
     assert (alert.status, alert.attempts, alert.last_error) == ("failed", 1, "SMTP 421")
+
+
+@pytest.mark.django_db
+def test_a_sweep_that_loses_the_database_is_retried(monkeypatch):
+    from celery.exceptions import Retry
+    from django.db import OperationalError
+
+    from notifications import tasks
+
+    def lost(*args, **kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(tasks.services, "sweep", lost)
+    retried = {}
+    monkeypatch.setattr(tasks.run_sweep, "retry", lambda **kw: retried.update(kw) or Retry("retry"))
+    with pytest.raises(Retry):
+        tasks.run_sweep.run("2025-10-31")
+    assert retried["countdown"] == tasks.SWEEP_RETRY_DELAY and isinstance(retried["exc"], OperationalError)
+    assert tasks.run_sweep.acks_late is True and tasks.run_sweep.reject_on_worker_lost is True

@@ -50,7 +50,7 @@ build(tree, people)
 
 
 class Env:
-    def __init__(self, tmp_path: Path):
+    def __init__(self, tmp_path: Path, redis_url: str | None = None, template: str | None = None):
         self.tmp = tmp_path
         self.mail = tmp_path / "mail"
         self.env = {
@@ -69,8 +69,13 @@ class Env:
             self.dbname = f"gk_notif_worker_{uuid.uuid4().hex[:8]}"
             self.env["DATABASE_URL"] = f"{base}/{self.dbname}"
             self.pg_admin = f"{base}/postgres"
-            self._pg(f'CREATE DATABASE "{self.dbname}"')
-        if os.environ.get("REDIS_URL"):
+            # template: a database migrated and seeded once, copied per test (tests/notifications/test_faults.py)
+            self._pg(f'CREATE DATABASE "{self.dbname}"' + (f' TEMPLATE "{template}"' if template else ""))
+        self.flush_redis = False
+        if redis_url:  # a Redis of the test's own (tests/notifications/test_faults.py)
+            self.env["REDIS_URL"] = redis_url
+        elif os.environ.get("REDIS_URL"):
+            self.flush_redis = True
             base = os.environ["REDIS_URL"].rsplit("/", 1)[0] if os.environ["REDIS_URL"].count("/") > 2 else os.environ["REDIS_URL"]
             self.env["REDIS_URL"] = f"{base}/14"
             import redis
@@ -84,7 +89,7 @@ class Env:
             conn.execute(sql)
 
     def close(self):
-        if self.env.get("REDIS_URL") and os.environ.get("REDIS_URL"):
+        if self.flush_redis:
             import redis
 
             redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()  # the lost message waits out its visibility timeout
@@ -109,12 +114,22 @@ class Env:
     def statuses(self) -> Counter:
         return Counter(dict(self.query("SELECT status, COUNT(*) FROM notifications_alert GROUP BY status")))
 
-    def worker(self, name, delay):
+    def worker(self, name, delay, extra_env=None):
         log = (self.tmp / f"{name}.log").open("w")
         proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-n", f"{name}@%h",
              "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel", "INFO"],
-            cwd=ROOT, env={**self.env, "GONGKAI_ALERT_SEND_DELAY": str(delay)}, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env={**self.env, "GONGKAI_ALERT_SEND_DELAY": str(delay), **(extra_env or {})},
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        return proc, log
+
+    def beat(self):
+        log = (self.tmp / "beat.log").open("w")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+             "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", "--pidfile", str(self.tmp / "beat.pid")],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
         return proc, log
 
