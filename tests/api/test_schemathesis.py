@@ -13,9 +13,9 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from api.models import ApiToken
 from notifications.models import Notification
 
-from .builders import with_records
+from .builders import schemathesis_schema, with_records
 
-schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+schema = schemathesis_schema(get_wsgi_application())
 
 CHECKS = [
     checks.not_a_server_error,
