@@ -316,6 +316,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
+# Password reset by e-mail (/admin/password_reset/, security/password_reset.py): mails per address and
+# per client address an hour, and how long a link stays valid.
+GONGKAI_PASSWORD_RESET_PER_HOUR = int(os.environ.get("GONGKAI_PASSWORD_RESET_PER_HOUR", "3"))
+GONGKAI_PASSWORD_RESET_PER_IP_PER_HOUR = int(os.environ.get("GONGKAI_PASSWORD_RESET_PER_IP_PER_HOUR", "20"))
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("GONGKAI_PASSWORD_RESET_HOURS", "2")) * 3600
+
 # Second factor (TOTP) for administrators and heads; tests of other features switch it off.
 GONGKAI_REQUIRE_2FA = env_bool("GONGKAI_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = os.environ.get("GONGKAI_OTP_ISSUER", "Gongkai")
