@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -65,6 +66,17 @@ class AutoSchema(BaseAutoSchema):
         extra = getattr(self.view, "error_codes", {})
         codes += extra.get(action, []) if action else extra.get(method, [])
         return sorted(set(codes))
+
+    def map_parsers(self):
+        """One request media type per operation: JSON, or multipart where a file is uploaded. The
+        API also parses form posts, but a form cannot say null (a nullable date would arrive as the
+        text "null"), so the schema offers clients only the encodings every field survives."""
+        types = super().map_parsers()
+        serializer = force_instance(self.get_request_serializer())
+        fields = serializer.fields if isinstance(serializer, serializers.Serializer) else {}
+        if any(isinstance(field, serializers.FileField) for field in fields.values()):
+            return [t for t in types if t == "multipart/form-data"] or types
+        return [t for t in types if t == "application/json"] or types
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -239,6 +239,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "OutcomeEnum": "disclosure.workflow.Outcome",
+        "ReplyOutcomeEnum": "api.serializers.REPLY_OUTCOMES",
         "UnitKindEnum": "disclosure.models.Unit.Kind",
         "ConsultationKindEnum": "disclosure.models.Consultation.Kind",
         "ProceedingOutcomeEnum": "disclosure.models.ProceedingOutcome",
