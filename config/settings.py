@@ -237,6 +237,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # the enum components as by default, then OpenAPI links between operations on one object
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_links"],
     "ENUM_NAME_OVERRIDES": {
         "OutcomeEnum": "disclosure.workflow.Outcome",
         "ReplyOutcomeEnum": "api.serializers.REPLY_OUTCOMES",
