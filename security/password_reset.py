@@ -111,7 +111,9 @@ class InAdminFrame:
     """The admin's header, title and language switch on the reset pages (Django's admin templates)."""
 
     def get_context_data(self, **kwargs):
-        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs)}
+        # no app list: whoever resets a password is signed out, and would see only "no permission"
+        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs),
+                "is_nav_sidebar_enabled": False}
 
 
 class ResetView(InAdminFrame, auth_views.PasswordResetView):
