@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
@@ -18,7 +18,7 @@ from .serializers import CalendarDaySerializer, CalendarYearSerializer
 
 
 class YearFilter(serializers.Serializer):
-    year = serializers.IntegerField(required=False, min_value=1990, max_value=2100)
+    year = serializers.IntegerField(required=False, min_value=1990, max_value=2100, help_text="只列出该年度")
 
 
 class RecomputingViewSet(viewsets.ModelViewSet):
@@ -55,7 +55,7 @@ TAGS = ["calendar"]
 
 @extend_schema_view(
     list=extend_schema(summary="节假日与调休", tags=TAGS,
-                       parameters=[OpenApiParameter("year", int, description="只列出该年度")]),
+                       parameters=[YearFilter]),
     retrieve=extend_schema(summary="节假日或调休日", tags=TAGS),
     create=extend_schema(summary="新增节假日或调休日（系统管理员；重算期限）", tags=TAGS),
     update=extend_schema(summary="修改（系统管理员；重算期限）", tags=TAGS),

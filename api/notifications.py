@@ -8,15 +8,14 @@ any object one may not see. Marking read is what the notifications page does whe
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from notifications.models import Notification
+
+from .pagination import IdKeysetPagination
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -39,43 +38,8 @@ class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField(help_text="本次标为已读的通知数")
 
 
-class NewestFirstCursor(CursorPagination):
-    """Newest first by id (ids grow with created_at): one indexed range per page, no COUNT(*).
-    A bad cursor is bad input (400), as on the request list, not DRF's 404."""
-
-    ordering = "-id"
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
-
-    def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw in (None, ""):
-            return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if not 1 <= size <= self.max_page_size:
-            raise serializers.ValidationError(
-                {self.page_size_query_param: [_("每页条数应为1至%(max)d之间的整数。") % {"max": self.max_page_size}]}
-            )
-        return size
-
-    def decode_cursor(self, request):
-        try:
-            return super().decode_cursor(request)
-        except NotFound:
-            raise serializers.ValidationError(
-                {self.cursor_query_param: [_("分页游标无效，请使用上一次响应中的 next 或 previous 链接。")]}
-            ) from None
-
-    def get_schema_operation_parameters(self, view):
-        params = super().get_schema_operation_parameters(view)
-        for param in params:
-            if param["name"] == self.page_size_query_param:
-                param["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
-        return params
+class NewestFirstCursor(IdKeysetPagination):
+    """Newest first by id: one indexed range per page, no COUNT(*); a bad cursor is bad input (400)."""
 
 
 @extend_schema_view(list=extend_schema(summary="我的站内通知（最新在前，游标分页）", parameters=[NotificationFilter],

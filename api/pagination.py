@@ -1,14 +1,15 @@
-"""Keyset ("cursor") pagination over (-received_on, -id): no COUNT(*), no OFFSET.
+"""Keyset ("cursor") pagination: no COUNT(*), no OFFSET.
 
 Each page is one indexed range query, so page 10,000 of a million rows costs what page 1 costs.
-The cursor is opaque to clients (base64 of the last row's sort key and the direction).
+A cursor names a position between rows and a direction: `n` (the rows after it) or `p` (before
+it), then the sort key of the row it was taken from. It is opaque to clients, but its form is
+published (the schema's `pattern`) and every string of that form is a position, valid whether or
+not a row still sits there: the schema says exactly what the validation accepts.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import re
 from datetime import date
 
 from django.db.models import Q
@@ -18,12 +19,14 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+class KeysetPagination(BasePagination):
+    """The page size and cursor parameters, the links and their schema; subclasses order and cut."""
 
-class ReceivedKeysetPagination(BasePagination):
     page_size = 50
     max_page_size = 200
     cursor_query_param = "cursor"
     page_size_query_param = "page_size"
+    cursor_pattern = ""  # a full-match regex; its groups are handed to _position()
 
     def _bad(self, field: str, message: str):
         raise serializers.ValidationError({field: [message]})
@@ -40,46 +43,19 @@ class ReceivedKeysetPagination(BasePagination):
             self._bad(self.page_size_query_param, _("每页条数应为1至%(max)d之间的整数。") % {"max": self.max_page_size})
         return size
 
-    def _decode(self, raw: str) -> tuple[str, date, int]:
-        try:
-            data = json.loads(base64.urlsafe_b64decode(raw.encode("ascii") + b"=" * (-len(raw) % 4)))
-            direction, received_on, pk = data["d"], date.fromisoformat(data["r"]), int(data["i"])
-            if direction not in ("n", "p") or pk < 0:
-                raise ValueError(direction)
-        except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError, AttributeError):
-            self._bad(self.cursor_query_param, _("分页游标无效，请使用上一次响应中的 next 或 previous 链接。"))
-        return direction, received_on, pk
-
-    @staticmethod
-    def _encode(direction: str, row) -> str:
-        data = json.dumps({"d": direction, "r": row.received_on.isoformat(), "i": row.pk}, separators=(",", ":"))
-        return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
-
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        size = self._page_size(request)
+    def _cursor(self, request):
+        """(direction, position) of the request's cursor, or None without one."""
         raw = request.query_params.get(self.cursor_query_param)
-        has_before = has_after = False
         if not raw:
-            rows = list(queryset.order_by("-received_on", "-id")[: size + 1])
-            has_after = len(rows) > size
-            rows = rows[:size]
-        else:
-            direction, received_on, pk = self._decode(raw)
-            if direction == "n":
-                # the bound on received_on alone lets the planner range-scan its index
-                after = Q(received_on__lte=received_on) & (Q(received_on__lt=received_on) | Q(id__lt=pk))
-                rows = list(queryset.filter(after).order_by("-received_on", "-id")[: size + 1])
-                has_after, has_before = len(rows) > size, True
-                rows = rows[:size]
-            else:
-                before = Q(received_on__gte=received_on) & (Q(received_on__gt=received_on) | Q(id__gt=pk))
-                rows = list(queryset.filter(before).order_by("received_on", "id")[: size + 1])
-                has_before, has_after = len(rows) > size, True
-                rows = rows[:size][::-1]
-        self.next_cursor = self._encode("n", rows[-1]) if has_after and rows else None
-        self.previous_cursor = self._encode("p", rows[0]) if has_before and rows else None
-        return rows
+            return None
+        match = re.fullmatch(self.cursor_pattern, raw)
+        if match is None:
+            self._bad(self.cursor_query_param, _("分页游标无效，请使用上一次响应中的 next 或 previous 链接。"))
+        direction, *key = match.groups()
+        return direction, self._position(*key)
+
+    def _position(self, *groups):
+        raise NotImplementedError
 
     def _link(self, cursor):
         if cursor is None:
@@ -103,7 +79,8 @@ class ReceivedKeysetPagination(BasePagination):
         return [
             {
                 "name": self.cursor_query_param, "in": "query", "required": False,
-                "description": "分页游标（取自上一页的 next/previous 链接）。", "schema": {"type": "string"},
+                "description": "分页游标（取自上一页的 next/previous 链接，不必自行构造）；省略或留空为第一页。",
+                "schema": {"type": "string", "pattern": "^(?:" + self.cursor_pattern + ")?$"},
             },
             {
                 "name": self.page_size_query_param, "in": "query", "required": False,
@@ -112,3 +89,63 @@ class ReceivedKeysetPagination(BasePagination):
             },
         ]
 
+    def _cut(self, queryset, size, cursor, after, before, newest_first, oldest_first, key_of):
+        """One page of `queryset` from `cursor`, sets next_cursor and previous_cursor."""
+        has_before = has_after = False
+        if cursor is None:
+            rows = list(queryset.order_by(*newest_first)[: size + 1])
+            has_after = len(rows) > size
+            rows = rows[:size]
+        elif cursor[0] == "n":
+            rows = list(queryset.filter(after).order_by(*newest_first)[: size + 1])
+            has_after, has_before = len(rows) > size, True
+            rows = rows[:size]
+        else:
+            rows = list(queryset.filter(before).order_by(*oldest_first)[: size + 1])
+            has_before, has_after = len(rows) > size, True
+            rows = rows[:size][::-1]
+        self.next_cursor = "n" + key_of(rows[-1]) if has_after and rows else None
+        self.previous_cursor = "p" + key_of(rows[0]) if has_before and rows else None
+        return rows
+
+
+class ReceivedKeysetPagination(KeysetPagination):
+    """Over (-received_on, -id). Cursor: direction, the day's ordinal (date.toordinal), ".", the id;
+    an ordinal past the calendar's ends stands for its first or last day."""
+
+    cursor_pattern = r"([np])([0-9]{1,7})\.([0-9]{1,18})"
+
+    def _position(self, ordinal, pk):
+        day = date.fromordinal(min(max(int(ordinal), 1), date.max.toordinal()))
+        return day, int(pk)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self._page_size(request)
+        cursor = self._cursor(request)
+        after = before = None
+        if cursor is not None:
+            received_on, pk = cursor[1]
+            # the bound on received_on alone lets the planner range-scan its index
+            after = Q(received_on__lte=received_on) & (Q(received_on__lt=received_on) | Q(id__lt=pk))
+            before = Q(received_on__gte=received_on) & (Q(received_on__gt=received_on) | Q(id__gt=pk))
+        return self._cut(queryset, size, cursor, after, before, ("-received_on", "-id"), ("received_on", "id"),
+                         lambda row: f"{row.received_on.toordinal()}.{row.pk}")
+
+
+class IdKeysetPagination(KeysetPagination):
+    """Newest first by id (ids grow with the creation time). Cursor: direction and an id."""
+
+    cursor_pattern = r"([np])([0-9]{1,18})"
+
+    def _position(self, pk):
+        return int(pk)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self._page_size(request)
+        cursor = self._cursor(request)
+        after = before = None
+        if cursor is not None:
+            after, before = Q(id__lt=cursor[1]), Q(id__gt=cursor[1])
+        return self._cut(queryset, size, cursor, after, before, ("-id",), ("id",), lambda row: str(row.pk))

@@ -37,18 +37,28 @@ FIGURES_HEADER = "Gongkai-Figures"
 # --- Input -------------------------------------------------------------------------------------------
 
 
-class UnitYearQuery(serializers.Serializer):
-    year = serializers.IntegerField(min_value=t.FIRST_YEAR, max_value=9998, help_text="报告年度（2019年起）")
+def report_year(help_text: str) -> serializers.IntegerField:
+    """2019 to this year: the schema, generated per request like this field, says the same."""
+    return serializers.IntegerField(
+        min_value=t.FIRST_YEAR, max_value=timezone.localdate().year, help_text=help_text,
+        error_messages={"max_value": gettext_lazy("报告年度不能晚于今年（{max_value}年）。")},
+    )
+
+
+class ReportYearMixin(serializers.Serializer):
+    year_help = "报告年度（2019年起，至今年）"
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["year"] = report_year(self.year_help)
+        return fields
+
+
+class UnitYearQuery(ReportYearMixin):
     unit = serializers.CharField(required=False, max_length=64,
                                  help_text="单位编码（含其下所有单位）；默认为您可查看的第一个（最上级）单位")
     edition = serializers.ChoiceField(choices=t.EDITIONS, required=False,
                                       help_text="格式版本；默认按年度（2019–2020年2019版，2021年起2021版）")
-
-    def validate_year(self, year):
-        this_year = timezone.localdate().year
-        if year > this_year:
-            raise serializers.ValidationError(_("报告年度不能晚于今年（%(y)s年）。") % {"y": this_year})
-        return year
 
 
 class AnnualQuery(UnitYearQuery):
@@ -62,12 +72,9 @@ class FileQuery(AnnualQuery):
     format = serializers.ChoiceField(choices=[(f, f) for f in FILE_FORMATS], help_text="文件格式")
 
 
-class PublishInput(serializers.Serializer):
+class PublishInput(ReportYearMixin):
     unit = serializers.CharField(max_length=64, help_text="单位编码")
-    year = serializers.IntegerField(min_value=t.FIRST_YEAR, max_value=9998, help_text="报告年度")
     edition = serializers.ChoiceField(choices=t.EDITIONS, required=False, help_text="格式版本（默认按年度）")
-
-    validate_year = UnitYearQuery.validate_year
 
 
 class ReviseInput(PublishInput):

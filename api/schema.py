@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -66,6 +69,17 @@ class AutoSchema(BaseAutoSchema):
         codes += extra.get(action, []) if action else extra.get(method, [])
         return sorted(set(codes))
 
+    def map_parsers(self):
+        """One request media type per operation: JSON, or multipart where a file is uploaded. The
+        API also parses form posts, but a form cannot say null (a nullable date would arrive as the
+        text "null"), so the schema offers clients only the encodings every field survives."""
+        types = super().map_parsers()
+        serializer = force_instance(self.get_request_serializer())
+        fields = serializer.fields if isinstance(serializer, serializers.Serializer) else {}
+        if any(isinstance(field, serializers.FileField) for field in fields.values()):
+            return [t for t in types if t == "multipart/form-data"] or types
+        return [t for t in types if t == "application/json"] or types
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code in self._error_codes():
@@ -88,3 +102,76 @@ class HashedTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "令牌认证：`Authorization: Token <令牌>`，令牌由 POST /api/v1/auth/token/ 获取。",
         }
+
+
+_DETAIL = re.compile(r"^/api/v1/(?P<kind>.+)/\{id\}/$")
+_COLLECTION = re.compile(r"^/api/v1/(?P<kind>[a-z-]+(?:/[a-z-]+)?)/$")
+
+
+def add_links(result, generator, request, public):
+    """OpenAPI links (a postprocessing hook): wherever a response carries an object — a request, a
+    consultation, a fee notice, … — each operation on that object (/api/v1/<kind>/{id}/…) is linked
+    with its `id` taken from the response, so a client (and schemathesis' stateful phase) can
+    follow a request from its registration through every workflow step."""
+    paths = result.get("paths", {})
+    components = result.get("components", {}).get("schemas", {})
+    kind_of = {}  # component name -> kind, from the detail GET of each kind
+    for path, operations in paths.items():
+        match = _DETAIL.match(path)
+        ref = _ref(_body_schema(operations.get("get", {}), "200"))
+        if match and ref:
+            kind_of.setdefault(ref, match["kind"])
+    targets: dict[str, list[str]] = {}
+    for path, operations in paths.items():
+        for kind in set(kind_of.values()):
+            if path.startswith(f"/api/v1/{kind}/{{id}}/"):
+                targets.setdefault(kind, []).extend(
+                    op["operationId"] for method, op in operations.items() if method != "delete")
+    for path, operations in paths.items():
+        collection = _COLLECTION.match(path)
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                if not code.startswith("2"):
+                    continue
+                found = _object_in(_body_schema(operation, code), components)
+                if found is None:
+                    continue
+                component, pointer = found
+                kind = kind_of.get(component) or (collection["kind"] if collection else None)
+                if kind not in targets:
+                    continue
+                response["links"] = {
+                    target: {"operationId": target, "parameters": {"id": f"$response.body#{pointer}"},
+                             "description": "用响应中对象的 id 调用该操作。"}
+                    for target in targets[kind]
+                }
+    return result
+
+
+def _body_schema(operation: dict, code: str) -> dict | None:
+    content = operation.get("responses", {}).get(code, {}).get("content", {})
+    return content.get("application/json", {}).get("schema")
+
+
+def _ref(schema: dict | None) -> str | None:
+    if schema and "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    return None
+
+
+def _object_in(schema: dict | None, components: dict) -> tuple[str, str] | None:
+    """(component, JSON pointer of its id) of the object a response body carries, or the first
+    one of a list or a page."""
+    if not schema:
+        return None
+    if schema.get("type") == "array":
+        ref = _ref(schema.get("items"))
+        return (ref, "/0/id") if ref else None
+    ref = _ref(schema)
+    if ref is None:
+        return None
+    properties = components.get(ref, {}).get("properties", {})
+    if "id" in properties:
+        return ref, "/id"
+    page = _ref(properties.get("results", {}).get("items"))
+    return (page, "/results/0/id") if page else None

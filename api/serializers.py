@@ -22,7 +22,7 @@ from disclosure.models import (
     RequestEvent,
     Unit,
 )
-from disclosure.workflow import Outcome, available_actions
+from disclosure.workflow import CLOSING_OUTCOMES, Outcome, available_actions
 from security import audit
 
 
@@ -259,8 +259,15 @@ class ConsultationReplyInput(VersionMixin):
     consents = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^[0-9]{1,8}(\.[0-9]{1,2})?$",
+                      "example": "30.00"})
+class AmountField(serializers.DecimalField):
+    """Yuan, up to 8 digits and 2 decimals, not negative: drf-spectacular's own pattern for a
+    DecimalField also allows "", "." and a minus sign, which the field refuses."""
+
+
 class FeeNoticeInput(VersionMixin):
-    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    amount = AmountField(max_digits=10, decimal_places=2, min_value=0, help_text="金额（元）")
     basis = serializers.CharField(max_length=300)
     notice_on = serializers.DateField()
 
@@ -283,8 +290,12 @@ ReplyData = serializers.DictField(
 )
 
 
+# A reply's outcomes: those that close a request without a reply go through conclude/.
+REPLY_OUTCOMES = [(o.value, o.label) for o in Outcome if o not in CLOSING_OUTCOMES]
+
+
 class LegalReviewInput(VersionMixin):
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    outcome = serializers.ChoiceField(choices=REPLY_OUTCOMES, help_text="办理结果（视为放弃、撤回请用 conclude/）。")
     reply_data = ReplyData
 
 
@@ -293,8 +304,8 @@ class NoteInput(VersionMixin):
 
 
 class ReplyInput(VersionMixin):
-    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False,
-                                      help_text="待签发状态下可省略，沿用法制审核时的结果。")
+    outcome = serializers.ChoiceField(choices=REPLY_OUTCOMES, required=False,
+                                      help_text="待签发状态下可省略，沿用法制审核时的结果（视为放弃、撤回请用 conclude/）。")
     replied_on = serializers.DateField()
     reply_data = ReplyData
 

@@ -1,4 +1,4 @@
-"""/api/v1/… (the API), /api/schema/ (OpenAPI 3), /api/docs/ and /api/redoc/ (served locally).
+"""/api/v1/… (the API), /api/schema/ (OpenAPI 3), /api/docs/ and /api/redoc/ (served locally, to staff only).
 
 Extension points: the reporting and notifications apps add their endpoints by registering
 viewsets on `router` below (for example `router.register("reports", ReportViewSet,
@@ -7,10 +7,9 @@ patterns, so a new route is covered by it (and must tell the matrix which object
 """
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import calendar, ledger, notifications, reports, tokens, views
+from . import calendar, docs, ledger, notifications, reports, tokens, views
 from .exceptions import not_found
 
 router = DefaultRouter(trailing_slash=True)
@@ -38,8 +37,9 @@ v1 = [
 app_name = "api"
 urlpatterns = [
     path("v1/", include((v1, "v1"))),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
+    # Staff only (api/docs.py); the future public API's schema gets a view of its own.
+    path("schema/", docs.StaffSchemaView.as_view(), name="schema"),
+    path("docs/", docs.StaffSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", docs.StaffRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
     re_path(r"", not_found),  # any other path under /api/, newlines included
 ]

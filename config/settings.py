@@ -266,8 +266,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # the enum components as by default, then OpenAPI links between operations on one object
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_links"],
     "ENUM_NAME_OVERRIDES": {
         "OutcomeEnum": "disclosure.workflow.Outcome",
+        "ReplyOutcomeEnum": "api.serializers.REPLY_OUTCOMES",
         "UnitKindEnum": "disclosure.models.Unit.Kind",
         "ConsultationKindEnum": "disclosure.models.Consultation.Kind",
         "ProceedingOutcomeEnum": "disclosure.models.ProceedingOutcome",
@@ -362,6 +365,12 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"  # never the cache: a Red
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# Password reset by e-mail (/admin/password_reset/, security/password_reset.py): mails per address and
+# per client address an hour, and how long a link stays valid.
+GONGKAI_PASSWORD_RESET_PER_HOUR = int(os.environ.get("GONGKAI_PASSWORD_RESET_PER_HOUR", "3"))
+GONGKAI_PASSWORD_RESET_PER_IP_PER_HOUR = int(os.environ.get("GONGKAI_PASSWORD_RESET_PER_IP_PER_HOUR", "20"))
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("GONGKAI_PASSWORD_RESET_HOURS", "2")) * 3600
 
 # Second factor (TOTP) for administrators and heads; tests of other features switch it off.
 GONGKAI_REQUIRE_2FA = env_bool("GONGKAI_REQUIRE_2FA", True)

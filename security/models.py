@@ -45,6 +45,8 @@ class AuditEntry(models.Model):
         OTP_RECOVERY_CODES = "otp_recovery_codes", _("生成备用验证码")
         OTP_RECOVERY_USED = "otp_recovery_used", _("使用备用验证码")
         OTP_REPLACED = "otp_replaced", _("更换身份验证器")
+        PASSWORD_RESET_SENT = "password_reset_sent", _("发送重置密码邮件")
+        PASSWORD_RESET = "password_reset", _("通过邮件链接重置密码")
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

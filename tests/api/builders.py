@@ -40,3 +40,23 @@ def with_records(clerk, unit):
     attachment.file.save("申请表.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
     req.refresh_from_db()
     return {"request": req, "consultation": consultation, "fee-notice": fee, "attachment": attachment}
+
+
+def published_schema() -> dict:
+    """The OpenAPI document /api/schema/ serves to staff, built without a request (the view is
+    staff only, and test modules load the schema at import, before any user exists)."""
+    import json
+
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.renderers import OpenApiJsonRenderer
+
+    return json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
+
+
+def schemathesis_schema(app):
+    """The published schema loaded into schemathesis, its calls going to `app` in-process."""
+    import schemathesis
+
+    loaded = schemathesis.openapi.from_dict(published_schema())
+    loaded.app = app
+    return loaded

@@ -6,9 +6,10 @@ import json
 import re
 
 import pytest
-import schemathesis
 from django.core.wsgi import get_wsgi_application
 from werkzeug.test import Client
+
+from .builders import published_schema, schemathesis_schema
 
 PASSWORD = "Gongkai-test-2026"
 
@@ -16,8 +17,8 @@ PASSWORD = "Gongkai-test-2026"
 class SchemaClient:
     def __init__(self):
         self.http = Client(get_wsgi_application())
-        self.schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", self.http.application)
-        raw = self.http.get("/api/schema/?format=json").get_json()
+        self.schema = schemathesis_schema(self.http.application)
+        raw = published_schema()
         self.operations = {
             op["operationId"]: (method.upper(), path)
             for path, item in raw["paths"].items() for method, op in item.items()
