@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "reporting",
     "notifications",
     "documents",
+    "public",
     "api",
 ]
 
