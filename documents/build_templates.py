@@ -14,7 +14,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -85,10 +85,14 @@ def _signature(doc) -> None:
 
 
 def _verification(doc) -> None:
+    """The issued document's verification code and QR code (the public verification page)."""
     _para(doc, "{%p if verification_code %}")
-    p = _para(doc, "验证码：{{ verification_code }}　核验网址：{{ verify_url }}", font=t.BODY_FONT, size=t.SIZE_SMALL)
-    p.paragraph_format.space_before = Pt(14)
-    _para(doc, "{{ qr_code }}")
+    qr = _para(doc, "{{ qr_code }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    qr.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    qr.paragraph_format.space_before = Pt(14)
+    for text in ("验证码：{{ verification_code }}", "核验网址：{{ verify_url }}"):
+        p = _para(doc, text, font=t.BODY_FONT, size=t.SIZE_SMALL, align=WD_ALIGN_PARAGRAPH.LEFT)
+        p.paragraph_format.line_spacing = Pt(20)
     _para(doc, "{%p endif %}")
 
 

@@ -20,7 +20,7 @@ from .context import TEMPLATE_FIELDS, LetterContext
 from .kinds import Kind
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "documents"
-QR_WIDTH = Mm(22)
+QR_WIDTH = Mm(25)
 INDENT = "\u3000\u3000"  # two full-width spaces: a paragraph's first line in plain text
 
 
@@ -34,8 +34,8 @@ def default_template(kind: str) -> bytes:
     return (TEMPLATE_DIR / f"{Kind(kind).value}.docx").read_bytes()
 
 
-def verification_line(fields: dict) -> str:
-    return f"验证码：{fields['verification_code']}　核验网址：{fields['verify_url']}"
+def verification_lines(fields: dict) -> list[str]:
+    return [f"验证码：{fields['verification_code']}", f"核验网址：{fields['verify_url']}"]
 
 
 def render_txt(ctx: LetterContext) -> str:
@@ -56,7 +56,7 @@ def render_txt(ctx: LetterContext) -> str:
             lines.append(INDENT + str(f["remedy"]))
     lines += ["", str(f["signature"]), str(f["letter_date"])]
     if f.get("verification_code"):
-        lines += ["", verification_line(f)]
+        lines += ["", *verification_lines(f)]
     return "\n".join(lines) + "\n"
 
 
