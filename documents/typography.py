@@ -113,3 +113,20 @@ def apply_styles(doc) -> None:
     if rpr_default is not None:
         for lang in rpr_default.iter(qn("w:lang")):
             lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def body_paragraph(doc, text: str):
+    """A body paragraph: Normal (仿宋 3号, fixed line spacing), first line indented two characters."""
+    paragraph = doc.add_paragraph(text)
+    paragraph.paragraph_format.first_line_indent = Pt(SIZE_BODY.pt * 2)
+    return paragraph
+
+
+def compact(paragraph) -> None:
+    """A paragraph of small text (a table cell, a note, a picture): single line spacing, no indent,
+    so the body's fixed 3号 spacing does not stretch it."""
+    pf = paragraph.paragraph_format
+    pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    pf.first_line_indent = None
+    pf.space_before = pf.space_after = Pt(0)
+    pf.alignment = WD_ALIGN_PARAGRAPH.LEFT

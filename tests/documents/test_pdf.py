@@ -116,3 +116,33 @@ def test_the_task_records_why_there_is_no_pdf_and_a_retry_stores_it(people, city
     assert "验证码：TASKTEST22" in pdf_text(bytes(document.pdf))
     assert convert_document_pdf(document.pk) == "done"  # stored once, never converted again
     assert convert_document_pdf(10**9) == "missing"
+
+
+@needs_soffice
+def test_annual_report_pdf_comes_from_its_docx(db, tmp_path):
+    from django.core.management import call_command
+    from docx import Document as Docx
+
+    from reporting import exports, narrative, services
+    from tests.reporting.test_seed import load_seed_ledger
+
+    doc = services.compile_report(load_seed_ledger(), 2019)
+    data = exports.render_pdf(doc, narrative.Context())
+    text = normalised(pdf_text(data))
+    docx = Docx(io.BytesIO(exports.render_docx(doc, narrative.Context())))
+    for paragraph in docx.paragraphs:
+        assert normalised(paragraph.text) in text
+    call_command("annual_report", "--year", "2019", "--format", "pdf", "-o", str(tmp_path / "r.pdf"))
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_annual_report_pdf_without_libreoffice_is_a_message_not_a_traceback(db, monkeypatch, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from tests.reporting.test_seed import load_seed_ledger
+
+    load_seed_ledger()
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
+    with pytest.raises(CommandError, match="apt-get install libreoffice-writer-nogui"):
+        call_command("annual_report", "--year", "2019", "--format", "pdf", "-o", str(tmp_path / "r.pdf"))
+    assert not (tmp_path / "r.pdf").exists()

@@ -155,3 +155,28 @@ def test_a_units_template_is_used_when_given(people, city_tree):
 
 def test_sha256_of_bytes():
     assert render.sha256(b"") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def test_annual_report_docx_uses_the_letters_typography(db):
+    """One set of styles: black 小标宋 title, 黑体 headings, 仿宋 body on GB/T 9704 pages — no Word blue."""
+    from reporting import exports, narrative, services
+    from tests.reporting.test_seed import load_seed_ledger
+
+    data = exports.render_docx(services.compile_report(load_seed_ledger(), 2019), narrative.Context())
+    doc = Document(io.BytesIO(data))
+    east_asia = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+    title, heading, normal = (doc.styles[n] for n in ("Title", "Heading 1", "Normal"))
+    assert doc.paragraphs[0].style.name == "Title"
+    assert title.element.rPr.rFonts.get(east_asia) == TITLE_FONT and title.font.size.pt == 22
+    assert heading.element.rPr.rFonts.get(east_asia) == "黑体" and heading.font.size.pt == 16
+    assert normal.element.rPr.rFonts.get(east_asia) == BODY_FONT
+    for style in (title, heading):
+        assert str(style.font.color.rgb) == "000000" and style.font.color.theme_color is None
+    styles_xml = doc.styles.element.xml
+    assert "w:themeColor" not in "".join(doc.styles[n].element.xml for n in ("Title", "Heading 1", "Heading 2"))
+    assert 'w:eastAsia="zh-CN"' in styles_xml
+    section = doc.sections[0]
+    assert [round(m.mm) for m in (section.top_margin, section.bottom_margin, section.left_margin,
+                                  section.right_margin)] == [37, 35, 28, 26]
+    widths = [sum(col.width.mm for col in table.columns) for table in doc.tables]
+    assert all(w <= 157 for w in widths), widths  # every table inside the type area
