@@ -298,6 +298,24 @@ def _letter_date(req, kind: str, target) -> date | None:
     }[kind]
 
 
+def _possible_dates(req, kind: str) -> tuple[date, date | None]:
+    """The earliest and latest day an undated letter can bear: from the receipt to the deadline it
+    had to come before (an extension or a later date: the running deadline; else the conclusion)."""
+    if kind == Kind.EXTENSION_NOTICE:
+        return req.received_on, req.base_due_on or req.due_on
+    if kind == Kind.DELAY_NOTICE:
+        return req.reasons_requested_on or req.received_on, req.due_on
+    return req.received_on, req.concluded_on or req.due_on
+
+
+def _era_of(first: date, last: date | None) -> date | None:
+    """A date standing for [first, last] under the remedy rules, or None when the range spans 2024-01-01."""
+    if last is None:
+        return None
+    before = last < rules.NEW_RECONSIDERATION_LAW
+    return last if before == (first < rules.NEW_RECONSIDERATION_LAW) else None
+
+
 def _extended_due_on(req, calendar) -> date | None:
     """The reply deadline after the 第三十三条 extension: the stored due_on, unless a 第三十五条 later
     date has replaced it since — then the engine's date without that later date."""
@@ -513,18 +531,28 @@ def context_for(
             ]
 
     letter_on = on or _letter_date(req, kind, target)
+    rule_on = letter_on  # the date the remedy clause's law is chosen by
     if letter_on is None:
-        raise LetterNotApplicable(_("无法确定文书日期，请先完成对应的办理步骤。"))
-    f["letter_date"] = format_cn_date(letter_on)
+        if not imported:
+            raise LetterNotApplicable(_("无法确定文书日期，请先完成对应的办理步骤。"))
+        # a ledger holds an extension's days but not the day it was notified: the letter is dated by
+        # hand, and the law of its remedy clause is known when every possible date falls on one side
+        f["letter_date"] = b.mark("成文日期")
+        rule_on = _era_of(*_possible_dates(req, kind))
+    else:
+        f["letter_date"] = format_cn_date(letter_on)
 
     if rules.has_remedy_clause(kind):
-        chain = _unit_chain(unit)
-        configured = getattr(unit, "reconsideration_body", "") or ""
-        body_name = rules.reconsideration_body(chain, configured, on=letter_on)
-        if not body_name:
-            body_name = b.mark("行政复议机关（请在单位设置中填写“复议机关”）")
-        f["reconsideration_body"] = body_name
-        f["remedy"] = rules.remedy_clause(letter_on, outcome, body_name, kind=kind)
+        if rule_on is None:
+            f["remedy"] = b.mark("救济告知（按成文日期适用2024年1月1日前后的规定）")
+        else:
+            chain = _unit_chain(unit)
+            configured = getattr(unit, "reconsideration_body", "") or ""
+            body_name = rules.reconsideration_body(chain, configured, on=rule_on)
+            if not body_name:
+                body_name = b.mark("行政复议机关（请在单位设置中填写“复议机关”）")
+            f["reconsideration_body"] = body_name
+            f["remedy"] = rules.remedy_clause(rule_on, outcome, body_name, kind=kind)
 
     if kind == Kind.DELIVERY_RECEIPT:
         own_number, f["number"] = "", ""

@@ -1,5 +1,6 @@
 """context_for: what each letter says, from the record and the deadline engine (letters.md)."""
 
+import io
 from datetime import date
 
 import pytest
@@ -9,9 +10,11 @@ from disclosure import services
 from disclosure.workcalendar import load_work_calendar
 from documents.context import LetterNotApplicable, context_for
 from documents.kinds import Kind
+from documents.render import render_docx, render_txt
 
 from ..factories import RequestFactory
 from . import cases as c
+from .letters_text import docx_lines, normalised
 
 pytestmark = pytest.mark.django_db
 
@@ -93,15 +96,16 @@ def test_township_and_government_go_to_the_government_above(people, city_tree):
 
 
 def test_a_configured_body_wins_and_a_missing_one_blocks_issue(people, tree):
-    gov = c.replied(people["admin"], tree["root"])  # no government above 金东区 in `tree`
+    from disclosure.models import Unit
+
+    Unit.objects.filter(pk=tree["root"].pk).update(reconsideration_body="")  # no government above 金东区
+    gov = c.replied(people["admin"], Unit.objects.get(pk=tree["root"].pk))
     ctx = context_for(gov, Kind.REPLY)
     assert "【待填写：行政复议机关" in ctx.fields["remedy"] and ctx.missing and not ctx.can_issue
-    unit = tree["root"]
-    unit.reconsideration_body = "金华市人民政府"
-    unit.save()
+    Unit.objects.filter(pk=tree["root"].pk).update(reconsideration_body="浙江省人民政府")
     gov = c.fresh(gov)
     ctx = context_for(gov, Kind.REPLY)
-    assert ctx.missing == [] and "60日内向金华市人民政府申请行政复议" in ctx.fields["remedy"]
+    assert ctx.missing == [] and "60日内向浙江省人民政府申请行政复议" in ctx.fields["remedy"]
 
 
 @pytest.mark.parametrize(
@@ -275,3 +279,63 @@ def test_an_organisation_is_addressed_as_such(people, city_tree):
     req = c.replied(people["clerk"], city_tree["dept"], applicant_type="commercial", applicant_name="金华某某律师事务所")
     f = context_for(req, Kind.REPLY).fields
     assert f["addressee"] == "金华某某律师事务所" and f["opening"].startswith("本机关于2026年3月2日收到贵单位当面提交")
+
+
+LEDGER = """ref,unit,channel,submitted_on,received_on,applicant_type,applicant_name,content,correction_requested_on,correction_received_on,extension_days,concluded_on,result
+FG-2023-007,jd-fgj,letter,2023-11-01,2023-11-03,natural_person,李四,某项目的会议纪要,,,,2023-11-24,refused.process_info
+FG-2024-003,jd-fgj,online,2024-03-04,2024-03-04,natural_person,王五,某项目的批复文件,,,10,2024-04-19,granted
+DX-2024-002,jd-dxz,in_person,2024-05-06,2024-05-06,commercial,金华某某公司,某地块的征收公告,,,,2024-05-20,refused.third_party
+JD-2023-011,jindong,email,2023-12-18,2023-12-18,natural_person,赵六,某道路工程的招标文件,,,15,,
+JD-2026-001,jindong,in_person,2026-03-02,2026-03-02,natural_person,钱七,某小区改造方案,2026-03-05,,,,
+"""
+
+
+@pytest.fixture
+def ledger(city_tree, tmp_path):
+    from django.core.management import call_command
+
+    from disclosure.models import DisclosureRequest
+
+    path = tmp_path / "ledger.csv"
+    path.write_text(LEDGER, encoding="utf-8")
+    call_command("import_ledger", str(path), stdout=io.StringIO())
+    return {r.ref: r for r in DisclosureRequest.objects.filter(ref__in=[line.split(",")[0] for line in LEDGER.split()[1:]])}
+
+
+def _cn(d):
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def test_ledger_imported_letters_follow_letters_md_and_the_engine(ledger):
+    """Replies before and after 2024 of a department and a township, extensions, an open correction —
+    as imported from a ledger: names, dates, basis, remedy and deadline right; what a ledger does not
+    hold is marked 【待填写】, so none of them can be issued until filled in."""
+    old = context_for(ledger["FG-2023-007"], Kind.REPLY)
+    assert old.fields["legal_basis"] == "第十六条第二款、第三十六条第（三）项"
+    assert old.fields["letter_date"] == "2023年11月24日" and old.fields["addressee"] == "李四"
+    assert "向金东区人民政府或者上一级主管部门申请行政复议" in old.fields["remedy"] and "6个月" in old.fields["remedy"]
+    assert "理由：【待填写：不予公开的理由】。" in old.fields["body"] and not old.can_issue
+
+    new = context_for(ledger["DX-2024-002"], Kind.REPLY)
+    assert new.fields["opening"].startswith("本机关于2024年5月6日收到贵单位当面提交的政府信息公开申请")
+    assert "60日内向金东区人民政府申请行政复议" in new.fields["remedy"] and "6个月" not in new.fields["remedy"]
+
+    granted = ledger["FG-2024-003"]
+    ext = context_for(granted, Kind.EXTENSION_NOTICE)
+    assert ext.fields["deadline"] == _cn(granted.due_on)
+    assert ext.fields["letter_date"] == "【待填写：成文日期】" and "延期理由" in ext.missing
+    assert "60日内向金东区人民政府申请行政复议" in ext.fields["remedy"]  # every possible date is in 2024
+    assert context_for(granted, Kind.REPLY).can_issue  # nothing missing from a granted reply
+
+    straddling = context_for(ledger["JD-2023-011"], Kind.EXTENSION_NOTICE)  # received 2023-12-18, due 2024
+    assert "【待填写：救济告知" in straddling.fields["remedy"]
+    assert straddling.fields["deadline"] == _cn(ledger["JD-2023-011"].due_on)
+
+    open_correction = ledger["JD-2026-001"]
+    cor = context_for(open_correction, Kind.CORRECTION_NOTICE)
+    assert cor.fields["letter_date"] == "2026年3月5日" and cor.fields["addressee"] == "钱七"
+    assert "1. 【待填写：补正事项】" in cor.fields["body"] and cor.fields["deadline"] == "【待填写：补正期限】"
+    assert "60日内向金华市人民政府申请行政复议" in cor.fields["remedy"]  # the district's: the city above it
+    for ctx in (old, new, ext, straddling, cor):
+        txt = render_txt(ctx)
+        assert normalised("".join(docx_lines(render_docx(ctx)))) == normalised(txt)
