@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -139,13 +139,18 @@ def delivery_receipt_template():
     table = doc.add_table(rows=len(DELIVERY_ROWS), cols=2)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = (Mm(45), Mm(111))  # the grid (LibreOffice) and every cell (Word): 156 mm, the type area
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
     for row, (label, value) in zip(table.rows, DELIVERY_ROWS, strict=True):
-        row.height = Mm(30 if label.startswith("受送达人签名") else 14)
-        row.cells[0].width, row.cells[1].width = Mm(45), Mm(111)
-        for cell, text in ((row.cells[0], label), (row.cells[1], value)):
+        row.height = Mm(26 if label.startswith("受送达人签名") else 11)
+        for cell, width, text in zip(row.cells, widths, (label, value), strict=True):
+            cell.width = width
+            cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
             p = cell.paragraphs[0]
-            p.paragraph_format.first_line_indent = None
-            p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER if cell is row.cells[0] else WD_ALIGN_PARAGRAPH.LEFT
+            t.compact(p)
+            p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER if width == widths[0] else WD_ALIGN_PARAGRAPH.LEFT
             if text:
                 t.style_run(p.add_run(text), t.BODY_FONT, t.SIZE_SMALL)
     _signature(doc)

@@ -437,7 +437,6 @@ def context_for(
         f["consultation_due_on"] = f["deadline"] = format_cn_date(target.due_on)
         asked = f"本机关于{format_cn_date(req.received_on)}收到政府信息公开申请，申请公开“{f['content']}”。"
         if target.kind == Consultation.Kind.THIRD_PARTY:
-            document_name = "政府信息公开征求意见函（征求第三方意见）"
             body = [
                 asked,
                 f"经审查，该政府信息的公开可能损害贵方的合法权益。根据{REGULATION}第三十二条的规定，现书面征求贵方意见。",
@@ -447,7 +446,6 @@ def context_for(
                 "可以决定予以公开，并将决定公开的政府信息内容和理由书面告知贵方。",
             ]
         else:
-            document_name = "政府信息公开征求意见函（征求相关行政机关意见）"
             body = [
                 asked,
                 f"该政府信息由本机关与贵机关共同制作。根据{REGULATION}第三十四条的规定，现征求贵机关意见。",
