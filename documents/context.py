@@ -284,6 +284,11 @@ def _reply_body(b: _Builder, req) -> tuple[list[str], str]:
     return paras, reason_text
 
 
+def step_date(req, kind: str, target=None) -> date | None:
+    """The date of the step a letter belongs to (its default date), or None when not yet taken."""
+    return _letter_date(req, kind, target)
+
+
 def _letter_date(req, kind: str, target) -> date | None:
     return {
         Kind.RECEIPT: req.received_on,

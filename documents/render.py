@@ -13,7 +13,11 @@ from pathlib import Path
 
 import segno
 from django.utils.translation import gettext as _
+from docx import Document
+from docx.oxml.ns import qn
 from docx.shared import Mm
+from docx.table import Table
+from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate, InlineImage
 
 from .context import TEMPLATE_FIELDS, LetterContext
@@ -58,6 +62,24 @@ def render_txt(ctx: LetterContext) -> str:
     if f.get("verification_code"):
         lines += ["", *verification_lines(f)]
     return "\n".join(lines) + "\n"
+
+
+def docx_text(data: bytes) -> str:
+    """The text of a stored DOCX (paragraphs and table cells in order), one line each: the txt of an
+    issued document as it was issued, whatever the record says now."""
+    doc = Document(io.BytesIO(data))
+    lines = []
+    for child in doc.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            lines.append(Paragraph(child, doc).text)
+        elif child.tag == qn("w:tbl"):
+            for row in Table(child, doc).rows:
+                cells = [cell.text for cell in row.cells]
+                lines.append("：".join(c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1]))
+    text = "\n".join(lines).strip("\n")
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text + "\n"
 
 
 def qr_png(url: str) -> bytes:

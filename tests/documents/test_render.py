@@ -180,3 +180,13 @@ def test_annual_report_docx_uses_the_letters_typography(db):
                                   section.right_margin)] == [37, 35, 28, 26]
     widths = [sum(col.width.mm for col in table.columns) for table in doc.tables]
     assert all(w <= 157 for w in widths), widths  # every table inside the type area
+
+
+def test_docx_text_is_the_stored_letter_whatever_the_record_says_later(every_kind):
+    for kind, ctx in every_kind.items():
+        data = render.render_docx(ctx)
+        text = render.docx_text(data)
+        if kind == Kind.DELIVERY_RECEIPT:
+            assert f"送达方式：{ctx.fields['delivery_method']}" in text and "受送达人签名（盖章）：" in text
+        else:
+            assert normalised(text) == normalised(render.render_txt(ctx)), kind
