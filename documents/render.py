@@ -19,6 +19,7 @@ from docx.shared import Mm
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate, InlineImage
+from jinja2.sandbox import SandboxedEnvironment
 
 from .context import TEMPLATE_FIELDS, LetterContext
 from .kinds import Kind
@@ -97,10 +98,16 @@ def _docx_context(tpl: DocxTemplate, ctx: LetterContext) -> dict:
     return values
 
 
+def _jinja() -> SandboxedEnvironment:
+    """A unit's administrator uploads templates: their tags run sandboxed (no attribute of Python's
+    internals, no call the sandbox refuses), and every value is escaped into the XML."""
+    return SandboxedEnvironment(autoescape=True)
+
+
 def render_docx(ctx: LetterContext, template: bytes | None = None) -> bytes:
     """The DOCX of a letter from `template` (a unit's upload) or the shipped default for its kind."""
     tpl = DocxTemplate(io.BytesIO(template if template is not None else default_template(ctx.kind)))
-    tpl.render(_docx_context(tpl, ctx), autoescape=True)
+    tpl.render(_docx_context(tpl, ctx), jinja_env=_jinja(), autoescape=True)
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()
@@ -125,7 +132,7 @@ def check_template(kind: str, data: bytes) -> list[str]:
     render error); [] when it renders with the fields of TEMPLATE_FIELDS."""
     try:
         tpl = DocxTemplate(io.BytesIO(data))
-        used = tpl.get_undeclared_template_variables()
+        used = tpl.get_undeclared_template_variables(jinja_env=_jinja())
     except Exception as exc:  # a broken zip, not a DOCX, a Jinja syntax error: all refuse the upload
         return [_("模板无法读取（不是有效的DOCX模板或标签有语法错误）：%(error)s") % {"error": exc}]
     known = set(TEMPLATE_FIELDS) | RENDER_FIELDS

@@ -190,3 +190,14 @@ def test_docx_text_is_the_stored_letter_whatever_the_record_says_later(every_kin
             assert f"送达方式：{ctx.fields['delivery_method']}" in text and "受送达人签名（盖章）：" in text
         else:
             assert normalised(text) == normalised(render.render_txt(ctx)), kind
+
+
+def test_a_units_template_runs_sandboxed():
+    """A unit administrator's template cannot reach Python's internals (server-side template injection)."""
+    evil = _template_with("{{ unit_name.__class__.__mro__[1].__subclasses__() }}")
+    problems = render.check_template("reply", evil)
+    assert len(problems) == 1 and "无法生成" in problems[0] and "unsafe" in problems[0]
+    from jinja2.exceptions import SecurityError
+
+    with pytest.raises(SecurityError):
+        render.render_docx(render.sample_context("reply"), evil)
