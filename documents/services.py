@@ -197,8 +197,9 @@ def _render_docx(ctx, req, kind: str) -> bytes:
 
 def issue_document(req: DisclosureRequest, kind: str, *, actor, on: date | None = None, target=None,
                    reason: str = "", replaces: Document | None = None, now: datetime | None = None,
-                   today: date | None = None) -> Document:
-    """Take the 文号, render and store the DOCX, append the event; the PDF follows from a worker."""
+                   today: date | None = None, queue_pdf: bool = True) -> Document:
+    """Take the 文号, render and store the DOCX, append the event; the PDF follows from a worker
+    (queue_pdf=False: only when asked, e.g. for the demo data's hundreds of letters)."""
     kind = _kind(kind)
     check_may_issue(actor, req, kind)
     now = now or timezone.now()
@@ -257,7 +258,8 @@ def issue_document(req: DisclosureRequest, kind: str, *, actor, on: date | None 
                                     from_status=req.status, to_status=req.status, data=data)
         if kind == Kind.REPLY:
             disclosure_services.record_letter_number(req, number=number)
-        transaction.on_commit(lambda: send_now(convert_document_pdf, document.pk))
+        if queue_pdf:
+            transaction.on_commit(lambda: send_now(convert_document_pdf, document.pk))
     return document
 
 
@@ -277,15 +279,18 @@ def retry_pdf(document: Document, *, actor) -> bool:
 
 def sign_reply(req: DisclosureRequest, *, actor, replied_on: date, outcome: str | None = None,
                reply_data: dict | None = None, issue_letter: bool = True, today=None, now=None,
-               expected_version=None) -> Document | None:
+               expected_version=None, queue_pdf: bool = True) -> Document | None:
     """签发: the reply (disclosure.services.reply) and its 答复书 in one transaction — a reply whose
     letter cannot be issued is not signed, and the 答复书文号 is the number taken."""
+    reply_data = dict(reply_data or {})
+    if issue_letter:
+        reply_data.pop("letter_number", None)  # the number is the one the 答复书 takes, never typed
     with transaction.atomic():
         disclosure_services.reply(req, actor=actor, outcome=outcome, replied_on=replied_on, reply_data=reply_data,
                                   today=today, expected_version=expected_version)
         if not issue_letter:
             return None
-        return issue_document(req, Kind.REPLY, actor=actor, now=now, today=today)
+        return issue_document(req, Kind.REPLY, actor=actor, now=now, today=today, queue_pdf=queue_pdf)
 
 
 # --- drafts and files -------------------------------------------------------------------------------

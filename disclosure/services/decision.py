@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -144,11 +143,10 @@ def record_letter_number(req, *, number: str) -> None:
     """The reply's 答复书文号 is the number its issued 答复书 took (documents.services, in the issuing
     transaction; a reissued 答复书 replaces it). The reply itself is not changed."""
     reply_data = {**(req.reply_data or {}), "letter_number": number}
-    DisclosureRequest.objects.filter(pk=req.pk).update(
-        reply_data=reply_data, version=F("version") + 1, updated_at=timezone.now()
-    )
+    # No version step: it is written in the transaction of the reply (or of a reissue, after the
+    # conclusion, when no other action writes reply_data), so no one can hold a stale copy of it.
+    DisclosureRequest.objects.filter(pk=req.pk).update(reply_data=reply_data, updated_at=timezone.now())
     req.reply_data = reply_data
-    req.version += 1
 
 
 def _issued_reply(req):
@@ -156,14 +154,19 @@ def _issued_reply(req):
     return req.documents.filter(kind="reply", replaced_by__isnull=True).order_by("-issued_at", "-pk").first()
 
 
-def _imported(req) -> bool:
+def _letter_made_elsewhere(req) -> bool:
+    """A request imported from a ledger (its letters are history), or a reply whose 答复书文号 was
+    recorded by hand because its letter was made outside Gongkai (replies before the documents
+    existed here, or signed with issue_letter off): nothing to issue before archiving."""
+    if (req.reply_data or {}).get("letter_number"):
+        return True
     return req.events.filter(action=Action.IMPORT).exists()
 
 
 def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on: date | None = None,
             archive_number: str = "", today=None, expected_version=None):
     """归档 needs the delivery record (送达方式和日期) and, for a reply, its issued 答复书 — which the
-    delivery record names — except for a request imported from a ledger (its letters are history)."""
+    delivery record names — unless its letter was made elsewhere (_letter_made_elsewhere)."""
     today = today or timezone.localdate()
     archived_on = archived_on or today
     if not (delivery_method or "").strip():
@@ -175,7 +178,7 @@ def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on
     )
     _check_day(archived_on, "archived_on", today=today, earliest=delivered_on, too_early=_("归档日期不能早于送达日期。"))
     delivered = _issued_reply(req) if req.status == Status.REPLIED else None
-    if req.status == Status.REPLIED and delivered is None and not _imported(req):
+    if req.status == Status.REPLIED and delivered is None and not _letter_made_elsewhere(req):
         raise WorkflowError(_("答复书尚未出具：请先在“文书”中出具答复书，再归档。"))
     with transaction.atomic():
         return _apply(

@@ -45,3 +45,10 @@ def replied(clerk, unit, *, outcome="granted", reply_data=None, replied_on=date(
     services.reply(req, actor=clerk, outcome=outcome, replied_on=replied_on, reply_data=reply_data or {},
                    today=TODAY)
     return req
+
+
+def issued_reply(req, actor):
+    """The reply's 答复书, issued as the 签发 would (no PDF queued): archiving needs it."""
+    from documents import services as letters
+
+    return letters.issue_document(req, "reply", actor=actor, queue_pdf=False)
