@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -127,10 +128,23 @@ def sample_context(kind: str) -> LetterContext:
     return LetterContext(kind=Kind(kind).value, fields=fields, missing=[], is_draft=False)
 
 
+# A letter template with a letterhead image is well under a megabyte; a DOCX whose parts unpack to
+# more than this is refused before python-docx loads them into memory (a zip bomb).
+MAX_UNPACKED_BYTES = 30 * 1024 * 1024
+
+
+def _unpacked_size(data: bytes) -> int:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return sum(info.file_size for info in package.infolist())
+
+
 def check_template(kind: str, data: bytes) -> list[str]:
     """What is wrong with an uploaded template (Chinese messages naming each unknown field, or the
     render error); [] when it renders with the fields of TEMPLATE_FIELDS."""
     try:
+        if _unpacked_size(data) > MAX_UNPACKED_BYTES:
+            return [_("模板解压后超过%(mb)s MB，请删除其中过大的图片等内容后重新上传。")
+                    % {"mb": MAX_UNPACKED_BYTES // (1024 * 1024)}]
         tpl = DocxTemplate(io.BytesIO(data))
         used = tpl.get_undeclared_template_variables(jinja_env=_jinja())
     except Exception as exc:  # a broken zip, not a DOCX, a Jinja syntax error: all refuse the upload

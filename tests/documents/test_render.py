@@ -201,3 +201,9 @@ def test_a_units_template_runs_sandboxed():
 
     with pytest.raises(SecurityError):
         render.render_docx(render.sample_context("reply"), evil)
+
+
+def test_a_template_that_unpacks_too_large_is_refused_before_it_is_loaded(monkeypatch):
+    monkeypatch.setattr(render, "MAX_UNPACKED_BYTES", 1000)
+    problems = render.check_template("reply", render.default_template("reply"))
+    assert len(problems) == 1 and "解压后超过" in problems[0]
