@@ -279,7 +279,7 @@ class ExtensionInput(VersionMixin):
 
 ReplyData = serializers.DictField(
     child=serializers.CharField(max_length=5000, allow_blank=True), required=False, default=dict,
-    help_text="答复要素，例如 reason、withheld_parts、access_route、competent_body、earlier_request、letter_number（答复书文号，出具答复书时自动填写）。",
+    help_text="答复要素，例如 reason、withheld_parts、access_route、competent_body、competent_contact（其联系方式）、provision_route（提供方式，答复书载明）、earlier_request、letter_number（答复书文号，出具答复书时自动填写）。",
 )
 
 

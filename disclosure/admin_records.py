@@ -80,6 +80,8 @@ EVENT_DATA_LABELS = {
     "archive_number": _("档案号"),
     "withheld_parts": _("不予公开的内容"),
     "competent_body": _("负责公开的行政机关"),
+    "competent_contact": _("负责公开的行政机关的联系方式"),
+    "provision_route": _("提供方式"),
     "earlier_request": _("此前的申请编号"),
     "access_route": _("获取途径"),
     "letter_number": _("答复书文号"),

@@ -336,8 +336,10 @@ REPLY_DATA_FIELDS = {
     "reason": _("理由（不予公开或不予公开部分的理由）"),
     "withheld_parts": _("不予公开的内容（部分公开时）"),
     "competent_body": _("负责公开的行政机关（不属于本机关负责公开时）"),
+    "competent_contact": _("该行政机关的联系方式（答复书载明）"),
     "earlier_request": _("此前的申请编号（重复申请时）"),
     "access_route": _("获取途径（已主动公开时：网址或栏目）"),
+    "provision_route": _("提供方式（予以公开、部分公开时，答复书载明；留空按申请的提供形式）"),
 }
 REPLY_OUTCOME_CHOICES = [("", "---------")] + [(o.value, o.label) for o in Outcome if o not in CLOSING_OUTCOMES]
 

@@ -339,3 +339,10 @@ def test_ledger_imported_letters_follow_letters_md_and_the_engine(ledger):
     for ctx in (old, new, ext, straddling, cor):
         txt = render_txt(ctx)
         assert normalised("".join(docx_lines(render_docx(ctx)))) == normalised(txt)
+
+
+def test_the_provision_route_given_in_the_reply_is_what_the_letter_says(people, city_tree):
+    req = c.replied(people["clerk"], city_tree["dept"], reply_data={"provision_route": "通过电子邮件发送至您提供的邮箱"})
+    assert "本机关予以公开，现通过电子邮件发送至您提供的邮箱。" in context_for(req, Kind.REPLY).fields["body"][2]
+    plain = c.replied(people["clerk"], city_tree["dept"], provision_form="inspection")
+    assert "到本机关当场查阅、抄录" in context_for(plain, Kind.REPLY).fields["body"][2]
