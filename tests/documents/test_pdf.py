@@ -18,6 +18,7 @@ from documents.kinds import Kind
 from documents.models import Document
 from documents.tasks import convert_document_pdf
 
+from ..factories import RequestFactory
 from . import cases as c
 from .letters_text import docx_lines, normalised
 from .test_context import city_tree, fast_passwords  # noqa: F401 - fixtures
@@ -50,7 +51,7 @@ def embedded_fonts(data: bytes) -> set[str]:
 
 
 @needs_soffice
-def test_reply_extension_and_correction_pdfs_say_what_their_docx_says(people, city_tree):
+def test_reply_extension_correction_and_delivery_pdfs_say_what_their_docx_says(people, city_tree):
     clerk, head, dept = people["clerk"], people["head"], city_tree["dept"]
     letters = [
         context_for(c.replied(clerk, dept, outcome="partial",
@@ -58,10 +59,14 @@ def test_reply_extension_and_correction_pdfs_say_what_their_docx_says(people, ci
                     Kind.REPLY, number="金东发改公复〔2026〕7号", verification_code="K7QX2M4PZA"),
         context_for(c.extended(clerk, head, dept), Kind.EXTENSION_NOTICE, number="金东发改公延〔2026〕2号"),
         context_for(c.corrected(clerk, dept), Kind.CORRECTION_NOTICE),
+        context_for(RequestFactory(unit=dept, status="archived", outcome="granted", concluded_on=date(2026, 3, 20),
+                                   delivery_method="邮寄（EMS）", delivered_on=date(2026, 3, 23),
+                                   archived_on=date(2026, 3, 24)),
+                    Kind.DELIVERY_RECEIPT, number="金东发改公复〔2026〕7号", verification_code="ZX3Q7M2KPA"),
     ]
     docxs = [render.render_docx(ctx) for ctx in letters]
-    # three at once: each conversion has its own profile and temp dir, so none waits for or breaks another
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    # all at once: each conversion has its own profile and temp dir, so none waits for or breaks another
+    with ThreadPoolExecutor(max_workers=len(docxs)) as pool:
         pdfs = list(pool.map(lambda d: pdf.docx_to_pdf(d, timeout=180), docxs))
     for ctx, docx, data in zip(letters, docxs, pdfs, strict=True):
         assert data.startswith(b"%PDF-")
