@@ -506,7 +506,7 @@ def context_for(
         ]
     elif kind in (Kind.REPLY, Kind.DELIVERY_RECEIPT):
         outcome = req.outcome or None
-        if not outcome or req.concluded_on is None:
+        if not outcome:  # a reply awaiting sign-off has its outcome: its draft is the head's preview
             raise LetterNotApplicable(_("该申请尚未答复（没有办理结果），不能生成答复书。"))
         if outcome in rules.NO_REPLY_LETTER:
             raise LetterNotApplicable(

@@ -346,3 +346,18 @@ def test_the_provision_route_given_in_the_reply_is_what_the_letter_says(people, 
     assert "本机关予以公开，现通过电子邮件发送至您提供的邮箱。" in context_for(req, Kind.REPLY).fields["body"][2]
     plain = c.replied(people["clerk"], city_tree["dept"], provision_form="inspection")
     assert "到本机关当场查阅、抄录" in context_for(plain, Kind.REPLY).fields["body"][2]
+
+
+def test_a_reply_awaiting_sign_off_previews_its_letter_on_the_day_given(people, city_tree):
+    req = c.handling(people["clerk"], city_tree["dept"])
+    services.submit_for_legal_review(req, actor=people["clerk"], outcome="refused.internal_affairs",
+                                     reply_data={"reason": "属于人事管理信息"})
+    req = c.fresh(req)
+    services.approve_legal_review(req, actor=people["legal"])
+    req = c.fresh(req)
+    assert req.status == "sign_off" and req.concluded_on is None
+    with pytest.raises(LetterNotApplicable, match="无法确定文书日期"):
+        context_for(req, Kind.REPLY)
+    f = context_for(req, Kind.REPLY, on=date(2026, 3, 27)).fields
+    assert f["letter_date"] == "2026年3月27日" and f["legal_basis"] == "第十六条第一款、第三十六条第（三）项"
+    assert "理由：属于人事管理信息。" in f["body"]
