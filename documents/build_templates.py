@@ -20,7 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from . import typography as t
-from .kinds import Kind
+from .kinds import DOCUMENT_NAME, Kind
 
 OUT = Path(__file__).resolve().parent / "templates" / "documents"
 
@@ -164,7 +164,8 @@ def build(out: Path = OUT) -> list[Path]:
     for kind in Kind:
         doc = delivery_receipt_template() if kind == Kind.DELIVERY_RECEIPT else letter_template()
         core = doc.core_properties
-        core.author, core.title, core.comments = "Gongkai", kind.value, "documents/build_templates.py"
+        core.author, core.last_modified_by, core.title = "", "", DOCUMENT_NAME[kind]
+        core.comments = f"文书模板：{kind.value}（documents/build_templates.py 生成）"
         path = out / f"{kind.value}.docx"
         doc.save(path)
         written.append(path)
