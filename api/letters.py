@@ -27,12 +27,16 @@ from documents.models import Document
 
 from .exceptions import error_body
 from .reports import AnyAcceptNegotiation
-from .schema import error_responses
+from .schema import ErrorSerializer, error_responses
 
 TAGS = ["letters"]
 
 
+KIND_HELP = "文书种类：" + "、".join(Kind.values)
+
+
 class DocumentSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text=KIND_HELP)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     issued_by = serializers.CharField(source="issued_by.get_username", read_only=True)
     replaces = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -52,7 +56,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class DraftSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Kind.choices)
+    kind = serializers.CharField(help_text=KIND_HELP)
     label = serializers.CharField()
     target = serializers.IntegerField(allow_null=True, help_text="征求意见或收费通知的编号（其他文书为 null）")
     missing = serializers.ListField(child=serializers.CharField(), help_text="出具前须补全的内容（台账导入的申请）")
@@ -77,7 +81,8 @@ TARGET_PARAM = OpenApiParameter("target", int, description="征求意见函、�
 FILE_RESPONSES = {
     (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="文书文件（txt、DOCX 或 PDF）"),
     **error_responses("400", "404"),
-    503: OpenApiResponse(description="无法生成 PDF（未安装 LibreOffice，或正在生成、生成失败）；说明见 error.message"),
+    503: OpenApiResponse(ErrorSerializer,
+                         description="无法生成 PDF（未安装 LibreOffice，或正在生成、生成失败）；说明见 error.message"),
 }
 
 
@@ -109,7 +114,7 @@ class LetterViewBase(APIView):
 
 
 class RequestLettersView(LetterViewBase):
-    @extend_schema(summary="申请的文书：已出具的文书和当前可生成的草稿", responses=LettersSerializer, tags=TAGS)
+    @extend_schema(operation_id="requests_letters_list", summary="申请的文书：已出具的文书和当前可生成的草稿", responses=LettersSerializer, tags=TAGS)
     def get(self, request, pk):
         req = self.visible_request(pk)
         issued = Document.objects.filter(request=req).select_related("issued_by").order_by("issued_at", "pk")
@@ -122,7 +127,7 @@ class RequestLettersView(LetterViewBase):
 
 
 class LetterView(LetterViewBase):
-    @extend_schema(summary="一种文书：已出具的（原样）或由记录生成的草稿", parameters=[FORMAT_PARAM, TARGET_PARAM],
+    @extend_schema(operation_id="requests_letter_retrieve", summary="一种文书：已出具的（原样）或由记录生成的草稿", parameters=[FORMAT_PARAM, TARGET_PARAM],
                    responses=FILE_RESPONSES, tags=TAGS)
     def get(self, request, pk, kind):
         req = self.visible_request(pk)
@@ -187,7 +192,8 @@ class LetterFileView(LetterViewBase):
 
 
 class RetryPdfView(LetterViewBase):
-    @extend_schema(summary="重新生成已出具文书的 PDF（生成失败时）", request=None, responses={202: DocumentSerializer},
+    @extend_schema(summary="重新生成已出具文书的 PDF（生成失败时）", request=None,
+                   responses={202: DocumentSerializer, 503: OpenApiResponse(ErrorSerializer, description="后台任务服务不可用")},
                    tags=TAGS)
     def post(self, request, pk):
         document = visible_document(request, pk)
