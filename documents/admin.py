@@ -184,6 +184,12 @@ class LetterViews:
     def issue_with_step(self, request, obj, action: str) -> None:
         """After a step whose form had 同时出具 ticked: issue its letter. The step stays done whatever
         happens; a letter that cannot be issued is said, and can be issued from the panel later."""
+        if action == Action.REPLY:  # the sign-off issued its 答复书 itself (documents.services.sign_reply)
+            reply = services.live_document(obj, Kind.REPLY)
+            if reply is not None and request.POST.get("issue_letter"):
+                self.message_user(request, gettext("已出具“%(kind)s”，文号：%(number)s。")
+                                  % {"kind": reply.get_kind_display(), "number": reply.number}, messages.SUCCESS)
+            return
         kind = STEP_LETTERS.get(action)
         if kind is None or not request.POST.get("issue_letter"):
             return
