@@ -447,6 +447,13 @@ class ArchiveForm(ActionForm):
     archived_on = forms.DateField(label=_("归档日期"), initial=today, widget=DateInput())
     archive_number = forms.CharField(label=_("档案号"), max_length=100, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        reply = letters.live_document(self.req, "reply") if self.req.status == Status.REPLIED else None
+        if reply is not None:  # the delivery record names the document delivered
+            self.fields["delivery_method"].help_text = _("送达的文书：%(document)s（%(number)s）。") % {
+                "document": reply.get_kind_display(), "number": reply.number}
+
 
 PROCEEDING_OUTCOME_CHOICES = [("", _("尚未审结"))] + list(ProceedingOutcome.choices)
 

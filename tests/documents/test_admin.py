@@ -161,3 +161,11 @@ def test_a_unit_template_is_checked_on_upload_and_used_for_its_letters(client, p
 def test_only_system_admins_upload_templates(client, people):
     client.force_login(people["clerk"])
     assert client.get(reverse("admin:documents_lettertemplate_add")).status_code == 403
+
+
+def test_the_archive_form_names_the_document_delivered(client, people, tree):
+    req = replied(people["clerk"], tree["dept"])
+    document = services.issue_document(req, "reply", actor=people["clerk"])
+    client.force_login(people["clerk"])
+    form = client.get(admin_url("action", req.pk, "archive")).content.decode()
+    assert f"送达的文书：政府信息公开申请答复书（{document.number}）" in form
