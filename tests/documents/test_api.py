@@ -130,3 +130,16 @@ def test_the_schema_documents_the_letters_routes(client):
     for route in ("/api/v1/requests/{id}/letters/", "/api/v1/requests/{id}/letters/{kind}/",
                   "/api/v1/requests/{id}/letters/{kind}/issue/", "/api/v1/letters/{id}/file/"):
         assert route.replace("{id}", "{pk}") in body or route in body, route
+
+
+def test_a_failed_pdf_can_be_sent_again(reply_req, people, as_user, monkeypatch):
+    client = as_user(people["clerk"])
+    document = Document.objects.get(pk=client.post(url(reply_req, "reply/issue/"), {}, format="json").json()["id"])
+    document.fail_pdf("超时")
+    failed = client.get(f"/api/v1/letters/{document.pk}/file/", {"format": "pdf"})
+    assert failed.status_code == 503 and "超时" in failed.json()["error"]["message"]
+    sent = []
+    monkeypatch.setattr(services, "send_now", lambda task, *args: sent.append(args) or True)
+    response = client.post(f"/api/v1/letters/{document.pk}/retry-pdf/")
+    assert response.status_code == 202 and sent == [(document.pk,)]
+    assert as_user(people["supervisor"]).post(f"/api/v1/letters/{document.pk}/retry-pdf/").status_code == 403

@@ -217,3 +217,25 @@ def test_a_bad_format_or_kind_is_a_field_error(reply_req):
     with pytest.raises(WorkflowError) as exc:
         services.draft_file(reply_req, "nonsense", "txt")
     assert exc.value.field == "kind"
+
+
+def test_a_ledger_imported_reply_is_a_draft_marked_to_fill_in_and_cannot_be_issued(people, tree):
+    from disclosure.ledger import import_ledger
+
+    csv = ("ref,unit,channel,submitted_on,received_on,applicant_type,applicant_name,content,concluded_on,result\n"
+           "L-1,jd-fgj,letter,2025-03-01,2025-03-03,natural_person,赵六,某项目批复,2025-03-20,refused.third_party\n")
+    import_ledger(csv.encode("utf-8"))
+    from disclosure.models import DisclosureRequest
+
+    req = DisclosureRequest.objects.get(ref="L-1")
+    text = services.draft_file(req, "reply", "txt").data.decode("utf-8")
+    assert "【待填写：" in text
+    draft = next(d for d in services.drafts_available(req) if d.kind == "reply")
+    assert draft.missing and not draft.can_issue
+    with pytest.raises(WorkflowError) as exc:
+        services.issue_document(req, "reply", actor=people["clerk"])
+    assert "还缺少" in str(exc.value.message)
+    assert not Document.objects.exists() and not LetterCounter.objects.filter(last__gt=0).exists()
+    # and it may be archived without an issued 答复书: its letters are history
+    disclosure_services.archive(req, actor=people["clerk"], delivery_method="邮寄", delivered_on=date(2025, 3, 22),
+                                today=TODAY)
