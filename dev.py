@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -152,6 +153,9 @@ def run(args: list[str]) -> int:
         if wait_for_port("127.0.0.1", port, 60):
             print("\n" + "\n".join(logins.splitlines()[1:]), flush=True)
             say(f"Gongkai is running: http://127.0.0.1:{port}/admin/  (Ctrl-C stops the server, worker and beat)")
+            if not (shutil.which("soffice") or shutil.which("libreoffice")):
+                say("no LibreOffice: letters come as DOCX and txt only; for PDF: "
+                    "apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-cwtex-fs")
         while True:
             exited = children.first_exited()
             if exited:

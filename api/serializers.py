@@ -286,7 +286,7 @@ class ExtensionInput(VersionMixin):
 
 ReplyData = serializers.DictField(
     child=serializers.CharField(max_length=5000, allow_blank=True), required=False, default=dict,
-    help_text="答复要素，例如 reason、withheld_parts、access_route、competent_body、earlier_request、letter_number（答复书文号）。",
+    help_text="答复要素，例如 reason、withheld_parts、access_route、competent_body、competent_contact（其联系方式）、provision_route（提供方式，答复书载明）、earlier_request、letter_number（答复书文号，出具答复书时自动填写）。",
 )
 
 
@@ -308,6 +308,9 @@ class ReplyInput(VersionMixin):
                                       help_text="待签发状态下可省略，沿用法制审核时的结果（视为放弃、撤回请用 conclude/）。")
     replied_on = serializers.DateField()
     reply_data = ReplyData
+    issue_letter = serializers.BooleanField(
+        default=True, help_text="同时出具答复书（取文号，答复要素中的 letter_number 即为该文号）；"
+                                "答复书无法出具时不签发。false：稍后在 letters/reply/issue/ 出具。")
 
 
 class ReasonsRequestInput(VersionMixin):

@@ -9,7 +9,7 @@ patterns, so a new route is covered by it (and must tell the matrix which object
 from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import calendar, docs, ledger, notifications, reports, tokens, views
+from . import calendar, docs, ledger, letters, notifications, reports, tokens, views
 from .exceptions import not_found
 
 router = DefaultRouter(trailing_slash=True)
@@ -31,6 +31,12 @@ v1 = [
     path("ledger/export/", ledger.LedgerExportView.as_view(), name="ledger-export"),
     path("ledger/import/", ledger.LedgerImportView.as_view(), name="ledger-import"),
     path("ledger/imports/<int:pk>/", ledger.LedgerImportJobView.as_view(), name="ledger-import-job"),
+    # 文书 (letters.md)
+    path("requests/<int:pk>/letters/", letters.RequestLettersView.as_view(), name="request-letters"),
+    path("requests/<int:pk>/letters/<str:kind>/", letters.LetterView.as_view(), name="request-letter"),
+    path("requests/<int:pk>/letters/<str:kind>/issue/", letters.IssueLetterView.as_view(), name="request-letter-issue"),
+    path("letters/<int:pk>/file/", letters.LetterFileView.as_view(), name="letter-file"),
+    path("letters/<int:pk>/retry-pdf/", letters.RetryPdfView.as_view(), name="letter-retry-pdf"),
     *router.urls,
 ]
 

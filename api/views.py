@@ -22,6 +22,7 @@ from disclosure.access import ACTING_ROLES, access_for
 from disclosure.downloads import MissingFile, attachment_response
 from disclosure.models import Attachment, Consultation, DisclosureRequest, FeeNotice
 from disclosure.workflow import Action
+from documents import services as letter_services
 
 from . import serializers as s
 from .filters import RequestFilterSerializer
@@ -168,8 +169,8 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
                                        url_path="approve-legal-review", summary="法制审核通过")
     return_for_revision = _transition(Action.RETURN_FOR_REVISION, services.return_for_revision, s.NoteInput,
                                       url_path="return-for-revision", summary="退回修改")
-    reply = _transition(Action.REPLY, services.reply, s.ReplyInput, url_path="reply",
-                        summary="签发答复（条例第三十六、三十七条）")
+    reply = _transition(Action.REPLY, letter_services.sign_reply, s.ReplyInput, url_path="reply",
+                        summary="签发答复（条例第三十六、三十七条），同时出具答复书")
     conclude = _transition(Action.CONCLUDE, services.conclude, s.ConcludeInput, url_path="conclude",
                            summary="终止办理（视为放弃、撤回）")
     archive = _transition(Action.ARCHIVE, services.archive, s.ArchiveInput, url_path="archive", summary="归档")

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "disclosure",
     "reporting",
     "notifications",
+    "documents",
+    "public",
     "api",
 ]
 
@@ -212,6 +214,10 @@ GONGKAI_TABLE4_RULE = os.environ.get("GONGKAI_TABLE4_RULE", "default")
 # Table 三 rows of the configurable outcomes, e.g. "special_access=other,not_this_agency=unavailable.not_held"
 # (defaults: special_access → refused.query_matter, not_this_agency → unavailable.not_held, withdrawn/other → （六）).
 GONGKAI_OUTCOME_ROWS = os.environ.get("GONGKAI_OUTCOME_ROWS", "")
+
+# --- Documents (文书) -------------------------------------------------------------------------
+# Seconds LibreOffice may take to turn one DOCX into PDF before it is killed (documents/pdf.py).
+GONGKAI_PDF_TIMEOUT = int(os.environ.get("GONGKAI_PDF_TIMEOUT", "60"))
 
 # --- Alerts (notifications app) -------------------------------------------------------------
 # Base URL for links in e-mails and group-robot messages, e.g. https://gongkai.example.gov.cn

@@ -17,4 +17,5 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),
     path("security/", include("security.urls")),
+    path("public/", include("public.urls")),  # the applicants' side: no login (文书核验)
 ]

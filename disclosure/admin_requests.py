@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from documents.admin import STEP_LETTERS, LetterViews
 from security import audit
 
 from . import services
@@ -57,7 +58,7 @@ CONCURRENT_CHANGE = _("该申请已被他人修改，请刷新页面后重试。
 
 
 @admin.register(DisclosureRequest)
-class DisclosureRequestAdmin(LedgerViews, NotFoundWhenInvisible, SeenWithItsUnit, admin.ModelAdmin):
+class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, SeenWithItsUnit, admin.ModelAdmin):
     list_display = ("ref", "unit", "channel", "received_on", "status", "due_on")  # columns: get_list_display
     list_display_links = ("ref",)
     list_filter = (
@@ -313,6 +314,7 @@ class DisclosureRequestAdmin(LedgerViews, NotFoundWhenInvisible, SeenWithItsUnit
             "gk_attachment_upload_url": reverse("admin:%s_%s_attachment_upload" % info, args=[obj.pk]),
             "gk_today": today,
             "gk_overdue_days": -explanation["workdays_left"] if (explanation["workdays_left"] or 0) < 0 else 0,
+            **self.letter_panel(request, obj),
         }
 
     # --- action views, attachments ---
@@ -336,7 +338,7 @@ class DisclosureRequestAdmin(LedgerViews, NotFoundWhenInvisible, SeenWithItsUnit
                 wrap(self.attachment_download_view),
                 name="%s_%s_attachment" % info,
             ),
-        ] + super().get_urls()
+        ] + self.letter_urls() + super().get_urls()
 
     def change_url(self, obj) -> str:
         return reverse("admin:%s_%s_change" % (self.opts.app_label, self.opts.model_name), args=[obj.pk])
@@ -369,6 +371,7 @@ class DisclosureRequestAdmin(LedgerViews, NotFoundWhenInvisible, SeenWithItsUnit
                     gettext("已完成“%(action)s”：%(ref)s。") % {"action": Action(action).label, "ref": obj.ref},
                     messages.SUCCESS,
                 )
+                self.issue_with_step(request, obj, action)
                 return HttpResponseRedirect(self.change_url(obj))
             if str(CONCURRENT_CHANGE) in [str(e) for e in form.non_field_errors()]:
                 self.message_user(request, CONCURRENT_CHANGE, messages.ERROR)
@@ -384,6 +387,11 @@ class DisclosureRequestAdmin(LedgerViews, NotFoundWhenInvisible, SeenWithItsUnit
             "title": "%s · %s" % (Action(action).label, obj.ref),
             "change_url": self.change_url(obj),
             "has_view_permission": True,
+            # 文书: the letter this step tells someone with, issued with it when ticked (documents.admin)
+            "gk_step_letter": STEP_LETTERS.get(action),
+            "gk_step_letter_checked": (
+                bool(request.POST.get("issue_letter")) if request.method == "POST" else action != Action.ARCHIVE
+            ),
         }
         return TemplateResponse(request, self.action_form_template, context)
 

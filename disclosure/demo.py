@@ -23,6 +23,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from documents import services as letters
+
 from . import deadlines as dl
 from . import services
 from .idnumbers import credit_code_check
@@ -48,6 +50,8 @@ UNITS = [
     ("jd-xsz", "孝顺镇人民政府", Unit.Kind.TOWNSHIP, "孝顺公开", "xsz"),
     ("jd-lpz", "澧浦镇人民政府", Unit.Kind.TOWNSHIP, "澧浦公开", "lpz"),
 ]
+# Requests received in the last this many days had their 答复书 issued here (documents).
+LETTERS_ISSUED_DAYS = 90
 # How many requests each unit gets, relative to the others (land and housing draw the most).
 UNIT_WEIGHTS = {
     ROOT_CODE: 6, "jd-bgs": 3, "jd-fgj": 3, "jd-zrzy": 9, "jd-zjj": 7, "jd-jyj": 3, "jd-scjg": 3,
@@ -228,7 +232,9 @@ class DemoBuilder:
         root = None
         for code, name, kind, prefix, _short in UNITS:
             unit, _ = Unit.objects.update_or_create(
-                code=code, defaults={"name": name, "kind": kind, "ref_prefix": prefix, "parent": root}
+                code=code, defaults={"name": name, "kind": kind, "ref_prefix": prefix, "parent": root,
+                                     # the district has no government above it in the demo: its 复议机关
+                                     **({"reconsideration_body": "金华市人民政府"} if root is None else {})}
             )
             root = root or unit
             self.units[code] = unit
@@ -412,7 +418,10 @@ class DemoBuilder:
         return day
 
     def reply_data(self, req, outcome: str) -> dict:
-        data = {"letter_number": f"{req.ref}答复"}
+        # Recent replies were signed here, issuing their 答复书 (its 文号 is the number taken); older ones
+        # carry the number of a letter made in Word, as a district's history does (and it keeps the
+        # demo quick: a letter takes a quarter of a second to render).
+        data = {} if self.letters_issued(req) else {"letter_number": f"{req.ref}答复"}
         if outcome == Outcome.ALREADY_PUBLIC:
             data["access_route"] = "金华市金东区人民政府门户网站“政府信息公开”栏目"
         if outcome in REFUSALS or outcome == Outcome.PARTIAL:
@@ -426,6 +435,8 @@ class DemoBuilder:
                 Outcome.REFUSED_ENFORCEMENT_FILE: "属于行政执法案卷信息，依据条例第十六条第二款可不予公开。",
                 Outcome.REFUSED_QUERY_MATTER: "属于行政查询事项，请按查询程序办理。",
             }.get(outcome, "涉及第三方个人信息，依据条例第十五条不予公开。")
+        if outcome == Outcome.OTHER:  # the 答复书 says how it was handled
+            data["reason"] = "经与申请人沟通，所需信息已通过现场查阅方式提供"
         if outcome == Outcome.PARTIAL:
             data["withheld_parts"] = "被征收户的身份证号码、联系电话和银行账号"
         if outcome == Outcome.NOT_THIS_AGENCY:
@@ -435,18 +446,23 @@ class DemoBuilder:
             data["earlier_request"] = earlier.ref if earlier else "金东公开〔2024〕第0001号"
         return data
 
+    def letters_issued(self, req) -> bool:
+        return req.received_on >= self.today - timedelta(days=LETTERS_ISSUED_DAYS)
+
     def answer(self, req, outcome: str, reply_on: date, *, legal: bool, returned: bool = False):
         code = req.unit.code
         data = self.reply_data(req, outcome)
+        issue = self.letters_issued(req)
         if not legal:
             with self.clock(reply_on):
-                services.reply(req, actor=self.staff.clerk[code], outcome=outcome, reply_data=data,
-                               replied_on=reply_on, today=reply_on)
+                letters.sign_reply(req, actor=self.staff.clerk[code], outcome=outcome, reply_data=data,
+                                   replied_on=reply_on, today=reply_on, issue_letter=issue, queue_pdf=False)
             return
         self.submit(req, outcome, data, self.back(reply_on, 2), returned=returned)
         self.sign(req, self.back(reply_on, 1))
         with self.clock(reply_on):
-            services.reply(req, actor=self.staff.head[code], replied_on=reply_on, today=reply_on)
+            letters.sign_reply(req, actor=self.staff.head[code], replied_on=reply_on, today=reply_on,
+                               issue_letter=issue, queue_pdf=False)
 
     def submit(self, req, outcome: str, data: dict, day: date, *, returned: bool = False):
         code = req.unit.code

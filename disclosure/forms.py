@@ -18,6 +18,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from documents import services as letters
+
 from . import services
 from .access import ACTING_ROLES
 from .models import Channel, Consultation, DisclosureRequest, FeeNotice, ProceedingOutcome, User
@@ -334,9 +336,10 @@ REPLY_DATA_FIELDS = {
     "reason": _("理由（不予公开或不予公开部分的理由）"),
     "withheld_parts": _("不予公开的内容（部分公开时）"),
     "competent_body": _("负责公开的行政机关（不属于本机关负责公开时）"),
+    "competent_contact": _("该行政机关的联系方式（答复书载明）"),
     "earlier_request": _("此前的申请编号（重复申请时）"),
     "access_route": _("获取途径（已主动公开时：网址或栏目）"),
-    "letter_number": _("答复书文号"),
+    "provision_route": _("提供方式（予以公开、部分公开时，答复书载明；留空按申请的提供形式）"),
 }
 REPLY_OUTCOME_CHOICES = [("", "---------")] + [(o.value, o.label) for o in Outcome if o not in CLOSING_OUTCOMES]
 
@@ -388,6 +391,10 @@ class ReplyForm(ReplyDataMixin, ActionForm):
     action = Action.REPLY
     outcome = forms.ChoiceField(label=_("办理结果"), choices=REPLY_OUTCOME_CHOICES)
     replied_on = forms.DateField(label=_("答复日期"), initial=today, widget=DateInput())
+    issue_letter = forms.BooleanField(
+        label=_("同时出具答复书"), required=False, initial=True,
+        help_text=_("签发时取答复书文号并生成答复书（DOCX，PDF 随后生成）；答复书无法出具时不签发，并说明缺少什么。"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -405,12 +412,17 @@ class ReplyForm(ReplyDataMixin, ActionForm):
 
     def call_service(self, expected_version):
         reviewed = self.signs_reviewed_reply  # the service then signs what legal review approved
-        services.reply(
+        reply_data = {} if reviewed else self.reply_data()
+        letter_number = (self.req.reply_data or {}).get("letter_number")
+        if letter_number and not reviewed:
+            reply_data["letter_number"] = letter_number  # a number issued before stays the reply's
+        letters.sign_reply(
             self.req,
             actor=self.actor,
             outcome=None if reviewed else self.cleaned_data["outcome"],
             replied_on=self.cleaned_data["replied_on"],
-            reply_data={} if reviewed else self.reply_data(),
+            reply_data=reply_data,
+            issue_letter=self.cleaned_data["issue_letter"],
             expected_version=expected_version,
         )
 
@@ -434,6 +446,13 @@ class ArchiveForm(ActionForm):
     delivered_on = forms.DateField(label=_("送达日期"), widget=DateInput())
     archived_on = forms.DateField(label=_("归档日期"), initial=today, widget=DateInput())
     archive_number = forms.CharField(label=_("档案号"), max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        reply = letters.live_document(self.req, "reply") if self.req.status == Status.REPLIED else None
+        if reply is not None:  # the delivery record names the document delivered
+            self.fields["delivery_method"].help_text = _("送达的文书：%(document)s（%(number)s）。") % {
+                "document": reply.get_kind_display(), "number": reply.number}
 
 
 PROCEEDING_OUTCOME_CHOICES = [("", _("尚未审结"))] + list(ProceedingOutcome.choices)

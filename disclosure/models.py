@@ -59,6 +59,16 @@ class Unit(models.Model):
     reminder_days = models.CharField(
         _("提醒阈值（工作日）"), max_length=50, blank=True, help_text=_("逗号分隔，例如“5,1”；留空使用系统默认值。")
     )
+    # 文书 (letters.md): the 文号 prefix, to which each family adds 复, 补, 延, …; and the 复议机关 named
+    # in the remedy clause when the unit has no government above it, or to override the default.
+    letter_prefix = models.CharField(
+        _("文号前缀"), max_length=20, blank=True,
+        help_text=_("例如“金东公”，答复书文号为“金东公复〔2026〕12号”；留空则由编号前缀去掉末尾的“开”得出。"),
+    )
+    reconsideration_body = models.CharField(
+        _("复议机关"), max_length=200, blank=True,
+        help_text=_("救济告知中的行政复议机关全称；留空则取上级人民政府（没有上级人民政府的单位须填写）。"),
+    )
 
     class Meta:
         verbose_name = _("单位")

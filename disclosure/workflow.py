@@ -120,6 +120,9 @@ class Action(models.TextChoices):
     IMPORT = "import", _("台账导入")
     ATTACH = "attach", _("上传附件")
     DETACH = "detach", _("删除附件")
+    # 文书 (documents app): issuing one and downloading an issued one leave an event; no state changes
+    ISSUE_DOCUMENT = "issue_document", _("出具文书")
+    DOWNLOAD_DOCUMENT = "download_document", _("下载文书")
 
 
 # Actions that move a request from one state to another, and where from.

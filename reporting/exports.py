@@ -248,6 +248,16 @@ def render_docx(doc: dict, ctx: n.Context | None = None) -> bytes:
     return write_docx(doc, ctx if ctx is not None else n.context_for_document(doc))
 
 
+def render_pdf(doc: dict, ctx: n.Context | None = None) -> bytes:
+    """The report's PDF: its DOCX through the letters' converter (documents/pdf.py, LibreOffice), so
+    the PDF says what the DOCX says; PdfUnavailable/PdfFailed say why there is none."""
+    from django.conf import settings
+
+    from documents.pdf import docx_to_pdf
+
+    return docx_to_pdf(render_docx(doc, ctx), timeout=settings.GONGKAI_PDF_TIMEOUT)
+
+
 def read_report_xlsx(path_or_file) -> dict:
     from .exports_xlsx import read_xlsx
 
@@ -255,5 +265,5 @@ def read_report_xlsx(path_or_file) -> dict:
 
 
 # Picked up by annual_report (its renderers()) next to json and csv.
-RENDERERS = {"xlsx": render_xlsx, "docx": render_docx, "html": render_html}
-BINARY_FORMATS = frozenset({"xlsx", "docx"})
+RENDERERS = {"xlsx": render_xlsx, "docx": render_docx, "html": render_html, "pdf": render_pdf}
+BINARY_FORMATS = frozenset({"xlsx", "docx", "pdf"})

@@ -13,13 +13,16 @@ from functools import lru_cache
 from docx import Document
 from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from PIL import Image, ImageDraw, ImageFont
 
+from documents import typography
+
 from . import narrative as n
 from .exports import COLOURS, Grid, table_grids
+
+TYPE_AREA_CM = 15.6  # GB/T 9704-2012: 156 mm between the margins
+SMALL_TABLE_ROWS = 8
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -79,9 +82,9 @@ def chart_png(chart: n.Chart, width: int = 1200) -> bytes:
 
 def _set_cell_text(cell, text: str, *, bold: bool = False, center: bool = False, size: float = 9) -> None:
     paragraph = cell.paragraphs[0]
+    typography.compact(paragraph)
     run = paragraph.add_run(text)
-    run.bold = bold
-    run.font.size = Pt(size)
+    typography.style_run(run, typography.BODY_FONT, Pt(size), bold=bold)
     if center:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -100,45 +103,39 @@ def _table(document, grid: Grid, widths_cm: tuple[float, ...] | None = None) -> 
         _set_cell_text(target, cell.text, bold=cell.is_head, center=cell.is_head or cell.value is not None)
         target.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
     if widths_cm:  # the grid columns (what LibreOffice follows) and every cell (what Word follows)
+        scale = TYPE_AREA_CM / sum(widths_cm[: grid.cols])
+        widths_cm = tuple(w * scale for w in widths_cm)
         table.autofit = False
         for i, width in enumerate(widths_cm[: grid.cols]):
             table.columns[i].width = Cm(width)
         for cell in grid.cells:
             flat[cell.row * grid.cols + cell.col].width = Cm(sum(widths_cm[cell.col : cell.col + cell.colspan]))
+    if grid.rows <= SMALL_TABLE_ROWS:  # table 四: kept on one page, with its heading (keep_with_next)
+        for row in table.rows[:-1]:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
     if grid.note:
-        note = document.add_paragraph(grid.note)
-        note.runs[0].font.size = Pt(9)
-
-
-def _east_asian_font(document, name: str = "宋体") -> None:
-    style = document.styles["Normal"]
-    style.font.name = name
-    style.font.size = Pt(12)
-    rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.append(fonts)
-    fonts.set(qn("w:eastAsia"), name)
+        note = document.add_paragraph()
+        typography.compact(note)
+        typography.style_run(note.add_run(grid.note), typography.BODY_FONT, Pt(9))
 
 
 def write_docx(doc: dict, ctx: n.Context) -> bytes:
     document = Document()
-    _east_asian_font(document)
-    section = document.sections[0]
-    section.left_margin = section.right_margin = Cm(2)
-    heading = document.add_heading(n.title(doc), level=0)
-    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    document.add_paragraph(n.intro(doc))
+    typography.apply_styles(document)  # the letters' typography: black 小标宋 title, 黑体 headings, 仿宋 body
+    document.add_heading(n.title(doc), level=0)
+    typography.body_paragraph(document, n.intro(doc))
     grids = {g.code: g for g in table_grids(doc)}
     texts = n.section_texts(doc, ctx)
     titles = n.SECTION_TITLES
 
     document.add_heading(titles[0], level=1)
     for paragraph in n.draft_overview(doc, ctx):
-        document.add_paragraph(paragraph)
+        typography.body_paragraph(document, paragraph)
     for chart in n.charts(doc):
-        document.add_picture(io.BytesIO(chart_png(chart)), width=Cm(15))
+        document.add_picture(io.BytesIO(chart_png(chart)), width=Cm(TYPE_AREA_CM))
+        typography.compact(document.paragraphs[-1])
         document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     document.add_heading(titles[1], level=1)
@@ -149,10 +146,10 @@ def write_docx(doc: dict, ctx: n.Context) -> bytes:
     _table(document, grids["table4"], (17 / 15,) * 15)
     document.add_heading(titles[4], level=1)
     for paragraph in texts["5"]:
-        document.add_paragraph(paragraph)
+        typography.body_paragraph(document, paragraph)
     document.add_heading(titles[5], level=1)
     for paragraph in texts["6"]:
-        document.add_paragraph(paragraph)
+        typography.body_paragraph(document, paragraph)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

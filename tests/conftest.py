@@ -51,10 +51,14 @@ def empty_cache():
 @pytest.fixture
 def tree(db):
     """A district government with a department and a township, and a second district."""
-    root = UnitFactory(code="jindong", name="金东区人民政府", kind=Unit.Kind.GOVERNMENT, ref_prefix="金东公开")
-    dept = UnitFactory(code="jd-fgj", name="金东区发展和改革局", kind=Unit.Kind.DEPARTMENT, parent=root)
-    town = UnitFactory(code="jd-dxz", name="多湖街道", kind=Unit.Kind.TOWNSHIP, parent=root)
-    other = UnitFactory(code="wucheng", name="婺城区人民政府", kind=Unit.Kind.GOVERNMENT)
+    # 文书: each unit has a 文号 prefix; the two districts, with no government above them, their 复议机关
+    root = UnitFactory(code="jindong", name="金东区人民政府", kind=Unit.Kind.GOVERNMENT, ref_prefix="金东公开",
+                       reconsideration_body="金华市人民政府")
+    dept = UnitFactory(code="jd-fgj", name="金东区发展和改革局", kind=Unit.Kind.DEPARTMENT, parent=root,
+                       letter_prefix="金东发改")
+    town = UnitFactory(code="jd-dxz", name="多湖街道", kind=Unit.Kind.TOWNSHIP, parent=root, letter_prefix="多湖")
+    other = UnitFactory(code="wucheng", name="婺城区人民政府", kind=Unit.Kind.GOVERNMENT, letter_prefix="婺政",
+                        reconsideration_body="金华市人民政府")
     return {"root": root, "dept": dept, "town": town, "other": other}
 
 

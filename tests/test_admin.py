@@ -15,6 +15,8 @@ from disclosure import services
 from disclosure.forms import sanitise_filename
 from disclosure.models import Attachment, CalendarDay, CalendarYear, DisclosureRequest, RequestEvent
 
+from .documents.records import issued_reply
+
 CHANGELIST = "admin:disclosure_disclosurerequest_changelist"
 ADD = "admin:disclosure_disclosurerequest_add"
 
@@ -587,6 +589,7 @@ def to_state(req, people, status):
             services.approve_legal_review(req, actor=legal)
     elif status in ("replied", "archived"):
         services.reply(req, actor=clerk, outcome="granted", replied_on=today())
+        issued_reply(req, clerk)  # as the 签发 does: archiving needs it
         if status == "archived":
             services.archive(req, actor=clerk, delivery_method="邮寄", delivered_on=today())
     req.refresh_from_db()

@@ -15,6 +15,8 @@ from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import InvalidTransition, Status, WorkflowError
 from reporting import services as reporting
 
+from .documents.records import issued_reply
+
 pytestmark = pytest.mark.django_db
 
 D = date.fromisoformat
@@ -248,6 +250,7 @@ def test_only_the_unit_records_its_proceedings(replied, people, who):
 
 
 def test_an_archived_file_still_takes_its_proceedings(replied, people):
+    issued_reply(replied, people["clerk"])
     services.archive(replied, actor=people["clerk"], delivery_method="EMS", delivered_on=D("2026-03-11"), today=TODAY)
     sue(fresh(replied), people["head"], outcome="upheld", decided_on=D("2026-09-01"))
     row = fresh(replied)
@@ -373,7 +376,7 @@ def test_api_asks_for_reasons_on_an_open_request_only(people, replied_recently, 
     assert response.status_code == 409
 
 
-def test_the_reply_form_records_the_letter_number_and_the_timeline_names_it(client, people, tree):
+def test_the_reply_form_issues_the_letter_its_number_is_the_reply_s_and_the_timeline_names_it(client, people, tree):
     today = timezone.localdate()
     req = services.register_request(
         actor=people["clerk"], unit=tree["dept"], applicant_type="natural_person", applicant_name="赵六",
@@ -383,9 +386,11 @@ def test_the_reply_form_records_the_letter_number_and_the_timeline_names_it(clie
     client.force_login(people["clerk"])
     response = client.post(action_url(req, "reply"), {
         "seen_version": fresh(req).version, "outcome": "granted", "replied_on": today.isoformat(),
-        "letter_number": "金东发改依复〔2026〕12号",
+        "letter_number": "金东发改依复〔2026〕12号",  # not a field any more: the number is taken on issue
+        "issue_letter": "on",
     })
     assert response.status_code == 302
-    assert fresh(req).reply_data == {"letter_number": "金东发改依复〔2026〕12号"}
+    number = f"金东发改复〔{today.year}〕1号"
+    assert fresh(req).reply_data == {"letter_number": number}
     page = client.get(change_url(req)).content.decode()
-    assert "答复书文号：金东发改依复〔2026〕12号" in page
+    assert f"文号：{number}" in page

@@ -22,7 +22,7 @@ from disclosure.workflow import WorkflowError
 ROOT = Path(__file__).resolve().parent.parent
 PO_PATH = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
-SOURCE_DIRS = ("api", "config", "disclosure", "notifications", "reporting", "security", "templates")
+SOURCE_DIRS = ("api", "config", "disclosure", "documents", "notifications", "public", "reporting", "security", "templates")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Python's %-format (named or positional, with flags/width/precision, and %%) and str.format fields.
 PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxX%]|\{[^{}]*\}")

@@ -31,7 +31,13 @@ UNIT_COLUMNS = (
     Column("name", "单位名称", True),
     Column("parent", "上级单位编码"),
     Column("kind", "单位类型", True),
+    # letters.md: two optional columns after the contract's; a file without them leaves the stored values
+    Column("reconsideration_body", "复议机关"),
+    Column("letter_prefix", "文号前缀"),
 )
+# The optional columns that, when the file has them, replace what is stored (empty clears it).
+UNIT_LETTER_COLUMNS = ("reconsideration_body", "letter_prefix")
+UNIT_LETTER_LIMITS = {"reconsideration_body": 200, "letter_prefix": 20}
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -66,6 +72,9 @@ def import_units(source, *, limits: SheetLimits | None = None) -> UnitsResult:
             bad.append(RowError(number, header.name(col["code"]), _("不能超过64个字符。")))
         if len(values.get("name", "")) > 200:
             bad.append(RowError(number, header.name(col["name"]), _("不能超过200个字符。")))
+        for key, limit in UNIT_LETTER_LIMITS.items():
+            if len(values.get(key, "")) > limit:
+                bad.append(RowError(number, header.name(col[key]), _("不能超过%(n)d个字符。") % {"n": limit}))
         if values.get("kind"):
             kind = kinds.get(_norm_value(values["kind"]))
             if kind is None:
@@ -101,7 +110,8 @@ def import_units(source, *, limits: SheetLimits | None = None) -> UnitsResult:
             parent = parent_of.get(parent, "")
     if errors:
         raise LedgerInvalid(errors)
-    return _write_units(rows, stored, parent_of)
+    present = tuple(key for key in UNIT_LETTER_COLUMNS if key in header.index)
+    return _write_units(rows, stored, parent_of, present)
 
 
 def _depth(code: str, parent_of: dict[str, str]) -> int:
@@ -112,19 +122,24 @@ def _depth(code: str, parent_of: dict[str, str]) -> int:
 
 
 @transaction.atomic
-def _write_units(rows, stored, parent_of) -> UnitsResult:
+def _write_units(rows, stored, parent_of, present=()) -> UnitsResult:
     result = UnitsResult()
     for code in sorted(rows, key=lambda c: _depth(c, parent_of)):  # parents before children
         _number, values = rows[code]
         parent = stored.get(values["parent"]) if values["parent"] else None
         unit = stored.get(code)
+        letters = {key: values.get(key, "") for key in present}
         if unit is None:
-            unit = Unit(code=code, name=values["name"], kind=values["kind"], parent=parent)
+            unit = Unit(code=code, name=values["name"], kind=values["kind"], parent=parent, **letters)
             unit.save()
             stored[code] = unit
             result.created += 1
-        elif (unit.name, unit.kind, unit.parent_id) != (values["name"], values["kind"], parent.pk if parent else None):
+        elif (unit.name, unit.kind, unit.parent_id, *(getattr(unit, k) for k in letters)) != (
+            values["name"], values["kind"], parent.pk if parent else None, *letters.values()
+        ):
             unit.name, unit.kind, unit.parent = values["name"], values["kind"], parent
+            for key, value in letters.items():
+                setattr(unit, key, value)
             unit.save()
             result.updated += 1
         else:

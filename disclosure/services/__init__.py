@@ -14,6 +14,7 @@ from .decision import (
     approve_legal_review,
     archive,
     conclude,
+    record_letter_number,
     record_litigation,
     record_reconsideration,
     reply,
@@ -51,7 +52,7 @@ __all__ = [
     "approve_legal_review", "archive", "assign_handler", "calendar_covers", "case_dates", "conclude",
     "deadline_fields", "derive_receipt_date", "explain_deadline", "format_reference", "issue_fee_notice",
     "parse_reference", "recompute_open_deadlines", "record_consultation_reply", "record_correction",
-    "record_fee_payment", "record_litigation", "record_reconsideration", "register_request", "remove_attachment",
+    "record_fee_payment", "record_letter_number", "record_litigation", "record_reconsideration", "register_request", "remove_attachment",
     "reply", "request_correction", "request_reasons", "return_for_revision", "set_delayed_reply",
     "start_consultation", "start_review", "submit_for_legal_review", "update_registration",
 ]

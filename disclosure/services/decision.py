@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import ProceedingOutcome
+from ..models import DisclosureRequest, ProceedingOutcome
 from ..workflow import (
     CLOSING_OUTCOMES,
     OUTCOME_ALIASES,
@@ -139,9 +139,34 @@ def conclude(req, *, actor, outcome: str, concluded_on: date, reason: str = "", 
         )
 
 
+def record_letter_number(req, *, number: str) -> None:
+    """The reply's 答复书文号 is the number its issued 答复书 took (documents.services, in the issuing
+    transaction; a reissued 答复书 replaces it). The reply itself is not changed."""
+    reply_data = {**(req.reply_data or {}), "letter_number": number}
+    # No version step: it is written in the transaction of the reply (or of a reissue, after the
+    # conclusion, when no other action writes reply_data), so no one can hold a stale copy of it.
+    DisclosureRequest.objects.filter(pk=req.pk).update(reply_data=reply_data, updated_at=timezone.now())
+    req.reply_data = reply_data
+
+
+def _issued_reply(req):
+    """The 答复书 delivered: the latest issued one that no later one replaces (None if none was issued)."""
+    return req.documents.filter(kind="reply", replaced_by__isnull=True).order_by("-issued_at", "-pk").first()
+
+
+def _letter_made_elsewhere(req) -> bool:
+    """A request imported from a ledger (its letters are history), or a reply whose 答复书文号 was
+    recorded by hand because its letter was made outside Gongkai (replies before the documents
+    existed here, or signed with issue_letter off): nothing to issue before archiving."""
+    if (req.reply_data or {}).get("letter_number"):
+        return True
+    return req.events.filter(action=Action.IMPORT).exists()
+
+
 def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on: date | None = None,
             archive_number: str = "", today=None, expected_version=None):
-    """归档 needs the delivery record (送达方式和日期)."""
+    """归档 needs the delivery record (送达方式和日期) and, for a reply, its issued 答复书 — which the
+    delivery record names — unless its letter was made elsewhere (_letter_made_elsewhere)."""
     today = today or timezone.localdate()
     archived_on = archived_on or today
     if not (delivery_method or "").strip():
@@ -152,6 +177,9 @@ def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on
         delivered_on, "delivered_on", today=today, earliest=req.concluded_on, too_early=_("送达日期不能早于办结日期。"),
     )
     _check_day(archived_on, "archived_on", today=today, earliest=delivered_on, too_early=_("归档日期不能早于送达日期。"))
+    delivered = _issued_reply(req) if req.status == Status.REPLIED else None
+    if req.status == Status.REPLIED and delivered is None and not _letter_made_elsewhere(req):
+        raise WorkflowError(_("答复书尚未出具：请先在“文书”中出具答复书，再归档。"))
     with transaction.atomic():
         return _apply(
             req, Action.ARCHIVE, actor=actor, expected_version=expected_version,
@@ -160,7 +188,8 @@ def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on
                 "archived_on": archived_on, "archive_number": archive_number.strip(),
             },
             data={"delivery_method": delivery_method.strip(), "delivered_on": delivered_on,
-                  "archived_on": archived_on, "archive_number": archive_number.strip()},
+                  "archived_on": archived_on, "archive_number": archive_number.strip(),
+                  **({"delivered_document": delivered.number} if delivered is not None else {})},
         )
 
 

@@ -2,12 +2,15 @@
 covered without editing this file (it only has to say which object its id names)."""
 
 from datetime import date
+from unittest.mock import patch
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from disclosure.models import CalendarDay, CalendarYear, DisclosureRequest, LedgerImport, RequestEvent
+from documents import services as letter_services
+from documents.models import Document
 from notifications.models import Notification
 from reporting.models import PublishedReport
 from security.models import AuditEntry
@@ -15,7 +18,14 @@ from security.models import AuditEntry
 from .builders import registered, with_records
 
 # Which object a route's {pk} names, by the viewset's basename.
-UNIT_SCOPED = {"unit", "request", "consultation", "fee-notice", "attachment"}
+UNIT_SCOPED = {"unit", "request", "consultation", "fee-notice", "attachment",
+               # 文书 (api/letters.py): a request's letters, and an issued document
+               "request-letters", "request-letter", "request-letter-issue", "letter-file", "letter-retry-pdf"}
+# Routes whose {pk} is another object's than their basename says.
+NAMED_OBJECT = {"request-letters": "request", "request-letter": "request", "request-letter-issue": "request",
+                "letter-file": "letter", "letter-retry-pdf": "letter"}
+# Other URL arguments: a value that exists, so only the unit can be refused.
+OTHER_KWARGS = {"kind": "receipt"}
 # Routes that name a unit by its code in the query string (GET) or the body (POST), not by an id.
 UNIT_IN_QUERY = {"report", "ledger-export"}
 # For system admins alone, whatever the unit (imports, which check no unit permission).
@@ -63,6 +73,8 @@ CASES = [(name, basename, kwargs, method) for name, basename, kwargs, methods in
 
 def test_the_matrix_sees_every_api_route():
     names = {name for name, *_ in ROUTES}
+    assert {"api:v1:request-letters", "api:v1:request-letter", "api:v1:request-letter-issue",
+            "api:v1:letter-file"} <= names
     assert {"api:v1:request-list", "api:v1:request-accept", "api:v1:consultation-reply",
             "api:v1:attachment-download", "api:v1:calendar-day-detail", "api:v1:auth-token"} <= names
     unknown = ({basename for _, basename, _, _ in ROUTES} - UNIT_SCOPED - UNIT_IN_QUERY - OWN_RECORDS
@@ -75,6 +87,10 @@ def foreign(people, tree):
     """Objects of 金东区发展和改革局 (dept), plus calendar rows, seen by users of other units."""
     objects = with_records(people["clerk"], tree["dept"])
     objects["unit"] = tree["dept"]
+    tree["dept"].letter_prefix = "金东发改"
+    tree["dept"].save()
+    with patch.object(letter_services, "send_now", lambda *args: True):
+        objects["letter"] = letter_services.issue_document(objects["request"], "receipt", actor=people["clerk"])
     objects["calendar-day"], _ = CalendarDay.objects.get_or_create(
         date=date(2026, 10, 1), defaults={"is_workday": False, "note": "国庆节"}
     )
@@ -99,14 +115,18 @@ def _call(client, method, name, kwargs, foreign):
 
 
 def foreign_id(foreign, name, kwarg):
+    if kwarg in OTHER_KWARGS:
+        return OTHER_KWARGS[kwarg]
     basename = next(b for n, b, _, _ in ROUTES if n == name)
-    return foreign[basename].pk
+    return foreign[NAMED_OBJECT.get(basename, basename)].pk
 
 
 def _snapshot(req, *, exports=True):
     """What a refused call must leave as it was (exports: the audit log's export entries too)."""
     req.refresh_from_db()
-    return (req.version, req.status, RequestEvent.objects.filter(request=req).count(), DisclosureRequest.objects.count(),
+    # reading an issued document is recorded (an event and an audit row), as reading a report file is
+    events = RequestEvent.objects.filter(request=req).exclude(action="download_document")
+    return (req.version, req.status, events.count(), DisclosureRequest.objects.count(), Document.objects.count(),
             PublishedReport.objects.count(), Notification.objects.filter(read_at__isnull=False).count(),
             AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).count() if exports else None)
 

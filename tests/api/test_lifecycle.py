@@ -60,10 +60,10 @@ def test_a_client_takes_a_request_from_registration_to_archive(people, tree, as_
     events = api.get(f"/api/v1/requests/{req['id']}/events/").json()
     assert [e["action"] for e in events] == [
         "register", "start_review", "request_correction", "record_correction", "accept", "start_consultation",
-        "record_consultation_reply", "reply", "archive",
+        "record_consultation_reply", "reply", "issue_document", "archive",
     ]
     assert all(e["actor"] == people["clerk"].pk for e in events)
-    assert RequestEvent.objects.filter(request_id=req["id"]).count() == 9
+    assert RequestEvent.objects.filter(request_id=req["id"]).count() == 10
     assert DisclosureRequest.objects.get(pk=req["id"]).status == "archived"
 
 

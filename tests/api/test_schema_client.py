@@ -72,7 +72,7 @@ def test_a_schema_only_client_does_a_request_s_whole_life(people, tree):
     step("requests_archive_create", {"delivery_method": "邮寄", "delivered_on": "2026-11-13"})
     assert req["status"] == "archived"
     events = api.call("requests_events_list", id=req["id"])
-    assert [e["action"] for e in events][-2:] == ["reply", "archive"]
+    assert [e["action"] for e in events][-3:] == ["reply", "issue_document", "archive"]  # 签发 issues the 答复书
     # and the year's report counts it: one new request, answered with partial disclosure
     report = api.call("reports_annual_retrieve", query={"year": 2026, "unit": unit["code"]})
     assert report["unit"]["code"] == unit["code"]

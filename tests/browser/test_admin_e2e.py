@@ -178,14 +178,17 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
 
     # --- the timeline lists every step, oldest first ---
     timeline = page.locator("#gk-timeline tr.gk-event")
-    steps = ["register", "start_review", "request_correction", "record_correction", "accept", "reply", "archive",
-             "record_reconsideration"]
+    # 告知补正 and 签发答复 each issued their letter (同时出具, ticked by default): 补正告知书, 答复书
+    steps = ["register", "start_review", "request_correction", "issue_document", "record_correction", "accept",
+             "reply", "issue_document", "archive", "record_reconsideration"]
     expect(timeline).to_have_count(len(steps))
     assert [timeline.nth(i).get_attribute("data-action") for i in range(len(steps))] == steps
     expect(timeline.nth(2)).to_contain_text("请写明所需文件的名称或文号。")
     expect(timeline.nth(2)).to_contain_text("审核中 → 待补正")
-    expect(timeline.nth(6)).to_contain_text("电子邮件送达")
-    expect(timeline.nth(6)).to_contain_text("已答复 → 已归档")
+    expect(timeline.nth(3)).to_contain_text("金东发改公补〔")
+    expect(timeline.nth(7)).to_contain_text("金东发改公复〔")
+    expect(timeline.nth(8)).to_contain_text("电子邮件送达")
+    expect(timeline.nth(8)).to_contain_text("已答复 → 已归档")
 
     screenshot = tmp_path / "archived-request.png"
     page.screenshot(path=str(screenshot), full_page=True)
@@ -203,8 +206,10 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
         Status.REGISTERED,
         Status.REVIEWING,
         Status.AWAITING_CORRECTION,
+        Status.AWAITING_CORRECTION,
         Status.REVIEWING,
         Status.HANDLING,
+        Status.REPLIED,
         Status.REPLIED,
         Status.ARCHIVED,
         Status.ARCHIVED,

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from disclosure.models import Unit
 from disclosure.spreadsheets import neutralise
+from documents.pdf import PdfFailed, PdfUnavailable
 from reporting import services
 from reporting import tables as t
 
@@ -51,7 +52,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True, help="报告年度")
         parser.add_argument("--unit", help="单位编码（默认：层级的根单位），含其下所有单位")
-        parser.add_argument("--format", default="json", help="输出格式：json、csv（xlsx、docx、html 由导出模块提供）")
+        parser.add_argument("--format", default="json", help="输出格式：json、csv（xlsx、docx、html、pdf 由导出模块提供）")
         parser.add_argument("--edition", choices=t.EDITIONS, help="格式版本（默认按年度：2019–2020年为2019版，2021年起为2021版）")
         parser.add_argument("-o", "--output", help="输出文件（默认：标准输出）")
 
@@ -78,7 +79,10 @@ class Command(BaseCommand):
             doc = services.compile_report(target, year, edition)
         except t.UnsupportedYear as exc:
             raise CommandError(f"--year：{exc}", returncode=2) from exc
-        data = available[format](doc)
+        try:
+            data = available[format](doc)
+        except (PdfUnavailable, PdfFailed) as exc:  # pdf without LibreOffice, or a failed conversion
+            raise CommandError(str(exc)) from exc
         if output:
             with open(output, "wb") as fh:
                 fh.write(data)

@@ -1,0 +1,54 @@
+"""Requests in a known state for the documents tests, built through the services (never by
+setting status), and a quick way to issue a reply."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from disclosure import services
+
+RECEIVED = date(2026, 3, 2)  # a Monday
+TODAY = date(2026, 3, 20)
+
+
+def with_prefix(unit, letter_prefix="金东发改", ref_prefix=None):
+    unit.letter_prefix = letter_prefix
+    if ref_prefix is not None:
+        unit.ref_prefix = ref_prefix
+    unit.save()
+    return unit
+
+
+def registered(clerk, unit, **overrides):
+    fields = {
+        "applicant_type": "natural_person",
+        "applicant_name": "张三",
+        "applicant_id_number": "33010119800315123X",
+        "applicant_contact": "13812345678",
+        "channel": "in_person",
+        "submitted_on": RECEIVED,
+        "content": "申请公开某项目的批复文件",
+        "today": TODAY,
+    }
+    fields.update(overrides)
+    return services.register_request(actor=clerk, unit=unit, **fields)
+
+
+def handling(clerk, unit, **overrides):
+    req = registered(clerk, unit, **overrides)
+    services.accept(req, actor=clerk)
+    return req
+
+
+def replied(clerk, unit, *, outcome="granted", reply_data=None, replied_on=date(2026, 3, 16), **overrides):
+    req = handling(clerk, unit, **overrides)
+    services.reply(req, actor=clerk, outcome=outcome, replied_on=replied_on, reply_data=reply_data or {},
+                   today=TODAY)
+    return req
+
+
+def issued_reply(req, actor):
+    """The reply's 答复书, issued as the 签发 would (no PDF queued): archiving needs it."""
+    from documents import services as letters
+
+    return letters.issue_document(req, "reply", actor=actor, queue_pdf=False)
