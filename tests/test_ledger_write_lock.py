@@ -68,3 +68,19 @@ def test_a_request_changed_between_plan_and_write_is_planned_again_under_the_loc
     assert target.applicant_contact == "13911112222"
     assert target.version == 2  # the edit's version 1, then this import's: nothing overwritten unseen
     assert result.updated >= 1
+
+
+def test_a_busy_database_at_the_statistics_refresh_does_not_fail_an_import_that_committed(tree, monkeypatch, caplog):
+    from django.db import OperationalError
+
+    class Busy:
+        vendor = connection.vendor
+
+        def cursor(self):
+            raise OperationalError("database is locked")
+
+    monkeypatch.setattr(ledger_requests, "connection", Busy())
+    result = import_ledger(ledger_csv(), source_name="a.csv")
+    assert result.created == len(ROWS)
+    assert DisclosureRequest.objects.count() == len(ROWS)
+    assert "planner statistics not refreshed" in caplog.text

@@ -3,12 +3,13 @@ and the deadlines (deadlines.compute_deadline), with one `import` event; all row
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import AutoField, sql
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -114,6 +115,8 @@ class _Row:
     given: set  # ledger keys whose column is in the file
 
 
+logger = logging.getLogger(__name__)
+
 LOOKUP_CHUNK = 10_000  # rows per prefetch query: one query for a 10,000-row ledger, within SQLite's 32,766 variables
 WRITE_BATCH = 1000
 
@@ -207,12 +210,20 @@ def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None
 def refresh_statistics() -> None:
     """After a bulk import: fresh planner statistics for the requests table. SQLite plans the
     report compile's partial indexes only with them (it never gathers statistics by itself);
-    0x10002 = analyse every table that needs it, not only those this connection has queried."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA optimize=0x10002")
-        elif connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {DisclosureRequest._meta.db_table}")
+    0x10002 = analyse every table that needs it, not only those this connection has queried.
+
+    Best effort, after the import has committed: in a transaction of its own (on SQLite BEGIN
+    IMMEDIATE waits for the write lock; a bare PRAGMA optimize met a busy database with "database
+    is locked" at once), and a failure is logged, never turned into an error for an import that
+    succeeded. The next import, or `ANALYZE`, catches up."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("PRAGMA optimize=0x10002")
+            elif connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {DisclosureRequest._meta.db_table}")
+    except OperationalError:
+        logger.warning("planner statistics not refreshed after the ledger import", exc_info=True)
 
 
 def _matching(rows: list[_Row], units: dict[str, Unit], *, lock: bool):
