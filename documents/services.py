@@ -154,7 +154,7 @@ def live_document(req, kind: str, target=None) -> Document | None:
 def letter_date(req: DisclosureRequest, kind: str, on: date | None, today: date, target=None) -> date:
     """The day given, else the day of the step the letter belongs to (a reply: its reply date; a
     correction notice: the day it was asked for…), else today."""
-    return on or letter_context._letter_date(req, kind, target) or today  # context.py: the step's date
+    return on or letter_context.step_date(req, kind, target) or today
 
 
 def build_context(req, kind: str, *, on=None, target=None, number="", verification_code="", calendar=None):
@@ -348,11 +348,8 @@ def issued_file(document: Document, fmt: str) -> LetterFile:
     if fmt == "docx":
         return LetterFile(bytes(document.docx), CONTENT_TYPES["docx"], _filename(req, document.kind, "docx", document.number))
     if fmt == "txt":
-        # the text of what was issued: rebuilt from the same record with the stored number and code
-        ctx = build_context(req, document.kind, on=document.dated_on,
-                            target=document.consultation or document.fee_notice, number=document.number,
-                            verification_code=document.verification_code)
-        return LetterFile(render.render_txt(ctx).encode("utf-8"), CONTENT_TYPES["txt"],
+        # the text of what was issued, read from the stored DOCX: a record edited since cannot change it
+        return LetterFile(render.docx_text(bytes(document.docx)).encode("utf-8"), CONTENT_TYPES["txt"],
                           _filename(req, document.kind, "txt", document.number))
     if document.pdf_sha256:
         return LetterFile(bytes(document.pdf), CONTENT_TYPES["pdf"], _filename(req, document.kind, "pdf", document.number))

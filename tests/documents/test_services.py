@@ -239,3 +239,11 @@ def test_a_ledger_imported_reply_is_a_draft_marked_to_fill_in_and_cannot_be_issu
     # and it may be archived without an issued 答复书: its letters are history
     disclosure_services.archive(req, actor=people["clerk"], delivery_method="邮寄", delivered_on=date(2025, 3, 22),
                                 today=TODAY)
+
+
+def test_the_txt_of_an_issued_document_is_what_was_issued_even_after_the_record_changes(reply_req, people):
+    doc = services.issue_document(reply_req, "reply", actor=people["clerk"], today=TODAY)
+    before = services.issued_file(doc, "txt").data.decode("utf-8")
+    assert doc.number in before and "张三" in before
+    type(reply_req).objects.filter(pk=reply_req.pk).update(applicant_name="李四")  # a later edit of the record
+    assert services.issued_file(Document.objects.get(pk=doc.pk), "txt").data.decode("utf-8") == before
