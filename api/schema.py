@@ -69,6 +69,14 @@ class AutoSchema(BaseAutoSchema):
         codes += extra.get(action, []) if action else extra.get(method, [])
         return sorted(set(codes))
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (direction == "request" and type(field) is serializers.CharField and not field.allow_blank
+                and field.trim_whitespace and "pattern" not in schema and schema.get("type") == "string"):
+            # DRF strips the text first: a text of spaces only is blank, refused like an empty one
+            schema["pattern"] = r"\S"
+        return schema
+
     def map_parsers(self):
         """One request media type per operation: JSON, or multipart where a file is uploaded. The
         API also parses form posts, but a form cannot say null (a nullable date would arrive as the
