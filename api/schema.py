@@ -71,10 +71,12 @@ class AutoSchema(BaseAutoSchema):
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        if (direction == "request" and type(field) is serializers.CharField and not field.allow_blank
-                and field.trim_whitespace and "pattern" not in schema and schema.get("type") == "string"):
-            # DRF strips the text first: a text of spaces only is blank, refused like an empty one
-            schema["pattern"] = r"\S"
+        if (direction == "request" and isinstance(field, serializers.CharField) and "pattern" not in schema
+                and schema.get("type") == "string"):
+            # What DRF refuses beyond the lengths: a NUL character anywhere, and (it strips the text
+            # first) a required text of spaces only, which it takes for blank.
+            blank_ok = field.allow_blank or not field.trim_whitespace
+            schema["pattern"] = r"^[^\x00]*$" if blank_ok else r"^[^\x00]*[^\s\x00][^\x00]*$"
         return schema
 
     def map_parsers(self):
