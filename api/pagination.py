@@ -89,23 +89,35 @@ class KeysetPagination(BasePagination):
             },
         ]
 
-    def _cut(self, queryset, size, cursor, after, before, newest_first, oldest_first, key_of):
-        """One page of `queryset` from `cursor`, sets next_cursor and previous_cursor."""
+    newest_first: tuple[str, ...] = ()  # the page order; oldest_first is its reverse
+    oldest_first: tuple[str, ...] = ()
+
+    def _bounds(self, position) -> tuple[Q, Q]:
+        """The rows after and before `position` in newest-first order."""
+        raise NotImplementedError
+
+    def _key(self, row) -> str:
+        raise NotImplementedError
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self._page_size(request)
+        cursor = self._cursor(request)
         has_before = has_after = False
         if cursor is None:
-            rows = list(queryset.order_by(*newest_first)[: size + 1])
+            rows = list(queryset.order_by(*self.newest_first)[: size + 1])
             has_after = len(rows) > size
             rows = rows[:size]
         elif cursor[0] == "n":
-            rows = list(queryset.filter(after).order_by(*newest_first)[: size + 1])
+            rows = list(queryset.filter(self._bounds(cursor[1])[0]).order_by(*self.newest_first)[: size + 1])
             has_after, has_before = len(rows) > size, True
             rows = rows[:size]
         else:
-            rows = list(queryset.filter(before).order_by(*oldest_first)[: size + 1])
+            rows = list(queryset.filter(self._bounds(cursor[1])[1]).order_by(*self.oldest_first)[: size + 1])
             has_before, has_after = len(rows) > size, True
             rows = rows[:size][::-1]
-        self.next_cursor = "n" + key_of(rows[-1]) if has_after and rows else None
-        self.previous_cursor = "p" + key_of(rows[0]) if has_before and rows else None
+        self.next_cursor = "n" + self._key(rows[-1]) if has_after and rows else None
+        self.previous_cursor = "p" + self._key(rows[0]) if has_before and rows else None
         return rows
 
 
@@ -114,38 +126,35 @@ class ReceivedKeysetPagination(KeysetPagination):
     an ordinal past the calendar's ends stands for its first or last day."""
 
     cursor_pattern = r"([np])([0-9]{1,7})\.([0-9]{1,18})"
+    newest_first = ("-received_on", "-id")
+    oldest_first = ("received_on", "id")
 
     def _position(self, ordinal, pk):
         day = date.fromordinal(min(max(int(ordinal), 1), date.max.toordinal()))
         return day, int(pk)
 
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        size = self._page_size(request)
-        cursor = self._cursor(request)
-        after = before = None
-        if cursor is not None:
-            received_on, pk = cursor[1]
-            # the bound on received_on alone lets the planner range-scan its index
-            after = Q(received_on__lte=received_on) & (Q(received_on__lt=received_on) | Q(id__lt=pk))
-            before = Q(received_on__gte=received_on) & (Q(received_on__gt=received_on) | Q(id__gt=pk))
-        return self._cut(queryset, size, cursor, after, before, ("-received_on", "-id"), ("received_on", "id"),
-                         lambda row: f"{row.received_on.toordinal()}.{row.pk}")
+    def _bounds(self, position):
+        received_on, pk = position
+        # the bound on received_on alone lets the planner range-scan its index
+        return (Q(received_on__lte=received_on) & (Q(received_on__lt=received_on) | Q(id__lt=pk)),
+                Q(received_on__gte=received_on) & (Q(received_on__gt=received_on) | Q(id__gt=pk)))
+
+    def _key(self, row):
+        return f"{row.received_on.toordinal()}.{row.pk}"
 
 
 class IdKeysetPagination(KeysetPagination):
     """Newest first by id (ids grow with the creation time). Cursor: direction and an id."""
 
     cursor_pattern = r"([np])([0-9]{1,18})"
+    newest_first = ("-id",)
+    oldest_first = ("id",)
 
     def _position(self, pk):
         return int(pk)
 
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        size = self._page_size(request)
-        cursor = self._cursor(request)
-        after = before = None
-        if cursor is not None:
-            after, before = Q(id__lt=cursor[1]), Q(id__gt=cursor[1])
-        return self._cut(queryset, size, cursor, after, before, ("-id",), ("id",), lambda row: str(row.pk))
+    def _bounds(self, pk):
+        return Q(id__lt=pk), Q(id__gt=pk)
+
+    def _key(self, row):
+        return str(row.pk)

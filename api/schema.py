@@ -69,6 +69,16 @@ class AutoSchema(BaseAutoSchema):
         codes += extra.get(action, []) if action else extra.get(method, [])
         return sorted(set(codes))
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (direction == "request" and isinstance(field, serializers.CharField) and "pattern" not in schema
+                and schema.get("type") == "string"):
+            # What DRF refuses beyond the lengths: a NUL character anywhere, and (it strips the text
+            # first) a required text of spaces only, which it takes for blank.
+            blank_ok = field.allow_blank or not field.trim_whitespace
+            schema["pattern"] = r"^[^\x00]*$" if blank_ok else r"^[^\x00]*[^\s\x00][^\x00]*$"
+        return schema
+
     def map_parsers(self):
         """One request media type per operation: JSON, or multipart where a file is uploaded. The
         API also parses form posts, but a form cannot say null (a nullable date would arrive as the

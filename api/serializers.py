@@ -303,6 +303,12 @@ class NoteInput(VersionMixin):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class RevisionNoteInput(VersionMixin):
+    """退回修改: what to revise is required (services.return_for_revision refuses a blank note)."""
+
+    note = serializers.CharField(max_length=2000, help_text="退回修改的意见（必填）。")
+
+
 class ReplyInput(VersionMixin):
     outcome = serializers.ChoiceField(choices=REPLY_OUTCOMES, required=False,
                                       help_text="待签发状态下可省略，沿用法制审核时的结果（视为放弃、撤回请用 conclude/）。")

@@ -167,7 +167,7 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
                                       s.LegalReviewInput, url_path="submit-legal-review", summary="提交法制审核")
     approve_legal_review = _transition(Action.APPROVE_LEGAL_REVIEW, services.approve_legal_review, s.NoteInput,
                                        url_path="approve-legal-review", summary="法制审核通过")
-    return_for_revision = _transition(Action.RETURN_FOR_REVISION, services.return_for_revision, s.NoteInput,
+    return_for_revision = _transition(Action.RETURN_FOR_REVISION, services.return_for_revision, s.RevisionNoteInput,
                                       url_path="return-for-revision", summary="退回修改")
     reply = _transition(Action.REPLY, letter_services.sign_reply, s.ReplyInput, url_path="reply",
                         summary="签发答复（条例第三十六、三十七条），同时出具答复书")

@@ -112,7 +112,7 @@ def main():
     build()
     unit = Unit.objects.get(code="bench-3")
     middle = DisclosureRequest.objects.order_by("-received_on", "-id")[ROWS // 2]
-    deep = ReceivedKeysetPagination._encode("n", middle)
+    deep = "n" + ReceivedKeysetPagination()._key(middle)
     cases = [
         ("first page", "/api/v1/requests/"),
         ("page from the middle", f"/api/v1/requests/?cursor={deep}"),

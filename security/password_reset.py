@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -33,6 +34,9 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.cache import cache
 from django.urls import reverse_lazy
 from django.utils import timezone, translation
+
+from api.models import ApiToken
+from disclosure.tasks import send_now
 
 from . import audit
 from .clientip import client_ip
@@ -90,14 +94,17 @@ def send_reset_mail(email: str, ip: str | None = None) -> int:
     return len(users)
 
 
+@shared_task(ignore_result=True)
+def send_password_reset(email: str, ip: str | None = None) -> int:
+    """The worker's side of a reset request (none for an unknown address): sent here so the page
+    answers in the same time whether or not the address has an account."""
+    return send_reset_mail(email, ip)
+
+
 class ResetForm(PasswordResetForm):
     """Hands the mail to a worker (in the request only if the broker cannot be reached)."""
 
     def save(self, *, request=None, **kwargs):
-        from disclosure.tasks import send_now
-
-        from .tasks import send_password_reset
-
         email = self.cleaned_data["email"]
         ip = client_ip(request) if request is not None else None
         if throttled(email, ip):
@@ -136,8 +143,6 @@ class ResetConfirmView(InAdminFrame, auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         user = form.user
-        from api.models import ApiToken
-
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
         audit.record(AuditEntry.Action.PASSWORD_RESET, request=self.request, user=user, target=user)
         return response

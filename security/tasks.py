@@ -1,12 +1,5 @@
-"""Celery tasks of the security app."""
+"""Celery tasks of the security app (found by the worker's autodiscovery of `tasks` modules)."""
 
-from celery import shared_task
+from .password_reset import send_password_reset
 
-
-@shared_task(ignore_result=True)
-def send_password_reset(email: str, ip: str | None = None) -> int:
-    """The reset mail for an address typed on /admin/password_reset/ (none for an unknown one):
-    sent here so the page answers in the same time whether or not the address has an account."""
-    from .password_reset import send_reset_mail
-
-    return send_reset_mail(email, ip)
+__all__ = ["send_password_reset"]

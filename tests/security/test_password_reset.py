@@ -190,6 +190,6 @@ def test_after_a_reset_a_head_is_still_asked_for_the_second_factor(client, peopl
 
 
 def test_the_mail_is_sent_in_the_request_when_the_broker_is_down(client, clerk, monkeypatch):
-    monkeypatch.setattr("disclosure.tasks.send_now", lambda task, *args: False)
+    monkeypatch.setattr("security.password_reset.send_now", lambda task, *args: False)
     ask(client, clerk.email)
     assert len(mail.outbox) == 1
