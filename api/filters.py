@@ -14,7 +14,7 @@ class RequestFilterSerializer(serializers.Serializer):
     unit = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, help_text="受理单位 id")
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, help_text="申请方式")
     applicant_type = serializers.ChoiceField(choices=ApplicantType.choices, required=False, help_text="申请人类型")
-    overdue = serializers.BooleanField(required=False, allow_null=True, default=None,
+    overdue = serializers.BooleanField(required=False,
                                        help_text="true：仅逾期未办结；false：仅未逾期（含已办结）")
     due_before = serializers.DateField(required=False, help_text="答复期限不晚于该日")
     due_after = serializers.DateField(required=False, help_text="答复期限不早于该日")

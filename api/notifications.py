@@ -26,7 +26,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class NotificationFilter(serializers.Serializer):
-    unread = serializers.BooleanField(required=False, allow_null=True, default=None,
+    unread = serializers.BooleanField(required=False,
                                       help_text="true：仅未读；false：仅已读；省略：全部")
 
 
@@ -57,7 +57,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return queryset
         filters = NotificationFilter(data=self.request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        unread = filters.validated_data["unread"]
+        unread = filters.validated_data.get("unread")
         if unread is not None:
             queryset = queryset.filter(read_at__isnull=unread)
         return queryset

@@ -44,7 +44,7 @@ def test_an_expired_token_is_401(people):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("status=nope", "status"), ("overdue=perhaps", "overdue"), ("due_before=2026-13-01", "due_before"),
+    [("status=nope", "status"), ("overdue=perhaps", "overdue"), ("overdue=", "overdue"), ("overdue=null", "overdue"), ("due_before=2026-13-01", "due_before"),
      ("year=99999", "year"), ("unit=x", "unit"), ("cursor=%%%", "cursor"), ("cursor=eyJkIjoibiJ9", "cursor"),
      ("page_size=0", "page_size"), ("page_size=1000", "page_size")],
 )

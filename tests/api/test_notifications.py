@@ -31,7 +31,7 @@ def test_the_unread_filter(unread, expected, people, inbox, as_user):
     assert [n["message"] for n in rows] == expected
 
 
-@pytest.mark.parametrize("query", [{"cursor": "nonsense"}, {"page_size": "0"}, {"unread": "maybe"}])
+@pytest.mark.parametrize("query", [{"cursor": "nonsense"}, {"page_size": "0"}, {"unread": "maybe"}, {"unread": ""}])
 def test_bad_list_queries_are_400(query, people, as_user):
     response = as_user(people["clerk"]).get(URL, query)
     assert response.status_code == 400
