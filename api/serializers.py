@@ -259,11 +259,13 @@ class ConsultationReplyInput(VersionMixin):
     consents = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^[0-9]{1,8}(\.[0-9]{1,2})?$",
+@extend_schema_field({"type": "string", "format": "decimal",
+                      "pattern": r"^0*([1-9][0-9]{0,7}(\.[0-9]{1,2})?|0?\.(0[1-9]|[1-9][0-9]?))$",
                       "example": "30.00"})
 class AmountField(serializers.DecimalField):
-    """Yuan, up to 8 digits and 2 decimals, not negative: drf-spectacular's own pattern for a
-    DecimalField also allows "", "." and a minus sign, which the field refuses."""
+    """Yuan, more than zero (the fee-notice service refuses 0), up to 8 digits and 2 decimals:
+    drf-spectacular's own pattern for a DecimalField also allows "", "." and a minus sign, which the
+    field refuses. Written without look-aheads, which the schema's test-data generators ignore."""
 
 
 class FeeNoticeInput(VersionMixin):
