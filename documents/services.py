@@ -30,7 +30,7 @@ from disclosure.models import Consultation, DisclosureRequest, FeeNotice, Reques
 from disclosure.services import NotPermitted
 from disclosure.tasks import send_now
 from disclosure.workcalendar import load_work_calendar
-from disclosure.workflow import Action, WorkflowError
+from disclosure.workflow import Action, InvalidTransition, WorkflowError
 from security import audit
 from security.models import AuditEntry
 
@@ -118,6 +118,15 @@ def check_may_issue(actor, req: DisclosureRequest, kind: str) -> None:
     roles = REPLY_ROLES if kind in (Kind.REPLY, Kind.DELIVERY_RECEIPT) else ISSUE_ROLES
     if not (access.is_admin or access.roles_in(req.unit_id) & roles):
         raise NotPermitted(_("您没有在本单位出具文书的权限。"))
+
+
+def not_issuable_yet(req: DisclosureRequest, kind: str) -> str:
+    """Why a letter whose record is complete still may not be issued now ("" when it may): the 答复书
+    belongs to the 签发 — in legal review or awaiting sign-off its draft is the head's preview, and
+    issuing it would take the reply's 文号 before anyone signed."""
+    if kind == Kind.REPLY and req.concluded_on is None:
+        return _("答复书在签发（答复）时出具：该申请尚未答复，目前只能预览草稿。")
+    return ""
 
 
 def resolve_target(req: DisclosureRequest, kind: str, target=None):
@@ -228,6 +237,9 @@ def issue_document(req: DisclosureRequest, kind: str, *, actor, on: date | None 
         calendar = load_work_calendar()
         dated_on = letter_date(req, kind, on, today, target)
         _refuse_incomplete(build_context(req, kind, on=dated_on, target=target, calendar=calendar), kind)
+        not_yet = not_issuable_yet(locked, kind)
+        if not_yet:
+            raise InvalidTransition(not_yet, field="kind")
         family, year, seq = FAMILY.get(kind, ""), None, None
         if family:
             prefix, year = letter_prefix(req.unit), dated_on.year
@@ -382,10 +394,11 @@ class DraftInfo:
     target: object | None
     missing: list
     issued: Document | None
+    not_yet: str = ""
 
     @property
     def can_issue(self) -> bool:
-        return not self.missing and self.issued is None
+        return not self.missing and self.issued is None and not self.not_yet
 
 
 def drafts_available(req: DisclosureRequest, *, today=None) -> list[DraftInfo]:
@@ -405,5 +418,5 @@ def drafts_available(req: DisclosureRequest, *, today=None) -> list[DraftInfo]:
                 continue
             missing = list(ctx.missing)
             result.append(DraftInfo(kind=kind.value, label=str(kind.label), target=target, missing=missing,
-                                    issued=live_document(req, kind, target)))
+                                    issued=live_document(req, kind, target), not_yet=not_issuable_yet(req, kind)))
     return result

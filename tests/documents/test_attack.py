@@ -1,0 +1,146 @@
+"""Attacks on the 文书 routes (review of issue 15): another unit's clerk, odd kinds, formats,
+targets and dates, huge and odd query strings, verify codes, template uploads — no 500, no leak."""
+
+import io
+import zipfile
+from datetime import date
+
+import pytest
+from django.core.cache import cache
+
+from documents import services
+from documents.models import Document, LetterCounter
+
+from .records import handling, replied, with_prefix
+
+
+@pytest.fixture(autouse=True)
+def setup(tree, monkeypatch):
+    with_prefix(tree["dept"])
+    monkeypatch.setattr(services, "send_now", lambda task, *args: True)
+    cache.clear()
+
+
+@pytest.fixture
+def reply_req(people, tree):
+    return replied(people["clerk"], tree["dept"])
+
+
+@pytest.fixture
+def issued(reply_req, people):
+    return services.issue_document(reply_req, "reply", actor=people["clerk"], queue_pdf=False)
+
+
+def url(req, tail=""):
+    return f"/api/v1/requests/{getattr(req, 'pk', req)}/letters/{tail}"
+
+
+ODD = ["", " ", "0", "-1", "9" * 30, "1e9", "１", "null", "[]", "{}", "' OR 1=1 --", "\x00", "%00", "a" * 5000,
+       "reply/../receipt", "é", "😀"]
+
+
+@pytest.mark.parametrize("value", ODD)
+def test_odd_query_strings_on_the_letter_route_are_never_a_500(reply_req, people, as_user, value):
+    client = as_user(people["clerk"])
+    for kind in ("reply", "consultation_letter", "fee_notice"):
+        for params in ({"format": value}, {"target": value}, {"format": "docx", "target": value}):
+            response = client.get(url(reply_req, f"{kind}/"), params)
+            assert response.status_code < 500, (kind, params, response.content[:300])
+
+
+@pytest.mark.parametrize("value", ODD)
+def test_odd_query_strings_on_the_file_route_are_never_a_500(issued, people, as_user, value):
+    response = as_user(people["clerk"]).get(f"/api/v1/letters/{issued.pk}/file/", {"format": value})
+    assert response.status_code < 500, response.content[:300]
+
+
+@pytest.mark.parametrize("kind", ["nonsense", "REPLY", "reply%00", "delivery_receipt", "receipt", "extension_notice",
+                                  "correction_notice", "consultation_letter", "fee_notice", "delay_notice",
+                                  "reasons_notice", "x" * 300, "回复"])
+def test_every_kind_and_non_kind_on_every_route_is_never_a_500(reply_req, people, as_user, kind):
+    client = as_user(people["clerk"])
+    for fmt in ("txt", "docx"):
+        assert client.get(url(reply_req, f"{kind}/"), {"format": fmt}).status_code < 500
+    response = client.post(url(reply_req, f"{kind}/issue/"), {}, format="json")
+    assert response.status_code < 500, response.content[:300]
+    assert response.status_code in (201, 400, 404, 409), response.content[:300]
+
+
+@pytest.mark.parametrize("body", [
+    {"on": "0001-01-01"}, {"on": "9999-12-31"}, {"on": "2023-12-31"}, {"on": "garbage"}, {"on": 5},
+    {"target": 10**30}, {"target": -1}, {"target": "x"}, {"replaces": 10**30}, {"replaces": -5},
+    {"replaces": "abc"}, {"reason": "x" * 600}, {"reason": None}, {"on": None}, [], "text", {"on": ["2026-01-01"]},
+])
+def test_odd_issue_bodies_are_never_a_500(reply_req, people, as_user, body):
+    response = as_user(people["clerk"]).post(url(reply_req, "reply/issue/"), body, format="json")
+    assert response.status_code < 500, response.content[:300]
+
+
+def test_a_second_issue_is_a_clear_refusal(reply_req, people, as_user):
+    client = as_user(people["clerk"])
+    assert client.post(url(reply_req, "reply/issue/"), {}, format="json").status_code == 201
+    again = client.post(url(reply_req, "reply/issue/"), {}, format="json")
+    assert again.status_code in (400, 409) and "已出具" in again.json()["error"]["message"]
+    assert Document.objects.count() == 1
+
+
+def test_another_unit_s_clerk_sees_nothing(reply_req, issued, people, as_user):
+    for who in ("other_clerk", "town_clerk"):
+        client = as_user(people[who])
+        assert client.get(url(reply_req)).status_code == 404
+        assert client.get(url(reply_req, "reply/"), {"format": "docx"}).status_code == 404
+        assert client.post(url(reply_req, "reply/issue/"), {}, format="json").status_code == 404
+        assert client.get(f"/api/v1/letters/{issued.pk}/file/").status_code == 404
+        assert client.post(f"/api/v1/letters/{issued.pk}/retry-pdf/").status_code == 404
+
+
+def test_replaces_of_another_request_is_refused(reply_req, issued, people, tree, as_user):
+    other = replied(people["other_clerk"], tree["other"])
+    theirs = services.issue_document(other, "reply", actor=people["other_clerk"], queue_pdf=False)
+    response = as_user(people["clerk"]).post(url(reply_req, "reply/issue/"),
+                                             {"replaces": theirs.pk, "reason": "试"}, format="json")
+    assert response.status_code == 400
+    # and the other way round: their clerk cannot reissue ours via their own request
+    response = as_user(people["other_clerk"]).post(url(other, "reply/issue/"),
+                                                   {"replaces": issued.pk, "reason": "试"}, format="json")
+    assert response.status_code == 400
+    assert Document.objects.count() == 2
+
+
+def test_unauthenticated_calls_are_401(reply_req, issued, client):
+    assert client.get(url(reply_req)).status_code in (401, 403)
+    assert client.get(f"/api/v1/letters/{issued.pk}/file/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize("code", ["", " ", "A" * 10, "a" * 10 + "é", "ＡＡＡＡＡＡＡＡＡＡ", "' OR 1=1 --", "1; DROP TABLE x",
+                                  "\u202e" * 20, "A" * 100000, "%"])
+def test_verify_with_odd_codes(client, code):
+    response = client.get("/public/verify/", {"code": code})
+    assert response.status_code in (200, 404)
+
+
+def test_verify_with_many_code_parameters(client):
+    response = client.get("/public/verify/?" + "&".join(f"code={i}" for i in range(500)))
+    assert response.status_code in (200, 404, 400)
+
+
+@pytest.mark.parametrize("raw", ["code=%ED%A0%80", "code=%FF%FE", "code=%", "code", "code=%00%00", "=&=&code=="])
+def test_verify_with_undecodable_query_strings(client, raw):
+    assert client.get("/public/verify/?" + raw).status_code in (200, 400, 404)
+
+
+@pytest.mark.parametrize("stage", ["legal_review", "sign_off"])
+def test_a_reply_awaiting_sign_off_cannot_be_issued_before_the_head_signs(people, tree, as_user, stage):
+    from disclosure import services as disclosure_services
+
+    req = handling(people["clerk"], tree["dept"])
+    disclosure_services.submit_for_legal_review(req, actor=people["clerk"], outcome="granted", reply_data={})
+    if stage == "sign_off":
+        disclosure_services.approve_legal_review(req, actor=people["legal"])
+    req.refresh_from_db()
+    assert req.status == stage
+    client = as_user(people["clerk"])
+    assert client.get(url(req, "reply/")).status_code == 200  # the head's preview
+    response = client.post(url(req, "reply/issue/"), {}, format="json")
+    assert response.status_code in (400, 409), response.content[:300]
+    assert not Document.objects.exists() and not LetterCounter.objects.filter(last__gt=0).exists()
