@@ -160,6 +160,23 @@ def live_document(req, kind: str, target=None) -> Document | None:
     return qs.order_by("-issued_at", "-pk").first()
 
 
+def check_letter_date(req: DisclosureRequest, kind: str, on: date | None, today: date) -> None:
+    """A date given for a letter: not before the request was received, not after today, and for a
+    答复书 its reply date (letters.md's 落款) — another date would choose the remedy clause of another
+    law (before or after 2024-01-01) than the reply's."""
+    if on is None:
+        return
+    if kind == Kind.REPLY and req.concluded_on is not None and on != req.concluded_on:
+        raise WorkflowError(
+            _("答复书的成文日期即答复日期（%(day)s），不能另填。") % {"day": req.concluded_on.isoformat()}, field="on"
+        )
+    if req.received_on is not None and on < req.received_on:
+        raise WorkflowError(_("成文日期不能早于收到申请日期（%(day)s）。") % {"day": req.received_on.isoformat()},
+                            field="on")
+    if on > today:
+        raise WorkflowError(_("成文日期不能晚于今天。"), field="on")
+
+
 def letter_date(req: DisclosureRequest, kind: str, on: date | None, today: date, target=None) -> date:
     """The day given, else the day of the step the letter belongs to (a reply: its reply date; a
     correction notice: the day it was asked for…), else today."""
@@ -234,6 +251,7 @@ def issue_document(req: DisclosureRequest, kind: str, *, actor, on: date | None 
             )
         if replaces is not None and (current is None or current.pk != replaces.pk):
             raise WorkflowError(_("该文书已被替代，请在最新的文书上重新出具。"), field="replaces")
+        check_letter_date(locked, kind, on, today)
         calendar = load_work_calendar()
         dated_on = letter_date(req, kind, on, today, target)
         _refuse_incomplete(build_context(req, kind, on=dated_on, target=target, calendar=calendar), kind)

@@ -144,3 +144,23 @@ def test_a_reply_awaiting_sign_off_cannot_be_issued_before_the_head_signs(people
     response = client.post(url(req, "reply/issue/"), {}, format="json")
     assert response.status_code in (400, 409), response.content[:300]
     assert not Document.objects.exists() and not LetterCounter.objects.filter(last__gt=0).exists()
+
+
+def test_a_reply_letter_cannot_be_dated_other_than_its_reply_date(people, tree, as_user):
+    """Dated 2023-12-31, a 2026 refusal would print the old remedy clause (a direct lawsuit, no 复议前置)."""
+    req = replied(people["clerk"], tree["dept"], outcome="refused.third_party", reply_data={"reason": "涉及商业秘密"})
+    client = as_user(people["clerk"])
+    response = client.post(url(req, "reply/issue/"), {"on": "2023-12-31"}, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert "on" in response.json()["error"]["fields"]
+    assert not Document.objects.exists() and not LetterCounter.objects.filter(last__gt=0).exists()
+    assert client.post(url(req, "reply/issue/"), {"on": "2026-03-16"}, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("on", ["0001-01-01", "2026-03-01", "9999-12-31"])
+def test_a_letter_is_not_dated_before_the_request_was_received_or_after_today(people, tree, as_user, on):
+    req = handling(people["clerk"], tree["dept"])  # received 2026-03-02
+    response = as_user(people["clerk"]).post(url(req, "receipt/issue/"), {"on": on}, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert "on" in response.json()["error"]["fields"]
+    assert not Document.objects.exists() and not LetterCounter.objects.filter(last__gt=0).exists()
