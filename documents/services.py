@@ -236,6 +236,9 @@ def issue_document(req: DisclosureRequest, kind: str, *, actor, on: date | None 
             raise WorkflowError(_("只能替代本申请同类的文书。"), field="replaces")
         if not reason:
             raise WorkflowError(_("重新出具须写明理由。"), field="reason")
+        limit = Document._meta.get_field("reissue_reason").max_length
+        if len(reason) > limit:
+            raise WorkflowError(_("重新出具的理由不能超过%(limit)s字。") % {"limit": limit}, field="reason")
     with transaction.atomic():
         # one issuer per request at a time: two clicks on 出具 cannot both pass the check below
         locked = DisclosureRequest.objects.select_for_update().filter(pk=req.pk).first()

@@ -164,3 +164,74 @@ def test_a_letter_is_not_dated_before_the_request_was_received_or_after_today(pe
     assert response.status_code == 400, response.content[:300]
     assert "on" in response.json()["error"]["fields"]
     assert not Document.objects.exists() and not LetterCounter.objects.filter(last__gt=0).exists()
+
+
+def _docx_with(text: str) -> bytes:
+    from docx import Document as Docx
+
+    doc = Docx()
+    doc.add_paragraph(text)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("text", [
+    "{{ unit_name.__class__.__mro__[1].__subclasses__() }}",
+    "{{ body.__class__ }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ unit_name.format.__globals__ }}",
+    "{{ ''.__class__.__mro__ }}",
+    "{% for x in ().__class__.__base__.__subclasses__() %}{{ x }}{% endfor %}",
+    "{{ self._TemplateReference__context }}",
+    "{{ config }}", "{{ request }}", "{{ settings.SECRET_KEY }}",
+    "{{ unit_name.__len__() }}", "{{ '%s' % unit_name.__class__ }}",
+    "{% raw %}", "{{ unit_name", "{% include 'x' %}", "{% import 'os' as os %}",
+])
+def test_a_template_reaching_for_python_internals_is_refused_on_upload(text):
+    from documents import render
+
+    data = _docx_with(text)
+    if render.check_template("reply", data):
+        return  # refused on upload, with the reason
+    # accepted only when the sandbox made the reach empty: nothing of Python's inside the letter
+    out = render.docx_text(render.render_docx(render.sample_context("reply"), data))
+    for leaked in ("class", "function", "module", "<", "object at", "SECRET"):
+        assert leaked not in out, (text, out)
+
+
+def test_a_template_upload_that_is_not_a_docx_or_a_zip_bomb_is_refused(people, client, tree):
+    from documents import render
+
+    assert render.check_template("reply", b"%PDF-1.4 not a docx")
+    assert render.check_template("reply", b"PK\x03\x04" + b"\x00" * 100)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<x/>")
+        z.writestr("word/document.xml", b"\x00" * (40 * 1024 * 1024))
+    problems = render.check_template("reply", bomb.getvalue())
+    assert problems and "MB" in problems[0]
+    # through the admin: a page with the message, never a 500
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(people["admin"])
+    for data in (b"not a docx", bomb.getvalue()):
+        response = client.post("/admin/documents/lettertemplate/add/", {
+            "unit": tree["dept"].pk, "kind": "reply", "upload": SimpleUploadedFile("t.docx", data)})
+        assert response.status_code == 200
+        assert "upload" in response.context["adminform"].form.errors
+
+
+def test_a_reissue_reason_longer_than_the_column_is_a_message_not_a_500(client, people, tree, issued):
+    """The admin's reissue form has no length limit; PostgreSQL's varchar(500) raised a DataError (500)."""
+    from django.urls import reverse
+
+    client.force_login(people["clerk"])
+    target = reverse("admin:disclosure_disclosurerequest_letter_reissue", args=(issued.request_id, issued.pk))
+    response = client.post(target, {"reason": "理" * 2000}, follow=True)
+    assert response.status_code == 200
+    assert "500" in response.content.decode()  # the message names the limit
+    assert Document.objects.count() == 1
+    with pytest.raises(services.WorkflowError) as exc:
+        services.reissue_document(issued, actor=people["clerk"], reason="理" * 501)
+    assert exc.value.field == "reason"
