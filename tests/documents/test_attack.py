@@ -235,3 +235,40 @@ def test_a_reissue_reason_longer_than_the_column_is_a_message_not_a_500(client, 
     with pytest.raises(services.WorkflowError) as exc:
         services.reissue_document(issued, actor=people["clerk"], reason="理" * 501)
     assert exc.value.field == "reason"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_issues_of_the_same_letter_at_once_give_one_document_and_one_refusal(people, tree):
+    """Two clicks on 出具 at the same moment (two PostgreSQL connections): one 答复书, one clear refusal, no gap."""
+    import threading
+
+    from django.db import connections
+
+    from disclosure.workflow import WorkflowError
+
+    req = replied(people["clerk"], tree["dept"])
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def run(actor):
+        try:
+            barrier.wait(10)
+            outcomes.append(services.issue_document(req, "reply", actor=actor, queue_pdf=False).number)
+        except WorkflowError as exc:
+            outcomes.append(("refused", str(exc.message)))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            outcomes.append(("error", repr(exc)))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(people[who],)) for who in ("clerk", "head")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    numbers = [o for o in outcomes if isinstance(o, str)]
+    refusals = [o for o in outcomes if not isinstance(o, str)]
+    assert numbers == ["金东发改复〔2026〕1号"], outcomes
+    assert len(refusals) == 1 and refusals[0][0] == "refused" and "已出具" in refusals[0][1], outcomes
+    assert Document.objects.count() == 1 and LetterCounter.objects.get().last == 1
