@@ -272,3 +272,22 @@ def test_two_issues_of_the_same_letter_at_once_give_one_document_and_one_refusal
     assert numbers == ["金东发改复〔2026〕1号"], outcomes
     assert len(refusals) == 1 and refusals[0][0] == "refused" and "已出具" in refusals[0][1], outcomes
     assert Document.objects.count() == 1 and LetterCounter.objects.get().last == 1
+
+
+@pytest.mark.parametrize("tail", ["letters/reply/draft/txt/?target=abc", "letters/fee_notice/draft/pdf/?target=" + "9" * 40,
+                                  "letters/nonsense/draft/txt/", "letters/reply/draft/exe/",
+                                  "letters/issued/999999/docx/", "letters/issued/1/exe/"])
+def test_odd_admin_letter_urls_are_never_a_500(client, people, issued, tail):
+    client.force_login(people["clerk"])
+    response = client.get(f"/admin/disclosure/disclosurerequest/{issued.request_id}/{tail}")
+    assert response.status_code in (200, 302, 404), response.status_code
+
+
+def test_another_unit_s_clerk_gets_404_from_the_admin_letter_urls(client, people, issued):
+    client.force_login(people["other_clerk"])
+    base = f"/admin/disclosure/disclosurerequest/{issued.request_id}/letters/"
+    assert client.get(base + "reply/draft/txt/").status_code == 404
+    assert client.get(base + f"issued/{issued.pk}/docx/").status_code == 404
+    assert client.post(base + "reply/issue/").status_code == 404
+    assert client.post(base + f"issued/{issued.pk}/reissue/", {"reason": "x"}).status_code == 404
+    assert Document.objects.count() == 1
