@@ -12,6 +12,7 @@ from documents import services
 from documents.models import Document, LetterCounter
 
 from .records import handling, replied, with_prefix
+from .test_numbering import needs_postgres  # noqa: F401 - a fixture
 
 
 @pytest.fixture(autouse=True)
@@ -237,6 +238,7 @@ def test_a_reissue_reason_longer_than_the_column_is_a_message_not_a_500(client, 
     assert exc.value.field == "reason"
 
 
+@pytest.mark.usefixtures("needs_postgres")  # SQLite's in-memory test database answers "table is locked"
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_issues_of_the_same_letter_at_once_give_one_document_and_one_refusal(people, tree):
