@@ -3,7 +3,6 @@ targets and dates, huge and odd query strings, verify codes, template uploads â€
 
 import io
 import zipfile
-from datetime import date
 
 import pytest
 from django.core.cache import cache
