@@ -65,6 +65,7 @@ class LetterViews:
             query = f"?target={target}" if target else ""
             drafts.append({
                 "kind": draft.kind, "label": draft.label, "target": draft.target, "missing": draft.missing,
+                "not_yet": draft.not_yet,
                 "issued": draft.issued, "can_issue": draft.can_issue and may_issue,
                 "txt": self.letter_url("letter_draft", obj.pk, draft.kind, "txt") + query,
                 "docx": self.letter_url("letter_draft", obj.pk, draft.kind, "docx") + query,

@@ -30,7 +30,7 @@ from disclosure.models import Consultation, DisclosureRequest, FeeNotice, Reques
 from disclosure.services import NotPermitted
 from disclosure.tasks import send_now
 from disclosure.workcalendar import load_work_calendar
-from disclosure.workflow import Action, WorkflowError
+from disclosure.workflow import Action, InvalidTransition, WorkflowError
 from security import audit
 from security.models import AuditEntry
 
@@ -120,6 +120,15 @@ def check_may_issue(actor, req: DisclosureRequest, kind: str) -> None:
         raise NotPermitted(_("您没有在本单位出具文书的权限。"))
 
 
+def not_issuable_yet(req: DisclosureRequest, kind: str) -> str:
+    """Why a letter whose record is complete still may not be issued now ("" when it may): the 答复书
+    belongs to the 签发 — in legal review or awaiting sign-off its draft is the head's preview, and
+    issuing it would take the reply's 文号 before anyone signed."""
+    if kind == Kind.REPLY and req.concluded_on is None:
+        return _("答复书在签发（答复）时出具：该申请尚未答复，目前只能预览草稿。")
+    return ""
+
+
 def resolve_target(req: DisclosureRequest, kind: str, target=None):
     """The consultation or fee notice a 征求意见函 / 收费通知书 is about: the one given (an id or an
     object of this request), else the latest."""
@@ -149,6 +158,23 @@ def live_document(req, kind: str, target=None) -> Document | None:
     elif kind == Kind.FEE_NOTICE:
         qs = qs.filter(fee_notice=target)
     return qs.order_by("-issued_at", "-pk").first()
+
+
+def check_letter_date(req: DisclosureRequest, kind: str, on: date | None, today: date) -> None:
+    """A date given for a letter: not before the request was received, not after today, and for a
+    答复书 its reply date (letters.md's 落款) — another date would choose the remedy clause of another
+    law (before or after 2024-01-01) than the reply's."""
+    if on is None:
+        return
+    if kind == Kind.REPLY and req.concluded_on is not None and on != req.concluded_on:
+        raise WorkflowError(
+            _("答复书的成文日期即答复日期（%(day)s），不能另填。") % {"day": req.concluded_on.isoformat()}, field="on"
+        )
+    if req.received_on is not None and on < req.received_on:
+        raise WorkflowError(_("成文日期不能早于收到申请日期（%(day)s）。") % {"day": req.received_on.isoformat()},
+                            field="on")
+    if on > today:
+        raise WorkflowError(_("成文日期不能晚于今天。"), field="on")
 
 
 def letter_date(req: DisclosureRequest, kind: str, on: date | None, today: date, target=None) -> date:
@@ -210,6 +236,9 @@ def issue_document(req: DisclosureRequest, kind: str, *, actor, on: date | None 
             raise WorkflowError(_("只能替代本申请同类的文书。"), field="replaces")
         if not reason:
             raise WorkflowError(_("重新出具须写明理由。"), field="reason")
+        limit = Document._meta.get_field("reissue_reason").max_length
+        if len(reason) > limit:
+            raise WorkflowError(_("重新出具的理由不能超过%(limit)s字。") % {"limit": limit}, field="reason")
     with transaction.atomic():
         # one issuer per request at a time: two clicks on 出具 cannot both pass the check below
         locked = DisclosureRequest.objects.select_for_update().filter(pk=req.pk).first()
@@ -225,9 +254,13 @@ def issue_document(req: DisclosureRequest, kind: str, *, actor, on: date | None 
             )
         if replaces is not None and (current is None or current.pk != replaces.pk):
             raise WorkflowError(_("该文书已被替代，请在最新的文书上重新出具。"), field="replaces")
+        check_letter_date(locked, kind, on, today)
         calendar = load_work_calendar()
         dated_on = letter_date(req, kind, on, today, target)
         _refuse_incomplete(build_context(req, kind, on=dated_on, target=target, calendar=calendar), kind)
+        not_yet = not_issuable_yet(locked, kind)
+        if not_yet:
+            raise InvalidTransition(not_yet, field="kind")
         family, year, seq = FAMILY.get(kind, ""), None, None
         if family:
             prefix, year = letter_prefix(req.unit), dated_on.year
@@ -382,10 +415,11 @@ class DraftInfo:
     target: object | None
     missing: list
     issued: Document | None
+    not_yet: str = ""
 
     @property
     def can_issue(self) -> bool:
-        return not self.missing and self.issued is None
+        return not self.missing and self.issued is None and not self.not_yet
 
 
 def drafts_available(req: DisclosureRequest, *, today=None) -> list[DraftInfo]:
@@ -405,5 +439,5 @@ def drafts_available(req: DisclosureRequest, *, today=None) -> list[DraftInfo]:
                 continue
             missing = list(ctx.missing)
             result.append(DraftInfo(kind=kind.value, label=str(kind.label), target=target, missing=missing,
-                                    issued=live_document(req, kind, target)))
+                                    issued=live_document(req, kind, target), not_yet=not_issuable_yet(req, kind)))
     return result

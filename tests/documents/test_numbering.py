@@ -44,10 +44,13 @@ def test_a_lost_counter_continues_after_the_highest_stored_number(people, tree):
 
 
 @pytest.mark.django_db
-def test_a_reply_dated_in_another_year_takes_that_year_s_number(people, tree):
+def test_a_letter_takes_the_number_of_its_date_s_year_not_of_the_day_it_is_issued(people, tree):
+    # a reply is dated its reply date (another `on` is refused): issued in January, a December reply is 2026's
     req = replied(people["clerk"], tree["dept"], replied_on=date(2026, 3, 16))
-    doc = services.issue_document(req, "reply", actor=people["clerk"], on=date(2027, 1, 4))
-    assert doc.number == "金东发改复〔2027〕1号"
+    doc = services.issue_document(req, "reply", actor=people["clerk"], today=date(2027, 1, 4))
+    assert doc.number == "金东发改复〔2026〕1号"
+    receipt = services.issue_document(req, "receipt", actor=people["clerk"], on=date(2027, 1, 4), today=date(2027, 1, 4))
+    assert receipt.number == "金东发改收〔2027〕1号"
 
 
 @pytest.mark.django_db
