@@ -40,7 +40,7 @@ STEP_LETTERS = {
     Action.ISSUE_FEE_NOTICE: Kind.FEE_NOTICE,
     Action.ARCHIVE: Kind.DELIVERY_RECEIPT,
 }
-PDF_STATE_LABELS = {"ready": _("已生成"), "pending": _("生成中"), "failed": _("失败")}
+PDF_STATE_LABELS = {"ready": _("已生成"), "pending": _("待生成"), "failed": _("失败")}
 
 
 def file_response(letter: services.LetterFile, *, inline: bool = False) -> HttpResponse:

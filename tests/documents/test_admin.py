@@ -40,7 +40,7 @@ def test_the_panel_offers_the_drafts_and_issues_with_a_number(client, people, tr
     assert response.status_code == 302
     document = Document.objects.get(request=req)
     page = client.get(change_url(req)).content.decode()
-    assert document.number in page and "生成中" in page and "重新出具" in page
+    assert document.number in page and "待生成" in page and "重新出具" in page
 
 
 def test_a_download_of_an_issued_document_is_audited_and_an_event(client, people, tree):
