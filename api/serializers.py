@@ -94,7 +94,8 @@ class ConsultationSerializer(serializers.ModelSerializer):
 class FeeNoticeSerializer(serializers.ModelSerializer):
     class Meta:
         model = FeeNotice
-        fields = ["id", "request", "amount", "basis", "notice_on", "due_on", "paid_on", "receipt_number"]
+        fields = ["id", "request", "amount", "basis", "notice_on", "due_on", "paid_on", "receipt_number",
+                  "method", "ordinal", "pages", "quoted_amount", "amount_reason"]
         read_only_fields = fields
 
 
@@ -269,9 +270,27 @@ class AmountField(serializers.DecimalField):
 
 
 class FeeNoticeInput(VersionMixin):
-    amount = AmountField(max_digits=10, decimal_places=2, min_value=0, help_text="金额（元）")
-    basis = serializers.CharField(max_length=300)
+    """Without `amount` the notice takes the quote's (fee-quote); a different amount needs `amount_reason`.
+    `pages` selects 按量 (109号第五条), otherwise 按件; `method` may name it, never both."""
+
+    amount = AmountField(max_digits=10, decimal_places=2, min_value=0, required=False, help_text="金额（元）；不填则按标准计算")
+    basis = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
+                                  help_text="收费依据和标准；不填则按标准计算的说明")
     notice_on = serializers.DateField()
+    method = serializers.ChoiceField(choices=["per_item", "per_page"], required=False, help_text="按件或按量")
+    pages = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, help_text="按量计收的页数")
+    amount_reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                          help_text="金额与按标准计算的金额不同的理由")
+
+
+class FeeQuoteSerializer(serializers.Serializer):
+    """fees.md: the quote of 国办函〔2020〕109号 for one request."""
+
+    method = serializers.ChoiceField(choices=["per_item", "per_page"])
+    ordinal = serializers.IntegerField(required=False, help_text="按件：该申请人当月向本单位的第几件申请")
+    pages = serializers.IntegerField(required=False, help_text="按量：页数")
+    amount = serializers.IntegerField(help_text="元")
+    basis = serializers.CharField()
 
 
 class FeePaymentInput(VersionMixin):

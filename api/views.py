@@ -11,13 +11,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from disclosure import services
+from disclosure import applicants, services
 from disclosure.access import ACTING_ROLES, access_for
 from disclosure.downloads import MissingFile, attachment_response
 from disclosure.models import Attachment, Consultation, DisclosureRequest, FeeNotice
@@ -99,6 +99,7 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
             "record_reconsideration", "record_litigation",
         )},
         "attachments": ["413"],
+        "fee_quote": ["400"],
     }
 
     def get_queryset(self):
@@ -238,6 +239,19 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         version = data.pop("version", None)
         fee = services.issue_fee_notice(req, actor=request.user, expected_version=version, **data)
         return Response(s.FeeNoticeSerializer(fee).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="信息处理费计算（国办函〔2020〕109号）", responses=s.FeeQuoteSerializer, tags=["fee notices"],
+        parameters=[OpenApiParameter("pages", int, description="按量计收的页数；不填则按件计收"),
+                    OpenApiParameter("method", str, enum=["per_item", "per_page"], description="计收方式（可省略）")],
+    )
+    @action(detail=True, methods=["get"], url_path="fee-quote", serializer_class=s.FeeQuoteSerializer,
+            pagination_class=None)
+    def fee_quote(self, request, pk=None):
+        req = self.get_object()
+        quote = applicants.fee_quote(req, pages=request.query_params.get("pages"),
+                                     method=request.query_params.get("method") or None)
+        return Response(quote.as_json())
 
     @extend_schema(methods=["get"], summary="附件列表", responses=s.AttachmentSerializer(many=True),
                    tags=["attachments"])

@@ -326,6 +326,9 @@ INSTALLED_APPS += [
 # all decrypt (rotation: put the new key first, run `manage.py reencrypt_fields`, drop the old).
 # Unset: a key derived from SECRET_KEY is used — development only (`check --deploy` warns).
 GONGKAI_FIELD_KEYS = env_list("GONGKAI_FIELD_KEY")
+# The blind index of ID numbers (the same applicant across requests, 国办函〔2020〕109号): an HMAC key.
+# Unset: derived from SECRET_KEY (development only). After changing it run `manage.py rebuild_blind_index`.
+GONGKAI_BLIND_INDEX_KEY = os.environ.get("GONGKAI_BLIND_INDEX_KEY", "")
 
 # Middleware: OTP after authentication, then 2FA enforcement and the audit flush; axes last.
 _auth_index = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1

@@ -253,11 +253,46 @@ class RecordConsultationReplyForm(ActionForm):
 
 
 class IssueFeeNoticeForm(ActionForm):
+    """Prefilled with the 109号 quote (按件, from the applicant's ordinal in the month); pages given
+    select 按量. An amount or basis left as prefilled is the quote's; a changed amount needs a reason."""
+
     action = Action.ISSUE_FEE_NOTICE
-    service = "issue_fee_notice"
-    amount = forms.DecimalField(label=_("金额（元）"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
-    basis = forms.CharField(label=_("收费依据和标准"), max_length=300)
+    method = forms.ChoiceField(
+        label=_("计收方式"), required=False,
+        choices=[("", _("按件（填写页数则按量）")), ("per_item", _("按件计收")), ("per_page", _("按量计收"))],
+    )
+    pages = forms.IntegerField(label=_("页数（按量计收）"), required=False, min_value=0, max_value=1_000_000)
+    amount = forms.DecimalField(label=_("金额（元）"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"),
+                                required=False)
+    basis = forms.CharField(label=_("收费依据和标准"), max_length=300, required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+    amount_reason = forms.CharField(label=_("金额与标准不同的理由"), max_length=500, required=False)
     notice_on = forms.DateField(label=_("收费通知日期"), initial=today, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .applicants import fee_quote
+
+        try:
+            quote = fee_quote(self.req)
+        except WorkflowError:
+            return
+        self.fields["amount"].initial = quote.amount or None
+        self.fields["basis"].initial = quote.basis
+        self.fields["amount"].help_text = _("按标准计算：%(amount)d元（%(basis)s）。不修改即按标准收取；按量计收时按页数计算。") % {
+            "amount": quote.amount, "basis": quote.basis,
+        }
+
+    def call_service(self, expected_version):
+        data = self.cleaned_data
+        changed = set(self.changed_data)
+        services.issue_fee_notice(
+            self.req, actor=self.actor, expected_version=expected_version, notice_on=data["notice_on"],
+            # left as prefilled: the quote's (which follows the method and pages chosen)
+            amount=data["amount"] if "amount" in changed else None,
+            basis=data["basis"] if "basis" in changed else "",
+            method=data["method"] or None, pages=data["pages"], amount_reason=data["amount_reason"],
+        )
 
 
 class RecordFeePaymentForm(ActionForm):

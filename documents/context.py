@@ -495,13 +495,19 @@ def context_for(
         ]
     elif kind == Kind.FEE_NOTICE:
         f["payment_due_on"] = f["deadline"] = format_cn_date(target.due_on)
+        article = {"per_item": "第四条（按件计收）", "per_page": "第五条（按量计收）"}.get(target.method, "")
+        payment = (unit.fee_payment or "").strip().rstrip("。") or (
+            "请持本通知书到本机关缴纳，或按本机关告知的缴款账户缴纳，款项缴入国库，本机关出具财政票据"
+        )
         body = [
             f["opening"],
             f"经审查，{you}申请公开政府信息的数量、频次明显超过合理范围。根据{REGULATION}第四十二条和"
             f"《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）的规定，本机关依法收取信息处理费。",
+            f"收费依据：{REGULATION}第四十二条，《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）{article}。",
             f"收费依据和标准：{target.basis.strip().rstrip('。')}。",
             f"应缴金额：人民币{_amount(target.amount)}元。",
-            f"请{you}于{f['deadline']}前缴纳，缴费时请提供申请编号{req.ref}。"
+            f"缴纳方式：{payment}。",
+            f"请{you}自收到本通知书次日起20个工作日内，即{f['deadline']}前缴纳，缴费时请提供申请编号{req.ref}。"
             f"{you}逾期未缴纳信息处理费的，视为放弃申请，本机关不再处理该政府信息公开申请。",
         ]
     elif kind in (Kind.REPLY, Kind.DELIVERY_RECEIPT):

@@ -633,7 +633,7 @@ def d(offset=0):
         ("handling", "clerk", "start_consultation", {"kind": "agency", "party": "市发改委", "sent_on": d()}, "consulting"),
         ("consulting", "clerk", "record_consultation_reply",
          {"replied_on": d(), "consents": "yes", "opinion": "同意"}, "handling"),
-        ("handling", "clerk", "issue_fee_notice", {"amount": "100.00", "basis": "按件计收", "notice_on": d()}, "handling"),
+        ("handling", "clerk", "issue_fee_notice", {"amount": "100.00", "basis": "按件计收", "amount_reason": "按实际情况确定", "notice_on": d()}, "handling"),
         ("handling", "head", "approve_extension",
          {"days": "10", "approved_on": d(), "notified_on": d(), "reason": "需要调取档案"}, "handling"),
         ("handling", "reviewer", "assign", {"handler": "clerk"}, "handling"),
@@ -666,7 +666,7 @@ def test_each_action_form_calls_its_service(client, tree, people, status, userna
 
 def test_fee_payment_form_records_the_payment(client, tree, people):
     req = to_state(register(tree["dept"], people["clerk"]), people, "handling")
-    fee = services.issue_fee_notice(req, actor=people["clerk"], amount=100, basis="按件计收", notice_on=today())
+    fee = services.issue_fee_notice(req, actor=people["clerk"], amount=100, amount_reason="按实际情况确定", basis="按件计收", notice_on=today())
     req.refresh_from_db()
     client.force_login(people["clerk"])
     assert 'id="gk-action-record_fee_payment"' in client.get(change_url(req)).content.decode()

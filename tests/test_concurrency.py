@@ -104,7 +104,7 @@ def test_expected_version_from_the_form_is_checked(people, tree):
 @pytest.mark.django_db
 def test_two_people_recording_the_same_payment(people, tree):
     req = services.accept(register(people["clerk"], tree["dept"]), actor=people["clerk"])
-    fee = services.issue_fee_notice(req, actor=people["clerk"], amount=Decimal("100"), basis="109号",
+    fee = services.issue_fee_notice(req, actor=people["clerk"], amount=Decimal("100"), amount_reason="按实际情况确定", basis="109号",
                                     notice_on=D("2026-03-05"), today=TODAY)
     mine, theirs = FeeNotice.objects.get(pk=fee.pk), FeeNotice.objects.get(pk=fee.pk)
     services.record_fee_payment(mine, actor=people["clerk"], paid_on=D("2026-03-06"), receipt_number="A1",

@@ -271,7 +271,7 @@ def test_event_data_records_what_was_decided(awaiting):
         lambda r, p: services.reply(r, actor=p["clerk"], outcome="granted", replied_on=D("2026-03-05"), today=TODAY),
         lambda r, p: services.start_consultation(r, actor=p["clerk"], kind="agency", party="市局",
                                                  sent_on=D("2026-03-03"), today=TODAY),
-        lambda r, p: services.issue_fee_notice(r, actor=p["clerk"], amount=Decimal("100"), basis="109号",
+        lambda r, p: services.issue_fee_notice(r, actor=p["clerk"], amount=Decimal("100"), amount_reason="按实际情况确定", basis="109号",
                                                notice_on=D("2026-03-03"), today=TODAY),
     ],
 )
@@ -453,14 +453,17 @@ def test_consultation_answer_is_recorded_once(handling, people):
 def test_fee_notice_guards(handling, people):
     kw = dict(actor=people["clerk"], basis="国办函〔2020〕109号 按件计收", notice_on=D("2026-03-05"), today=TODAY)
     expect_error("amount", services.issue_fee_notice, handling, **{**kw, "amount": Decimal("0")})
-    expect_error("basis", services.issue_fee_notice, handling, **{**kw, "amount": Decimal("100"), "basis": ""})
+    # a typed amount other than the quote's (0 元: the applicant's first request of the month) needs a reason
+    expect_error("amount_reason", services.issue_fee_notice, handling, **{**kw, "amount": Decimal("100")})
+    # nothing to charge by the standard: no notice without an amount
+    expect_error("amount", services.issue_fee_notice, handling, **kw)
     expect_error("notice_on", services.issue_fee_notice, handling,
                  **{**kw, "amount": Decimal("100"), "notice_on": D("2026-02-27")})
     assert not handling.fee_notices.exists()
 
 
 def test_fee_does_not_pause_the_clock_by_default(handling, people):
-    fee = services.issue_fee_notice(handling, actor=people["clerk"], amount=Decimal("100"), basis="109号",
+    fee = services.issue_fee_notice(handling, actor=people["clerk"], amount=Decimal("100"), amount_reason="按实际情况确定", basis="109号",
                                     notice_on=D("2026-03-05"), today=TODAY)
     assert fee.due_on == due(D("2026-03-05"))
     assert fresh(handling).due_on == due(RECEIVED)
@@ -471,7 +474,7 @@ def test_fee_does_not_pause_the_clock_by_default(handling, people):
 
 def test_fee_pauses_the_clock_when_configured(handling, people, settings):
     settings.GONGKAI_FEE_PAUSES_CLOCK = True
-    fee = services.issue_fee_notice(handling, actor=people["clerk"], amount=Decimal("100"), basis="109号",
+    fee = services.issue_fee_notice(handling, actor=people["clerk"], amount=Decimal("100"), amount_reason="按实际情况确定", basis="109号",
                                     notice_on=D("2026-03-05"), today=TODAY)
     # unpaid: paused up to the end of the 20-day payment period
     assert fresh(handling).due_on == due(RECEIVED, 40)
@@ -480,7 +483,7 @@ def test_fee_pauses_the_clock_when_configured(handling, people, settings):
 
 
 def test_fee_payment_is_recorded_once(handling, people):
-    fee = services.issue_fee_notice(handling, actor=people["clerk"], amount=Decimal("100"), basis="109号",
+    fee = services.issue_fee_notice(handling, actor=people["clerk"], amount=Decimal("100"), amount_reason="按实际情况确定", basis="109号",
                                     notice_on=D("2026-03-05"), today=TODAY)
     expect_error("paid_on", services.record_fee_payment, fee, actor=people["clerk"], paid_on=D("2026-03-04"),
                  today=TODAY)
@@ -654,7 +657,7 @@ def test_abandoned_no_correction_needs_a_pending_correction(handling, people):
 def test_abandoned_fee_unpaid_only_with_a_lapsed_unpaid_notice(handling, people):
     expect_error("outcome", services.conclude, handling, actor=people["clerk"], outcome="abandoned_fee_unpaid",
                  concluded_on=D("2026-05-06"), today=TODAY)
-    fee = services.issue_fee_notice(handling, actor=people["clerk"], amount=Decimal("100"), basis="109号",
+    fee = services.issue_fee_notice(handling, actor=people["clerk"], amount=Decimal("100"), amount_reason="按实际情况确定", basis="109号",
                                     notice_on=D("2026-03-05"), today=TODAY)
     expect_error("outcome", services.conclude, fresh(handling), actor=people["clerk"],
                  outcome="abandoned_fee_unpaid", concluded_on=fee.due_on, today=TODAY)
@@ -664,7 +667,7 @@ def test_abandoned_fee_unpaid_only_with_a_lapsed_unpaid_notice(handling, people)
 
 
 def test_paid_fee_cannot_be_abandoned(handling, people):
-    fee = services.issue_fee_notice(handling, actor=people["clerk"], amount=Decimal("100"), basis="109号",
+    fee = services.issue_fee_notice(handling, actor=people["clerk"], amount=Decimal("100"), amount_reason="按实际情况确定", basis="109号",
                                     notice_on=D("2026-03-05"), today=TODAY)
     services.record_fee_payment(fee, actor=people["clerk"], paid_on=D("2026-03-06"), today=TODAY)
     expect_error("outcome", services.conclude, fresh(handling), actor=people["clerk"],
@@ -828,7 +831,7 @@ def test_fee_amount_must_be_a_positive_sum_in_yuan(handling, people, amount):
 
 
 def test_fee_amount_given_as_text_is_accepted(handling, people):
-    fee = services.issue_fee_notice(handling, actor=people["clerk"], amount="450.50", basis="109号",
+    fee = services.issue_fee_notice(handling, actor=people["clerk"], amount="450.50", amount_reason="按实际情况确定", basis="109号",
                                     notice_on=D("2026-03-05"), today=TODAY)
     assert fee.amount == Decimal("450.50")
 

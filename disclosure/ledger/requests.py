@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import deadlines as dl
+from ..blindindex import applicant_id_hash
 from ..idnumbers import InvalidIdNumber, check_id_number, is_person
 from ..models import Consultation, DisclosureRequest, FeeNotice, RequestEvent, Unit
 from ..services import case_dates, deadline_fields, format_reference
@@ -323,6 +324,7 @@ def _set_ledger_fields(req: DisclosureRequest, merged: dict, *, is_new: bool) ->
     for key, name in MODEL_FIELDS.items():
         value = merged[key]
         setattr(req, name, 0 if value is None and key == "extension_days" else value)
+    req.applicant_id_hash = applicant_id_hash(req.applicant_id_number)  # the blind index (fees)
     if not req.concluded_on:
         req.outcome = draft_outcome  # an open request keeps its draft outcome (see ledger_values)
     if not req.correction_requested_on:
@@ -332,7 +334,7 @@ def _set_ledger_fields(req: DisclosureRequest, merged: dict, *, is_new: bool) ->
 
 
 REQUEST_UPDATE_FIELDS = [
-    *MODEL_FIELDS.values(), "correction_rounds", "status", "version", "updated_at",
+    *MODEL_FIELDS.values(), "applicant_id_hash", "correction_rounds", "status", "version", "updated_at",
     "correction_due_on", "clock_start_on", "base_due_on", "due_on", "due_is_provisional",
 ]
 

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import deadlines as dl
+from .. import fees
+from ..applicants import fee_quote
 from ..access import ACTING_ROLES
 from ..models import Consultation, FeeNotice
 from ..workcalendar import load_work_calendar
@@ -157,9 +159,30 @@ def record_consultation_reply(consultation: Consultation, *, actor, replied_on: 
     return consultation
 
 
-def issue_fee_notice(req, *, actor, amount: Decimal, basis: str, notice_on: date, today=None, expected_version=None):
-    """条例第四十二条, 国办函〔2020〕109号: pay within 20 working days from the day after notice."""
+def issue_fee_notice(req, *, actor, notice_on: date, amount=None, basis: str = "", method: str | None = None,
+                     pages=None, amount_reason: str = "", today=None, expected_version=None):
+    """条例第四十二条, 国办函〔2020〕109号: pay within 20 working days from the day after notice.
+
+    The amount is the quote's (applicants.fee_quote: 按件 from the applicant's ordinal in the month,
+    按量 from `pages`); one left out takes the quote's, a different one needs `amount_reason`, and the
+    event records the quote, the amount and the reason."""
     today = today or timezone.localdate()
+    if req.received_on < fees.IN_FORCE:
+        raise WorkflowError(
+            _("该申请收到于2021年1月1日之前，国办函〔2020〕109号尚未施行，不收取信息处理费。"), field="notice_on"
+        )
+    _check_day(
+        notice_on, "notice_on", today=today, earliest=req.received_on, too_early=_("收费通知日期不能早于收到申请日期。"),
+    )
+    if notice_on < date(2021, 1, 1):
+        raise WorkflowError(_("信息处理费自2021年1月1日起方可收取。"), field="notice_on")
+    quoted = fee_quote(req, pages=pages, method=method)
+    if amount is None or (isinstance(amount, str) and not amount.strip()):
+        if quoted.amount <= 0:
+            raise WorkflowError(
+                _("按标准本申请不收费（%(basis)s），不能发出收费通知。") % {"basis": quoted.basis}, field="amount"
+            )
+        amount = Decimal(quoted.amount)
     try:
         amount = Decimal(str(amount).strip())
     except (InvalidOperation, ValueError):
@@ -168,22 +191,31 @@ def issue_fee_notice(req, *, actor, amount: Decimal, basis: str, notice_on: date
         raise WorkflowError(_("收费金额应大于零。"), field="amount")
     if amount != amount.quantize(Decimal("0.01")) or amount >= Decimal("100000000"):
         raise WorkflowError(_("收费金额应为不超过两位小数的金额（元）。"), field="amount")
-    if not (basis or "").strip():
-        raise WorkflowError(_("请写明收费依据和标准。"), field="basis")
-    _check_day(
-        notice_on, "notice_on", today=today, earliest=req.received_on, too_early=_("收费通知日期不能早于收到申请日期。"),
-    )
-    if notice_on < date(2021, 1, 1):
-        raise WorkflowError(_("信息处理费自2021年1月1日起方可收取。"), field="notice_on")
+    amount_reason = (amount_reason or "").strip()
+    if amount != quoted.amount and not amount_reason:
+        raise WorkflowError(
+            _("收费金额（%(amount)s元）与按标准计算的金额（%(quoted)d元）不同，请填写理由。")
+            % {"amount": amount.normalize(), "quoted": quoted.amount},
+            field="amount_reason",
+        )
+    if amount == quoted.amount:
+        amount_reason = ""
+    basis = (basis or "").strip() or quoted.basis
     calendar = load_work_calendar()
     with transaction.atomic():
         fee = FeeNotice.objects.create(
-            request=req, amount=amount, basis=basis.strip(), notice_on=notice_on,
+            request=req, amount=amount, basis=basis, notice_on=notice_on,
             due_on=dl.add_workdays(notice_on, dl.FEE_PAYMENT_DAYS, calendar),
+            method=quoted.method, ordinal=quoted.ordinal, pages=quoted.pages,
+            quoted_amount=Decimal(quoted.amount), amount_reason=amount_reason[:500],
         )
+        data = {"fee_notice": fee.pk, "amount": amount, "notice_on": notice_on, "method": quoted.method,
+                "quoted_amount": quoted.amount}
+        data.update({"ordinal": quoted.ordinal} if quoted.ordinal is not None else {"pages": quoted.pages})
+        if amount_reason:
+            data["amount_reason"] = amount_reason
         _apply(
-            req, Action.ISSUE_FEE_NOTICE, actor=actor, expected_version=expected_version,
-            data={"fee_notice": fee.pk, "amount": amount, "notice_on": notice_on},
+            req, Action.ISSUE_FEE_NOTICE, actor=actor, expected_version=expected_version, data=data,
             recompute=settings.GONGKAI_FEE_PAUSES_CLOCK,
         )
     return fee

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from .. import deadlines as dl
 from ..access import access_for
+from ..blindindex import applicant_id_hash
 from ..idnumbers import InvalidIdNumber, check_id_number, is_person
 from ..models import Channel, DisclosureRequest, PostKind, RequestEvent, Unit
 from ..workcalendar import load_work_calendar
@@ -85,6 +86,8 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
     if not access.can(Action.REGISTER, unit.pk):
         raise NotPermitted(_("您没有在“%(unit)s”登记申请的权限。") % {"unit": unit.name})
     _check_id_numbers(fields, fields.get("applicant_type"))
+    fields.pop("applicant_id_hash", None)  # derived, never given
+    fields["applicant_id_hash"] = applicant_id_hash(fields.get("applicant_id_number"))
     if fields.get("channel") not in Channel.values:
         raise WorkflowError(_("请选择申请方式。"), field="channel")
     if fields["channel"] == Channel.LETTER and fields.get("post_kind") not in PostKind.values:
@@ -172,8 +175,10 @@ def update_registration(req: DisclosureRequest, *, actor, expected_version=None,
         raise WorkflowError(_("这些字段不能在登记后修改：%(fields)s") % {"fields": "、".join(sorted(unknown))})
     _check_id_numbers(fields, fields.get("applicant_type", req.applicant_type), stored=req)
     changed = {k: v for k, v in fields.items() if getattr(req, k) != v}
+    data = {"fields": sorted(changed)}
+    if "applicant_id_number" in changed:
+        changed["applicant_id_hash"] = applicant_id_hash(changed["applicant_id_number"])
     with transaction.atomic():
         return _apply(
-            req, Action.EDIT, actor=actor, changes=changed, expected_version=expected_version,
-            data={"fields": sorted(changed)},
+            req, Action.EDIT, actor=actor, changes=changed, expected_version=expected_version, data=data,
         )

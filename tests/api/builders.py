@@ -34,7 +34,7 @@ def with_records(clerk, unit):
     )
     req.refresh_from_db()
     fee = services.issue_fee_notice(
-        req, actor=clerk, amount="10.00", basis="按件计收", notice_on=date(2026, 11, 4), today=date(2026, 11, 20)
+        req, actor=clerk, amount="10.00", amount_reason="按实际情况确定", basis="按件计收", notice_on=date(2026, 11, 4), today=date(2026, 11, 20)
     )
     attachment = Attachment(request=req, name="申请表.pdf", content_type="application/pdf", size=9)
     attachment.file.save("申请表.pdf", ContentFile(b"%PDF-1.4\n"), save=True)

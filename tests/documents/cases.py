@@ -74,7 +74,7 @@ def delayed(clerk, head, unit, **over):
 
 def fee(clerk, unit, **over):
     req = handling(clerk, unit, **over)
-    notice = services.issue_fee_notice(req, actor=clerk, amount=Decimal("120.00"), basis="按件计收，每件100元；超过30页部分每页10元",
+    notice = services.issue_fee_notice(req, actor=clerk, amount=Decimal("120.00"), amount_reason="按实际情况确定", basis="按件计收，每件100元；超过30页部分每页10元",
                                        notice_on=D("2026-03-06"), today=TODAY)
     return fresh(req), notice
 
