@@ -15,6 +15,7 @@ from disclosure.models import (
     CalendarYear,
     Consultation,
     DisclosureRequest,
+    FeeMethod,
     FeeNotice,
     PostKind,
     ProceedingOutcome,
@@ -277,7 +278,7 @@ class FeeNoticeInput(VersionMixin):
     basis = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
                                   help_text="收费依据和标准；不填则按标准计算的说明")
     notice_on = serializers.DateField()
-    method = serializers.ChoiceField(choices=["per_item", "per_page"], required=False, help_text="按件或按量")
+    method = serializers.ChoiceField(choices=FeeMethod.choices, required=False, help_text="按件或按量")
     pages = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, help_text="按量计收的页数")
     amount_reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
                                           help_text="金额与按标准计算的金额不同的理由")
@@ -286,7 +287,7 @@ class FeeNoticeInput(VersionMixin):
 class FeeQuoteSerializer(serializers.Serializer):
     """fees.md: the quote of 国办函〔2020〕109号 for one request."""
 
-    method = serializers.ChoiceField(choices=["per_item", "per_page"])
+    method = serializers.ChoiceField(choices=FeeMethod.choices)
     ordinal = serializers.IntegerField(required=False, help_text="按件：该申请人当月向本单位的第几件申请")
     pages = serializers.IntegerField(required=False, help_text="按量：页数")
     amount = serializers.IntegerField(help_text="元")

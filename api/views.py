@@ -242,7 +242,10 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
 
     @extend_schema(
         summary="信息处理费计算（国办函〔2020〕109号）", responses=s.FeeQuoteSerializer, tags=["fee notices"],
-        parameters=[OpenApiParameter("pages", int, description="按量计收的页数；不填则按件计收"),
+        description="按件：该申请人（同一证件号码）当月向本单位提出的第几件申请（按收到日期、登记先后）；"
+                    "给出 pages 则按量。2021年1月1日前收到的申请金额为 0 并在 basis 中说明。",
+        parameters=[OpenApiParameter("pages", {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+                                     description="按量计收的页数；不填则按件计收"),
                     OpenApiParameter("method", str, enum=["per_item", "per_page"], description="计收方式（可省略）")],
     )
     @action(detail=True, methods=["get"], url_path="fee-quote", serializer_class=s.FeeQuoteSerializer,

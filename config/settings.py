@@ -284,6 +284,7 @@ SPECTACULAR_SETTINGS = {
         "RequestStatusEnum": "disclosure.workflow.Status",
         "LedgerImportStatusEnum": "disclosure.models.LedgerImport.Status",
         "LedgerImportPhaseEnum": "disclosure.models.LedgerImport.Phase",
+        "FeeMethodEnum": "disclosure.models.FeeMethod",
     },
 }
 

@@ -45,6 +45,12 @@ RULES: dict[str, dict[str, str]] = {
     "POST /api/v1/requests/{id}/record-reconsideration/": {"outcome": "given with the decision date"},
     "POST /api/v1/requests/{id}/record-litigation/": {"outcome": "given with the decision date",
                                                       "after_reconsideration": "a reconsideration recorded first"},
+    "POST /api/v1/requests/{id}/fee-notices/": {
+        "amount": "given when the quote (国办函〔2020〕109号) is 0 元",
+        "amount_reason": "given when the amount differs from the quote",
+        "pages": "given for per_page, not with per_item",
+    },
+    "GET /api/v1/requests/{id}/fee-quote/": {"pages": "given for per_page, not with per_item"},
     "POST /api/v1/requests/{id}/attachments/": {"file": "a type allowed, told by the file's content"},
 }
 

@@ -130,7 +130,7 @@ def test_fees_extension_revision_and_withdrawal_through_the_api(people, tree, as
     clerk, head, legal = as_user(people["clerk"]), as_user(people["head"]), as_user(people["legal"])
     url = f"/api/v1/requests/{req.pk}/"
 
-    fee = clerk.post(url + "fee-notices/", {"amount": "25.00", "basis": "按件计收", "notice_on": "2026-11-04"},
+    fee = clerk.post(url + "fee-notices/", {"amount": "25.00", "basis": "按件计收", "amount_reason": "测试：与标准不同的金额", "notice_on": "2026-11-04"},
                      format="json")
     assert fee.status_code == 201, fee.content
     paid = clerk.post(f"/api/v1/fee-notices/{fee.json()['id']}/pay/", {"paid_on": "2026-11-05", "receipt_number": "P1"},
