@@ -6,6 +6,9 @@
 - 按量 (per_page): the pages provided — 1–30 free, 31–100 10 元/页, 101–200 20 元/页, 201+ 40 元/页,
   cumulatively (250 pages: 70×10 + 100×20 + 50×40 = 4 700 元).
 - One method per notice; no fee for an application received before 2021-01-01.
+
+The basis texts are the 收费通知书's statutory wording (Chinese in every UI language, as the letters);
+the refusals follow the reader's language.
 """
 
 from __future__ import annotations
@@ -49,17 +52,17 @@ def per_page_fee(pages: int) -> int:
 
 def per_item_standard(k: int) -> str:
     if k <= 10:
-        return _("同一申请人一个自然月内申请10件以下（含10件）的，不收费")
+        return "同一申请人一个自然月内申请10件以下（含10件）的，不收费"
     if k <= 30:
-        return _("一个自然月内第11件至第30件，每件100元")
+        return "一个自然月内第11件至第30件，每件100元"
     low = 30 + 10 * ((k - 31) // 10) + 1
-    return _("一个自然月内第%(low)d件至第%(high)d件，每件%(rate)d元") % {
+    return "一个自然月内第%(low)d件至第%(high)d件，每件%(rate)d元" % {
         "low": low, "high": low + 9, "rate": per_item_fee(k),
     }
 
 
 def per_page_standard(pages: int) -> str:
-    return _("30页以下（含30页）不收费；31至100页每页10元；101至200页每页20元；201页以上每页40元")
+    return "30页以下（含30页）不收费；31至100页每页10元；101至200页每页20元；201页以上每页40元"
 
 
 @dataclass(frozen=True)
@@ -121,18 +124,18 @@ def quote(*, received_on: date, ordinal: int | None = None, pages: int | None = 
         if not isinstance(ordinal, int) or ordinal < 1 or ordinal > MAX_ORDINAL:
             raise FeeInputError(_("当月申请序号应为正整数。"), field="ordinal")
         amount = 0 if before else per_item_fee(ordinal)
-        basis = _("国办函〔2020〕109号第四条，按件计收：本申请为该申请人%(y)d年%(m)d月向本机关提出的第%(k)d件申请；%(std)s") % {
+        basis = "国办函〔2020〕109号第四条，按件计收：本申请为该申请人%(y)d年%(m)d月向本机关提出的第%(k)d件申请；%(std)s" % {
             "y": received_on.year, "m": received_on.month, "k": ordinal, "std": per_item_standard(ordinal),
         }
         if not has_id_number:
-            basis += _("（申请未登记证件号码，单独计件）")
+            basis += "（申请未登记证件号码，单独计件）"
     else:
         amount = 0 if before else per_page_fee(pages)
-        basis = _("国办函〔2020〕109号第五条，按量计收：提供%(p)d页；%(std)s") % {
+        basis = "国办函〔2020〕109号第五条，按量计收：提供%(p)d页；%(std)s" % {
             "p": pages, "std": per_page_standard(pages),
         }
     if before:
-        basis = _("收到申请日期（%(d)s）早于2021年1月1日，国办函〔2020〕109号尚未施行，不收取信息处理费") % {
+        basis = "收到申请日期（%(d)s）早于2021年1月1日，国办函〔2020〕109号尚未施行，不收取信息处理费" % {
             "d": received_on.isoformat(),
         }
     return Quote(method=method, amount=amount, basis=basis, ordinal=ordinal if method == PER_ITEM else None,
