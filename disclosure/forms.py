@@ -265,7 +265,7 @@ class IssueFeeNoticeForm(ActionForm):
     amount = forms.DecimalField(label=_("金额（元）"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"),
                                 required=False)
     basis = forms.CharField(label=_("收费依据和标准"), max_length=300, required=False,
-                            widget=forms.Textarea(attrs={"rows": 3}))
+                            widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
     amount_reason = forms.CharField(label=_("金额与标准不同的理由"), max_length=500, required=False)
     notice_on = forms.DateField(label=_("收费通知日期"), initial=today, widget=DateInput())
 

@@ -504,7 +504,7 @@ def context_for(
             f"经审查，{you}申请公开政府信息的数量、频次明显超过合理范围。根据{REGULATION}第四十二条和"
             f"《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）的规定，本机关依法收取信息处理费。",
             f"收费依据：{REGULATION}第四十二条，《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）{article}。",
-            f"收费依据和标准：{target.basis.strip().rstrip('。')}。",
+            f"收费标准：{target.basis.strip().rstrip('。')}。",
             f"应缴金额：人民币{_amount(target.amount)}元。",
             f"缴纳方式：{payment}。",
             f"请{you}自收到本通知书次日起20个工作日内，即{f['deadline']}前缴纳，缴费时请提供申请编号{req.ref}。"

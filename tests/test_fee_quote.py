@@ -343,3 +343,36 @@ def test_plain_similarity():
     assert applicants.plain_similarity("道路改造项目立项批复", "道路改造项目的立项批复") > 0.5
     assert applicants.plain_similarity("道路改造项目立项批复", "部门预算执行情况") == 0
     assert applicants.plain_similarity("", "x") == 0
+
+
+# --- the 收费通知书, payment and table 六 ----------------------------------------------------------
+
+
+def test_the_fee_notice_letter_states_basis_standard_amount_payment_and_deadline(tree, people):
+    from documents.context import context_for
+
+    clerk, dept = people["clerk"], tree["dept"]
+    dept.fee_payment = "请转账至金东区财政局非税收入专户（账号 1234），备注申请编号"
+    dept.save()
+    reqs = [register(clerk, dept, D("2025-03-03")) for _ in range(12)]
+    req = reqs[-1]
+    services.accept(req, actor=clerk)
+    fee = services.issue_fee_notice(DisclosureRequest.objects.get(pk=req.pk), actor=clerk,
+                                    notice_on=D("2025-03-10"), today=TODAY)
+    body = "\n".join(context_for(DisclosureRequest.objects.get(pk=req.pk), "fee_notice").fields["body"])
+    assert "收费依据：" in body and "第四条（按件计收）" in body
+    assert "收费标准：" in body and "第12件" in body and "每件100元" in body
+    assert "应缴金额：人民币100.00元。" in body
+    assert "缴纳方式：请转账至金东区财政局非税收入专户（账号 1234），备注申请编号。" in body
+    assert f"自收到本通知书次日起20个工作日内，即{fee.due_on.year}年{fee.due_on.month}月{fee.due_on.day}日前" in body
+
+    from reporting import narrative
+    from reporting import services as reports
+
+    services.record_fee_payment(fee, actor=clerk, paid_on=D("2025-03-20"), receipt_number="浙财非税 No.0012345",
+                                today=TODAY)
+    fee.refresh_from_db()
+    assert fee.receipt_number == "浙财非税 No.0012345" and fee.paid_on == D("2025-03-20")
+    doc = reports.compile_report(tree["root"], 2025)
+    six = narrative.section_texts(doc, narrative.report_context(tree["root"], doc))["6"]
+    assert any("信息处理费100.00元（1件）" in p for p in six)

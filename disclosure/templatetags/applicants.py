@@ -30,6 +30,7 @@ def applicant_history(req):
         }
         for e in earlier
     ]
+    similar = sorted((r for r in rows if r["similar"]), key=lambda r: -r["similarity"])
     return {
         "shown": True,
         "has_number": has_number,
@@ -39,6 +40,8 @@ def applicant_history(req):
         "fee_applies": req.received_on >= fees.IN_FORCE,
         "per_item_fee": fees.per_item_fee(ordinal),
         "earlier": rows,
-        "similar_count": sum(1 for r in rows if r["similar"]),
+        "similar": similar,
+        "others": [r for r in rows if not r["similar"]],
+        "similar_count": len(similar),
         "limit": applicants.EARLIER_LIMIT,
     }
