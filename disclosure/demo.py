@@ -14,7 +14,6 @@ import random
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -391,11 +390,11 @@ class DemoBuilder:
         return replied_on
 
     def fee(self, req, notice_on: date, *, paid_after: int | None):
-        amount = Decimal(self.rng.choice([100, 200, 300, 450, 600]))
+        # 按量 (109号第五条): the amount and basis are the quote's for the pages provided
+        pages = self.rng.choice([45, 80, 130, 250, 320])
         with self.clock(notice_on):
             notice = services.issue_fee_notice(
-                req, actor=self.staff.clerk[req.unit.code], amount=amount, notice_on=notice_on, today=notice_on,
-                basis="国办函〔2020〕109号：同一申请人一个自然月内累计申请10件以上，超出部分按件计收",
+                req, actor=self.staff.clerk[req.unit.code], pages=pages, notice_on=notice_on, today=notice_on,
             )
         if paid_after is not None:
             paid_on = self.wd(notice_on, paid_after)
