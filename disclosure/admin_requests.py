@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from documents.admin import STEP_LETTERS, LetterViews
 from security import audit
 
-from . import services
+from . import applicants, services
 from .access import Access, access_for, mask_contact, mask_id_number
 from .admin_access import NotFoundWhenInvisible, SeenWithItsUnit
 from .admin_changelist import (
@@ -250,6 +250,7 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
 
     def response_post_save_add(self, request, obj):
         # After registering, the next step (review, correction, acceptance) is on the request's page.
+        applicants.warn_of_earlier_requests(self, request, obj)
         return HttpResponseRedirect(self.change_url(obj))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

@@ -108,3 +108,19 @@ def earlier_requests(req: DisclosureRequest, *, limit: int = EARLIER_LIMIT) -> l
     else:
         scored = [(r, plain_similarity(r.content, req.content)) for r in qs[:limit]]
     return [EarlierRequest(r, round(s, 2), s >= SIMILARITY_THRESHOLD) for r, s in scored]
+
+
+def warn_of_earlier_requests(model_admin, http_request, req: DisclosureRequest) -> None:
+    """On registration: tell the clerk at once when the applicant has asked the unit before."""
+    from django.contrib import messages
+    from django.utils.translation import gettext
+
+    earlier = earlier_requests(req)
+    if not earlier:
+        return
+    similar = sum(1 for e in earlier if e.similar)
+    text = gettext("该申请人此前向本单位提出过 %(n)d 件申请") % {"n": len(earlier)}
+    if similar:
+        text += gettext("，其中 %(m)d 件内容相近，可能为重复申请") % {"m": similar}
+    text += gettext("，见“申请人的申请情况”。")
+    model_admin.message_user(http_request, text, messages.WARNING if similar else messages.INFO)

@@ -376,3 +376,23 @@ def test_the_fee_notice_letter_states_basis_standard_amount_payment_and_deadline
     doc = reports.compile_report(tree["root"], 2025)
     six = narrative.section_texts(doc, narrative.report_context(tree["root"], doc))["6"]
     assert any("信息处理费100.00元（1件）" in p for p in six)
+
+
+def test_registering_in_the_admin_warns_of_the_applicants_similar_earlier_request(client, tree, people):
+    from django.utils import timezone
+
+    from tests.test_admin import add_form_data
+
+    clerk = people["clerk"]
+    day = timezone.localdate() - timedelta(days=20)
+    register(clerk, tree["dept"], day, number="330101199003151234", content="某项目的立项批复文件和环评报告")
+    client.force_login(clerk)
+    response = client.post(reverse("admin:disclosure_disclosurerequest_add"),
+                           add_form_data(tree["dept"], content="某项目的立项批复文件及环评报告"), follow=True)
+    page = response.content.decode()
+    assert "该申请人此前向本单位提出过 1 件申请，其中 1 件内容相近，可能为重复申请" in page
+    new = DisclosureRequest.objects.order_by("-pk").first()
+    assert new.applicant_id_hash == blindindex.applicant_id_hash("330101199003151234")
+    response = client.post(reverse("admin:disclosure_disclosurerequest_add"),
+                           add_form_data(tree["dept"], applicant_id_number="", content="别的事项"), follow=True)
+    assert "此前向本单位提出过" not in response.content.decode()
