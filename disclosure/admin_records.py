@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .access import access_for
 from .admin_access import NotFoundWhenInvisible, ReadOnly, SeenWithItsUnit
-from .models import Attachment, Consultation, FeeNotice, ProceedingOutcome, RequestEvent
+from .models import Attachment, Consultation, FeeMethod, FeeNotice, ProceedingOutcome, RequestEvent
 from .workflow import Action, Outcome, Status
 
 
@@ -33,7 +33,8 @@ class ConsultationInline(ReadOnlyInline):
 
 class FeeNoticeInline(ReadOnlyInline):
     model = FeeNotice
-    fields = ("amount", "basis", "notice_on", "due_on", "paid_on", "receipt_number")
+    fields = ("method", "amount", "quoted_amount", "amount_reason", "basis", "notice_on", "due_on", "paid_on",
+              "receipt_number")
     readonly_fields = fields
 
 
@@ -65,6 +66,11 @@ EVENT_DATA_LABELS = {
     "notice_on": _("收费通知日期"),
     "paid_on": _("缴费日期"),
     "receipt_number": _("票据号"),
+    "method": _("计收方式"),
+    "ordinal": _("当月第几件"),
+    "pages": _("页数"),
+    "quoted_amount": _("按标准计算的金额（元）"),
+    "amount_reason": _("金额与标准不同的理由"),
     "days": _("延长工作日数"),
     "approved_on": _("批准日期"),
     "notified_on": _("告知日期"),
@@ -104,7 +110,8 @@ EVENT_DATA_LABELS = {
 }
 
 
-EVENT_DATA_CHOICES = {"outcome": Outcome, "kind": Consultation.Kind, "proceeding_outcome": ProceedingOutcome}
+EVENT_DATA_CHOICES = {"outcome": Outcome, "kind": Consultation.Kind, "proceeding_outcome": ProceedingOutcome,
+                      "method": FeeMethod}
 
 
 def event_data_lines(data) -> list[tuple[str, str]]:

@@ -396,3 +396,12 @@ def test_registering_in_the_admin_warns_of_the_applicants_similar_earlier_reques
     response = client.post(reverse("admin:disclosure_disclosurerequest_add"),
                            add_form_data(tree["dept"], applicant_id_number="", content="别的事项"), follow=True)
     assert "此前向本单位提出过" not in response.content.decode()
+
+
+def test_the_timeline_names_the_quote_and_the_reason():
+    from disclosure.admin_records import event_data_lines
+
+    lines = dict(event_data_lines({"fee_notice": 3, "amount": "150.00", "method": "per_item", "ordinal": 31,
+                                   "quoted_amount": 200, "amount_reason": "减收"}))
+    assert lines["计收方式"] == "按件计收" and lines["当月第几件"] == "31"
+    assert lines["按标准计算的金额（元）"] == "200" and lines["金额与标准不同的理由"] == "减收"
