@@ -88,8 +88,9 @@ def plain_similarity(a: str, b: str) -> float:
 def earlier_requests(req: DisclosureRequest, *, limit: int = EARLIER_LIMIT) -> list[EarlierRequest]:
     """The applicant's earlier requests to the unit (newest first), those with similar content flagged.
 
-    PostgreSQL ranks with pg_trgm `similarity` in the query; elsewhere a bigram Jaccard in Python
-    over the few rows the indexed filter returns."""
+    PostgreSQL scores with pg_trgm `similarity` in the query; elsewhere (and as a floor where the
+    database's locale gives CJK text no trigrams) a bigram Jaccard in Python over the few rows the
+    indexed filter returns."""
     key = _hash(req)
     if not key:
         return []
@@ -104,7 +105,9 @@ def earlier_requests(req: DisclosureRequest, *, limit: int = EARLIER_LIMIT) -> l
         from django.contrib.postgres.search import TrigramSimilarity
 
         rows = list(qs.annotate(sim=TrigramSimilarity("content", req.content or ""))[:limit])
-        scored = [(r, float(r.sim or 0)) for r in rows]
+        # pg_trgm finds no trigrams in CJK text under a non-UTF-8 LC_CTYPE (a "C" database): the
+        # bigram measure of the same few rows keeps the flag working there
+        scored = [(r, max(float(r.sim or 0), plain_similarity(r.content, req.content))) for r in rows]
     else:
         scored = [(r, plain_similarity(r.content, req.content)) for r in qs[:limit]]
     return [EarlierRequest(r, round(s, 2), s >= SIMILARITY_THRESHOLD) for r, s in scored]
