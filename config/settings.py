@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "documents",
     "public",
     "api",
+    "captcha",  # django-simple-captcha: the public application form (GONGKAI_PUBLIC_CAPTCHA)
 ]
 
 MIDDLEWARE = [
@@ -261,6 +262,19 @@ GONGKAI_API_RATE_ANON = os.environ.get("GONGKAI_API_RATE_ANON", "60/minute")
 GONGKAI_API_RATE_TOKEN = os.environ.get("GONGKAI_API_RATE_TOKEN", "10/minute")
 # Lifetime of an API token obtained from /api/v1/auth/token/ (days).
 GONGKAI_API_TOKEN_DAYS = int(os.environ.get("GONGKAI_API_TOKEN_DAYS", "90"))
+
+# The applicants' side (spec/portal.md): per-address throttles on public lookups and submissions
+# (HTML pages and /api/public/v1/ share the counters, kept in the cache — Redis in production), the
+# CAPTCHA on the form, and the keys of platforms allowed to forward applications as JSON while the
+# CAPTCHA is on (X-Api-Key; comma-separated).
+GONGKAI_PUBLIC_RATE_LOOKUP = os.environ.get("GONGKAI_PUBLIC_RATE_LOOKUP", "20/minute")
+GONGKAI_PUBLIC_RATE_SUBMIT = os.environ.get("GONGKAI_PUBLIC_RATE_SUBMIT", "10/hour")
+GONGKAI_PUBLIC_CAPTCHA = env_bool("GONGKAI_PUBLIC_CAPTCHA", True)
+GONGKAI_PUBLIC_API_KEYS = env_list("GONGKAI_PUBLIC_API_KEYS")
+CAPTCHA_IMAGE_SIZE = (120, 44)
+CAPTCHA_FONT_SIZE = 30
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 10  # minutes
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gongkai API",
