@@ -8,6 +8,6 @@ urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("status/", views.status, name="status"),
     path("status/correct/", views.correct, name="correct"),
-    path("status/letter/", views.letter, name="letter"),
+    path("status/letter/<int:document_id>/", views.letter, name="letter"),
     path("verify/", views.verify, name="verify"),
 ]

@@ -29,6 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from disclosure import services
+from disclosure.services.intake import DOWNLOADABLE_DELIVERY
 from disclosure.access import mask_id_number
 from disclosure.models import Channel
 from disclosure.workflow import WorkflowError
@@ -38,7 +39,7 @@ from security import audit
 from security.clientip import client_ip
 
 from . import throttles
-from .forms import DOWNLOADABLE_DELIVERIES, ApplicationForm, CorrectionForm, LookupForm, online_units
+from .forms import ApplicationForm, CorrectionForm, LookupForm, online_units
 
 logger = logging.getLogger(__name__)
 
@@ -157,13 +158,8 @@ def _not_found(request, form):
 
 def _status_page(request, req, form, *, correction_form=None, corrected=False, status=200):
     info = services.public_status(req)
-    downloadable = getattr(req, "delivery_method", "") in DOWNLOADABLE_DELIVERIES
-    letters = [
-        {**letter, "downloadable": downloadable and letter.get("download_url") is not None and letter.get("id")}
-        for letter in info.get("letters", [])
-    ]
     context = {
-        "form": form, "req": req, "info": info, "letters": letters, "corrected": corrected,
+        "form": form, "req": req, "info": info, "letters": info["letters"], "corrected": corrected,
         "masked_id": mask_id_number(req.applicant_id_number), "applicant_name": req.applicant_name,
         "code": form.cleaned_data["tracking_code"], "phone": form.cleaned_data["phone"],
         "correction_form": correction_form if correction_form is not None else (CorrectionForm() if info.get("can_correct") else None),
@@ -182,7 +178,7 @@ def status(request):
         return _throttled_page(request, "public/status.html", {"form": LookupForm()}, wait)
     req = _lookup(form)
     if req is None:
-        return _not_found(request, LookupForm(initial={"tracking_code": request.POST.get("tracking_code", "")[:40]}))
+        return _not_found(request, LookupForm())
     return _status_page(request, req, form)
 
 
@@ -215,17 +211,17 @@ def correct(request):
 
 @never_cache
 @require_POST
-def letter(request):
-    """A letter issued to the applicant, when delivery is 网上领取 or 电子邮件 (POST: no code in a URL)."""
+def letter(request, document_id: int):
+    """A letter issued to the applicant, when delivery is 网上领取 or 电子邮件 (the code and phone are
+    POSTed again: never in a URL)."""
     form = LookupForm(request.POST)
     wait = throttles.hit("lookup", request)
     if wait:
         return _throttled_page(request, "public/status.html", {"form": LookupForm()}, wait)
     req = _lookup(form)
-    document_id = request.POST.get("document", "")
     document = None
-    if req is not None and document_id.isdigit() and getattr(req, "delivery_method", "") in DOWNLOADABLE_DELIVERIES:
-        document = services.letter_for_applicant(req, int(document_id))
+    if req is not None and req.requested_delivery in DOWNLOADABLE_DELIVERY:
+        document = services.letter_for_applicant(req, document_id)
     if document is None:
         return _not_found(request, LookupForm())
     data, extension, content_type = (
