@@ -298,6 +298,9 @@ SPECTACULAR_SETTINGS = {
         "RequestStatusEnum": "disclosure.workflow.Status",
         "LedgerImportStatusEnum": "disclosure.models.LedgerImport.Status",
         "LedgerImportPhaseEnum": "disclosure.models.LedgerImport.Phase",
+        "ProvisionFormEnum": "disclosure.models.ProvisionForm",
+        "PublicProvisionFormEnum": "public.forms.PROVISION_FORMS",
+        "DeliveryMethodEnum": "disclosure.models.DeliveryMethod",
     },
 }
 
