@@ -155,7 +155,7 @@ class PublicSchemaView(SpectacularAPIView):
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
-    urlconf = None  # set below, once the patterns exist
+    patterns = None  # set below, once the routes exist
     custom_settings = {"SCHEMA_PATH_PREFIX": r"/api/public/v1", "TITLE": "Gongkai public API",
                        "DESCRIPTION": "政府信息公开网上申请：提交申请、查询办理进度（spec/portal.md）。"}
 
@@ -164,5 +164,5 @@ urlpatterns = [
     path("applications/", ApplicationsView.as_view(), name="applications"),
     path("applications/lookup/", LookupView.as_view(), name="lookup"),
 ]
-PublicSchemaView.urlconf = [path("api/public/v1/", include((list(urlpatterns), "public-v1")))]
+PublicSchemaView.patterns = [path("api/public/v1/", include((list(urlpatterns), "public-v1")))]
 urlpatterns.append(path("schema/", PublicSchemaView.as_view(), name="schema"))
