@@ -52,6 +52,7 @@ from .models import (
     DisclosureRequest,
     Unit,
 )
+from .admin_intake import SubmittedFilter, intake_panel
 from .workflow import ACTION_ROLES, Action, available_actions
 
 CONCURRENT_CHANGE = _("该申请已被他人修改，请刷新页面后重试。")
@@ -63,6 +64,7 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
     list_display_links = ("ref",)
     list_filter = (
         "status",
+        SubmittedFilter,
         UnitFilter,
         "channel",
         "applicant_type",
@@ -315,6 +317,7 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
             "gk_today": today,
             "gk_overdue_days": -explanation["workdays_left"] if (explanation["workdays_left"] or 0) < 0 else 0,
             **self.letter_panel(request, obj),
+            **intake_panel(obj),
         }
 
     # --- action views, attachments ---
