@@ -220,3 +220,94 @@ def test_submissions_are_throttled_per_address(client, tree, settings):
     response = apply(client, tree["dept"])
     assert response.status_code == 429 and "张三" in response.content.decode()
     assert DisclosureRequest.objects.count() == 2
+
+
+# --- after confirmation: letters and the online correction --------------------------------------
+
+
+@pytest.fixture
+def confirmed(applied, people):
+    req, code = applied
+    services.confirm_receipt(req, actor=people["clerk"], expected_version=req.version)
+    req.refresh_from_db()
+    return req, code
+
+
+def test_confirmed_shows_the_reference_and_the_deadline(client, confirmed):
+    req, code = confirmed
+    page = lookup(client, code).content.decode()
+    assert "已受理" in page and req.ref in page and req.due_on.isoformat() in page
+
+
+def issue_receipt_letter(req, clerk):
+    from unittest.mock import patch
+
+    from documents import services as letter_services
+
+    with patch.object(letter_services, "send_now", lambda *args: True):
+        return letter_services.issue_document(req, "receipt", actor=clerk, queue_pdf=False)
+
+
+def test_a_letter_is_downloaded_with_code_and_phone_and_never_otherwise(client, confirmed, people, tree):
+    from security.models import AuditEntry
+
+    req, code = confirmed
+    document = issue_receipt_letter(req, people["clerk"])
+    page = lookup(client, code).content.decode()
+    url = reverse("public:letter", args=[document.pk])
+    assert f'action="{url}"' in page and document.number in page
+    response = client.post(url, {"tracking_code": code, "phone": "13800138000"})
+    assert response.status_code == 200 and response.content == bytes(document.docx)
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.DOWNLOAD).count() == 1
+    # a wrong phone, a GET, and another applicant's code are all refused the same way
+    assert client.post(url, {"tracking_code": code, "phone": "13900000000"}).status_code == 404
+    assert client.get(url).status_code == 405
+    other_code = code_on(apply(client, tree["dept"], phone="13900000000"))
+    assert client.post(url, {"tracking_code": other_code, "phone": "13900000000"}).status_code == 404
+
+
+def test_letters_are_not_downloadable_when_delivered_by_post(client, tree, people):
+    code = code_on(apply(client, tree["dept"], delivery_method="post"))
+    req = DisclosureRequest.objects.get()
+    services.confirm_receipt(req, actor=people["clerk"], expected_version=req.version)
+    req.refresh_from_db()
+    document = issue_receipt_letter(req, people["clerk"])
+    page = lookup(client, code).content.decode()
+    assert document.number in page and reverse("public:letter", args=[document.pk]) not in page
+    assert client.post(reverse("public:letter", args=[document.pk]),
+                       {"tracking_code": code, "phone": "13800138000"}).status_code == 404
+
+
+def test_the_correction_is_answered_online(client, confirmed, people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    req, code = confirmed
+    today = timezone.localdate()
+    services.request_correction(req, actor=people["clerk"], requested_on=today, items="请写明文件的年份。",
+                                period_until=today + timedelta(days=15), expected_version=req.version)
+    page = lookup(client, code).content.decode()
+    assert "需要补正" in page and "请写明文件的年份。" in page and 'action="/public/status/correct/"' in page
+    # an error keeps the page, with the message next to the field
+    response = client.post(reverse("public:correct"), {"tracking_code": code, "phone": "13800138000", "content": ""})
+    assert response.status_code == 400 and 'id="id_content_error"' in response.content.decode()
+    response = client.post(reverse("public:correct"), {
+        "tracking_code": code, "phone": "13800138000", "content": "2025年的立项批复。",
+        "file": SimpleUploadedFile("补正.pdf", PDF)})
+    assert response.status_code == 200 and "补正材料已提交" in response.content.decode()
+    req.refresh_from_db()
+    assert req.online_correction_at is not None
+    assert Attachment.objects.filter(request=req, name="补正.pdf").exists()
+    # no second one while the first waits for a clerk
+    response = client.post(reverse("public:correct"), {"tracking_code": code, "phone": "13800138000", "content": "再补"})
+    assert response.status_code == 409
+
+
+def test_no_staff_data_on_the_status_page(client, confirmed, people):
+    req, code = confirmed
+    services.assign_handler(req, actor=people["head"], handler=people["clerk"]) if hasattr(services, "assign_handler") else None
+    page = lookup(client, code).content.decode()
+    for staff_word in ("clerk", "经办人", "/admin/", people["clerk"].username):
+        assert staff_word not in page
