@@ -109,7 +109,7 @@ class ApplicationForm(AccessibleForm):
     applicant_name = PlainText(label=_("姓名或名称"), max_length=MAX_NAME)
     applicant_id_number = PlainText(
         label=_("身份证件号码"), max_length=64,
-        help_text=_("公民填居民身份证号码；法人或其他组织填统一社会信用代码；其他证件照填。"),
+        help_text=_("公民填居民身份证号码；法人或其他组织填统一社会信用代码；其他证件按证件上的号码填写。"),
     )
     phone = forms.CharField(
         label=_("联系电话"), max_length=24, help_text=_("查询办理进度时需要输入此号码。"),
