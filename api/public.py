@@ -30,6 +30,8 @@ from disclosure.services.intake import MAX_ADDRESS, MAX_CONTENT, MAX_NAME
 from public.forms import PROVISION_FORMS, ApplicationForm
 from public.throttles import PublicLookupThrottle, PublicSubmitThrottle
 
+from .schema import ErrorSerializer
+
 TAG = "public"
 
 
@@ -137,7 +139,8 @@ class LookupView(_Public):
     @extend_schema(
         tags=[TAG], summary="查询办理进度（查询码和联系电话）", operation_id="public_application_lookup",
         request=LookupSerializer, auth=[],
-        responses={200: StatusSerializer, 404: OpenApiResponse(description="查询码或电话不对、或申请不存在：一律 404")},
+        responses={200: StatusSerializer,
+                   404: OpenApiResponse(ErrorSerializer, description="查询码或电话不对、申请不存在或未予受理：一律同一个 404")},
     )
     def post(self, request):
         incoming = LookupSerializer(data=request.data)
