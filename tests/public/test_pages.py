@@ -311,3 +311,20 @@ def test_no_staff_data_on_the_status_page(client, confirmed, people):
     page = lookup(client, code).content.decode()
     for staff_word in ("clerk", "经办人", "/admin/", people["clerk"].username):
         assert staff_word not in page
+
+
+@pytest.mark.parametrize("name", ["public:guide", "public:apply", "public:status"])
+def test_the_pages_are_in_english_when_asked(client, tree, name, settings):
+    settings.GONGKAI_PUBLIC_CAPTCHA = True
+    page = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for unit in tree.values():
+        page = page.replace(unit.name, "")
+    leftover = re.findall(r"[\u4e00-\u9fff]+", page.replace("简体中文", ""))
+    assert not leftover, leftover
+
+
+def test_the_receipt_email_is_in_english_for_an_english_page(client, tree, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("public:apply"), form_data(tree["dept"]), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Tracking code" in mail.outbox[0].body and mail.outbox[0].subject.startswith("Your application")
