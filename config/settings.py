@@ -187,6 +187,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "gongkai@localhost")
 
+# --- SMS to applicants (notifications/sms/: a dotted path, like EMAIL_BACKEND) -----------------
+GONGKAI_SMS_BACKEND = os.environ.get("GONGKAI_SMS_BACKEND", "notifications.sms.filebased.SmsBackend")
+GONGKAI_SMS_FILE_PATH = os.environ.get("GONGKAI_SMS_FILE_PATH", str(VAR_DIR / "sms"))
+
 # --- Uploads -----------------------------------------------------------------------------
 GONGKAI_ATTACHMENT_MAX_BYTES = int(os.environ.get("GONGKAI_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 # A ledger uploaded in the admin or the API: up to the inline limit (about 5,000 rows, a few seconds)

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +47,11 @@ APPLICANT_LETTER_KINDS = frozenset(
     {"receipt", "correction_notice", "extension_notice", "reasons_notice", "delay_notice", "fee_notice", "reply"}
 )
 DOWNLOADABLE_DELIVERY = frozenset({DeliveryMethod.ONLINE, DeliveryMethod.EMAIL})
+
+
+# Sent inside the submitting transaction with request= and tracking_code= (the one moment the code
+# exists in plain text): notifications listens, so disclosure does not depend on it.
+application_submitted = Signal()
 
 
 # --- tracking codes -------------------------------------------------------------------------------
@@ -246,6 +252,7 @@ def submit_application(*, unit, data: dict, attachments=(), channel=Channel.ONLI
             data={"channel": channel, "submitted_at": now.isoformat(), "attachments": len(checked)},
         )
         _store_attachments(req, checked, description=_("申请人网上提交"))
+        application_submitted.send(sender=DisclosureRequest, request=req, tracking_code=code)
     return req, code
 
 
