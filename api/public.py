@@ -126,10 +126,6 @@ class ApplicationsView(_Public):
         if not form.is_valid():
             raise exceptions.ValidationError({name: list(errors) for name, errors in form.errors.items()})
         req, code = services.submit_application(unit=form.cleaned_data["unit"], data=form.service_data())
-        if not getattr(services, "SENDS_SUBMISSION_RECEIPT", False):
-            from public.views import send_receipt_email
-
-            send_receipt_email(req, code, form.cleaned_data.get("email"))
         return Response({"tracking_code": code, "status": "submitted"}, status=status.HTTP_201_CREATED)
 
 

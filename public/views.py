@@ -20,8 +20,6 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -87,26 +85,6 @@ def add_service_errors(form, exc) -> None:
         form.add_error(None, exc.messages)
 
 
-def send_receipt_email(req, code: str, email: str, language: str | None = None) -> None:
-    """The receipt to the address given (portal.md: the same as the receipt page), after commit."""
-    if not email:
-        return
-    body = _(
-        "您向%(unit)s提交的政府信息公开申请已收到，状态：已提交待确认。\n\n"
-        "查询码：%(code)s\n\n"
-        "请妥善保存查询码；查询办理进度时需要输入查询码和申请时填写的联系电话：%(url)s\n"
-        "工作人员确认后即为收到申请之日（《政府信息公开条例》第三十一条），答复期限自次日起算。"
-    ) % {"unit": req.unit.name, "code": code, "url": f"{settings.GONGKAI_SITE_URL}/public/status/"}
-
-    def send():
-        try:
-            send_mail(_("政府信息公开申请已提交"), body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False)
-        except OSError:
-            logger.warning("receipt e-mail to the applicant of request %s failed", req.pk, exc_info=True)
-
-    transaction.on_commit(send)
-
-
 def submit(form: ApplicationForm):
     """(request, tracking code) or None with the refusal on the form; nothing saved when refused."""
     try:
@@ -117,8 +95,8 @@ def submit(form: ApplicationForm):
     except (ValidationError, WorkflowError) as exc:
         add_service_errors(form, exc)
         return None
-    if not getattr(services, "SENDS_SUBMISSION_RECEIPT", False):
-        send_receipt_email(req, code, form.cleaned_data.get("email"))
+    # the receipt by e-mail and SMS, with the code, goes through the outbox (notifications.applicants,
+    # on disclosure's application_submitted signal)
     return req, code
 
 
