@@ -156,3 +156,34 @@ def test_intake_and_lookup_on_a_live_server(live_server, settings, tree, people)
     assert answer["received_on"] == req.received_on.isoformat() and answer["due_on"] == req.due_on.isoformat()
     status, answer = _post(live_server.url + LOOKUP, {"tracking_code": code, "phone": "13800138001"})
     assert status == 404
+
+
+def test_staff_registered_requests_are_out_of_reach(api, tree, people):
+    """No code was ever given for a request registered by staff: no empty, null or guessed code finds it."""
+    from tests.api.builders import registered
+
+    req = registered(people["clerk"], tree["dept"], applicant_contact="13800138000")
+    assert req.tracking_hash is None
+    for code in ("", "null", "None", "0" * 16, req.ref):
+        response = api.post(LOOKUP, {"tracking_code": code, "phone": "13800138000"}, format="json")
+        assert response.status_code == 404
+
+
+def test_the_public_routes_are_only_these(api):
+    """Isolation: what the public API exposes, anonymous — and nothing of /api/v1/ without a token."""
+    from django.urls import get_resolver
+
+    from tests.api.test_isolation import _walk
+
+    names = {name for name, _ in _walk(get_resolver().url_patterns) if name.startswith("api:public-v1:")}
+    assert names == {"api:public-v1:applications", "api:public-v1:lookup", "api:public-v1:schema"}
+    assert api.get("/api/v1/requests/").status_code == 401
+
+
+def test_the_public_pages_carry_the_staff_csp_and_no_script(client, tree):
+    for url in ("/public/", "/public/apply/", "/public/status/"):
+        response = client.get(url)
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+        assert "<script" not in response.content.decode()
+        assert response["X-Frame-Options"] == "DENY"
