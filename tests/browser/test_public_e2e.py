@@ -73,6 +73,16 @@ def test_an_applicant_applies_corrects_and_downloads_the_reply_on_a_phone(page, 
     expect(page.locator("#id_unit")).to_have_value("jd-fgj")
     accessible(page, "form")
     shot(page, "apply")
+    # keyboard: Tab walks every field to the submit button, never into the honeypot
+    focused = []
+    for _i in range(60):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+        if focused[-1] == "提交申请":
+            break
+    assert focused[-1] == "提交申请", focused
+    assert "id_website" not in focused
+    assert {"id_unit", "id_applicant_name", "id_phone", "id_content", "id_id_copy", "id_captcha_1"} <= set(focused)
 
     # --- a wrong ID number and no phone: the errors sit next to their fields, what was typed stays ---
     page.get_by_label("申请人类型").select_option(label="自然人")
