@@ -190,6 +190,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "gongkai@localhost")
 # --- SMS to applicants (notifications/sms/: a dotted path, like EMAIL_BACKEND) -----------------
 GONGKAI_SMS_BACKEND = os.environ.get("GONGKAI_SMS_BACKEND", "notifications.sms.filebased.SmsBackend")
 GONGKAI_SMS_FILE_PATH = os.environ.get("GONGKAI_SMS_FILE_PATH", str(VAR_DIR / "sms"))
+# Key of the tracking codes' HMAC (disclosure/services/intake.py); empty: derived from SECRET_KEY.
+# Set it in production so rotating DJANGO_SECRET_KEY does not make every tracking code unknown.
+GONGKAI_TRACKING_KEY = os.environ.get("GONGKAI_TRACKING_KEY", "")
 
 # --- Uploads -----------------------------------------------------------------------------
 GONGKAI_ATTACHMENT_MAX_BYTES = int(os.environ.get("GONGKAI_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))

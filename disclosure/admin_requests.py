@@ -53,7 +53,7 @@ from .models import (
     Unit,
 )
 from .admin_intake import SubmittedFilter, intake_panel
-from .workflow import ACTION_ROLES, Action, available_actions
+from .workflow import ACTION_ROLES, Action, Status, available_actions
 
 CONCURRENT_CHANGE = _("该申请已被他人修改，请刷新页面后重试。")
 
@@ -132,7 +132,8 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
         access = access_for(request.user)
         if obj is None:
             return access.is_admin or bool(access.acting_unit_ids)
-        return obj.is_open and access.can(Action.EDIT, obj.unit_id)
+        # a submission may have a typo fixed before it is confirmed (workflow: EDIT in SUBMITTED)
+        return (obj.is_open or obj.status == Status.SUBMITTED) and access.can(Action.EDIT, obj.unit_id)
 
     def has_delete_permission(self, request, obj=None):
         # A request is a statutory record and its event log is append-only (PROTECT): a delete

@@ -113,3 +113,17 @@ def test_an_online_correction_is_shown_to_the_clerk(client, people, submission):
     html = page.content.decode()
     assert 'id="gk-intake-correction"' in html and "金东发改〔2025〕3号" in html
     assert "record_correction" in [a["code"] for a in page.context["gk_actions"]]
+
+
+def test_a_typo_in_a_submission_can_be_fixed_before_confirming(client, people, submission):
+    client.force_login(people["clerk"])
+    page = client.get(change_url(submission))
+    form = page.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update({"seen_version": submission.version, "applicant_name": "钱七七", "consultations-TOTAL_FORMS": 0, "consultations-INITIAL_FORMS": 0,
+                 "fee_notices-TOTAL_FORMS": 0, "fee_notices-INITIAL_FORMS": 0})
+    response = client.post(change_url(submission), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    submission.refresh_from_db()
+    assert submission.applicant_name == "钱七七" and submission.status == "submitted"
+    assert submission.events.filter(action="edit").exists()

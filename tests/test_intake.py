@@ -316,3 +316,15 @@ def test_no_correction_without_a_notice_or_with_a_wrong_code(submitted, people):
         services.submit_correction(req=req, tracking_code=code, data={"content": ""})
     assert "content" in caught.value.message_dict
     assert not RequestEvent.objects.filter(action="submit_correction").exists()
+
+
+def test_submissions_are_no_rows_of_the_ledger(tree, people):
+    from disclosure.ledger.export import ledger_queryset
+
+    waiting, _c = services.submit_application(unit=tree["dept"], data=application(), now=NOW)
+    rejected, _c = services.submit_application(unit=tree["dept"], data=application(), now=NOW)
+    confirmed, _c = services.submit_application(unit=tree["dept"], data=application(), now=NOW)
+    services.reject_submission(rejected, actor=people["clerk"], reason="空白", today=date(2026, 3, 2))
+    services.confirm_receipt(confirmed, actor=people["clerk"], today=date(2026, 3, 3))
+    assert list(ledger_queryset(year=2026)) == [confirmed]
+    assert list(ledger_queryset(unit=tree["root"])) == [confirmed]

@@ -249,7 +249,7 @@ def submit_application(*, unit, data: dict, attachments=(), channel=Channel.ONLI
         req.save()
         RequestEvent.objects.create(
             request=req, actor=None, action=Action.SUBMIT, from_status="", to_status=Status.SUBMITTED,
-            data={"channel": channel, "submitted_at": now.isoformat(), "attachments": len(checked)},
+            data={"channel": channel, "attachments": len(checked)},
         )
         _store_attachments(req, checked, description=_("申请人网上提交"))
         application_submitted.send(sender=DisclosureRequest, request=req, tracking_code=code)
@@ -374,8 +374,7 @@ def submit_correction(*, req, tracking_code: str, data: dict, attachments=(), no
         RequestEvent.objects.create(
             request=current, actor=None, action=Action.SUBMIT_CORRECTION, from_status=current.status,
             to_status=current.status,
-            data={"content": content, "submitted_at": now.isoformat(), "attachments": len(checked),
-                  "round": current.correction_rounds},
+            data={"content": content, "attachments": len(checked), "round": current.correction_rounds},
         )
         _store_attachments(current, checked, description=_("申请人网上提交的补正材料"))
     req.online_correction_at = now
