@@ -13,7 +13,6 @@ it — nothing about the applicant.
 
 from __future__ import annotations
 
-import logging
 import re
 from urllib.parse import quote
 
@@ -22,14 +21,13 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from disclosure import services
-from disclosure.services.intake import DOWNLOADABLE_DELIVERY
 from disclosure.access import mask_id_number
 from disclosure.models import Channel
+from disclosure.services.intake import DOWNLOADABLE_DELIVERY
 from disclosure.workflow import WorkflowError
 from documents.kinds import DOCUMENT_NAME
 from documents.models import Document
@@ -39,7 +37,6 @@ from security.clientip import client_ip
 from . import throttles
 from .forms import ApplicationForm, CorrectionForm, LookupForm, online_units
 
-logger = logging.getLogger(__name__)
 
 CODE = re.compile(r"^[A-Z2-7]{10}$")
 # Guessing codes (2^50 of them) is hopeless, but a page per guess is still load: 30 a minute per address.
