@@ -329,3 +329,12 @@ def test_the_pages_are_in_english_when_asked(client, tree, name, settings):
     assert not leftover, leftover
 
 
+
+
+def test_an_oversized_urlencoded_post_is_refused_not_failed(client, tree):
+    """A 300,000-character description sent url-encoded is past Django's request size limit: a 400, never a 500."""
+    from urllib.parse import urlencode
+
+    body = urlencode(form_data(tree["dept"], content="长" * 300_000))
+    response = client.post(reverse("public:apply"), body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and DisclosureRequest.objects.count() == 0
