@@ -179,3 +179,7 @@ def test_an_applicant_applies_corrects_and_downloads_the_reply_on_a_phone(page, 
     page.goto(f"{base}/public/")
     page.locator("#language-switch button[lang=en]").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("How to apply for government information")
+    page.goto(f"{base}/public/apply/")
+    accessible(page, "form in English")
+    shot(page, "apply-en")
