@@ -153,6 +153,7 @@ def run(args: list[str]) -> int:
         if wait_for_port("127.0.0.1", port, 60):
             print("\n" + "\n".join(logins.splitlines()[1:]), flush=True)
             say(f"Gongkai is running: http://127.0.0.1:{port}/admin/  (Ctrl-C stops the server, worker and beat)")
+            say(f"the applicants' side (网上申请, no login): http://127.0.0.1:{port}/public/")
             if not (shutil.which("soffice") or shutil.which("libreoffice")):
                 say("no LibreOffice: letters come as DOCX and txt only; for PDF: "
                     "apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-cwtex-fs")

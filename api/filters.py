@@ -38,7 +38,7 @@ class RequestFilterSerializer(serializers.Serializer):
         if data.get("due_after"):
             queryset = queryset.filter(due_on__gte=data["due_after"])
         if data.get("year"):
-            queryset = queryset.received_in(data["year"])
+            queryset = queryset.received().received_in(data["year"])
         if data.get("search"):
             term = data["search"]
             queryset = queryset.filter(

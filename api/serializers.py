@@ -245,6 +245,18 @@ class RecordCorrectionInput(VersionMixin):
     received_on = serializers.DateField()
 
 
+class ConfirmReceiptInput(VersionMixin):
+    received_on = serializers.DateField(
+        required=False, help_text="收到申请日期（条例第三十一条：双方确认之日）；省略为今天，其他日期须填写 reason。"
+    )
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                   help_text="收到申请日期不是今天时的调整理由")
+
+
+class RejectSubmissionInput(VersionMixin):
+    reason = serializers.CharField(max_length=500, help_text="不予确认的理由（告知申请人）：空白、辱骂、重复提交等")
+
+
 class AssignInput(VersionMixin):
     handler = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="经办人的用户 id（本单位在岗人员）。")
 

@@ -9,7 +9,7 @@ patterns, so a new route is covered by it (and must tell the matrix which object
 from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import calendar, docs, ledger, letters, notifications, reports, tokens, views
+from . import calendar, docs, ledger, letters, notifications, public, reports, tokens, views
 from .exceptions import not_found
 
 router = DefaultRouter(trailing_slash=True)
@@ -43,7 +43,9 @@ v1 = [
 app_name = "api"
 urlpatterns = [
     path("v1/", include((v1, "v1"))),
-    # Staff only (api/docs.py); the future public API's schema gets a view of its own.
+    # The applicants' side (portal.md): anonymous, throttled per address, its own schema at public/v1/schema/
+    path("public/v1/", include((public.urlpatterns, "public-v1"))),
+    # Staff only (api/docs.py); the public API's schema is public/v1/schema/ (api/public.py).
     path("schema/", docs.StaffSchemaView.as_view(), name="schema"),
     path("docs/", docs.StaffSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", docs.StaffRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),

@@ -96,7 +96,7 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
             "partial_update", "start_review", "request_correction", "record_correction", "accept", "assign",
             "consultations", "fee_notices", "approve_extension", "submit_legal_review", "approve_legal_review",
             "return_for_revision", "reply", "conclude", "archive", "request_reasons", "set_delayed_reply",
-            "record_reconsideration", "record_litigation",
+            "record_reconsideration", "record_litigation", "confirm_receipt", "reject_submission",
         )},
         "attachments": ["413"],
         "fee_quote": ["400"],
@@ -153,6 +153,11 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         return Response(self.detail_data(req.pk))
 
     # --- workflow transitions -------------------------------------------------------------------
+    # issue 10 (portal.md): the arrows out of 已提交待确认
+    confirm_receipt = _transition(Action.CONFIRM_RECEIPT, services.confirm_receipt, s.ConfirmReceiptInput,
+                                  url_path="confirm-receipt", summary="确认收到网上申请（条例第三十一条）")
+    reject_submission = _transition(Action.REJECT_SUBMISSION, services.reject_submission, s.RejectSubmissionInput,
+                                    url_path="reject-submission", summary="不予确认（非有效申请）")
     start_review = _transition(Action.START_REVIEW, services.start_review, s.NoInputSerializer,
                                url_path="start-review", summary="开始审核")
     request_correction = _transition(Action.REQUEST_CORRECTION, services.request_correction,

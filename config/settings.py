@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "documents",
     "public",
     "api",
+    "captcha",  # django-simple-captcha: the public application form (GONGKAI_PUBLIC_CAPTCHA)
 ]
 
 MIDDLEWARE = [
@@ -186,6 +187,13 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "gongkai@localhost")
 
+# --- SMS to applicants (notifications/sms/: a dotted path, like EMAIL_BACKEND) -----------------
+GONGKAI_SMS_BACKEND = os.environ.get("GONGKAI_SMS_BACKEND", "notifications.sms.filebased.SmsBackend")
+GONGKAI_SMS_FILE_PATH = os.environ.get("GONGKAI_SMS_FILE_PATH", str(VAR_DIR / "sms"))
+# Key of the tracking codes' HMAC (disclosure/services/intake.py); empty: derived from SECRET_KEY.
+# Set it in production so rotating DJANGO_SECRET_KEY does not make every tracking code unknown.
+GONGKAI_TRACKING_KEY = os.environ.get("GONGKAI_TRACKING_KEY", "")
+
 # --- Uploads -----------------------------------------------------------------------------
 GONGKAI_ATTACHMENT_MAX_BYTES = int(os.environ.get("GONGKAI_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 # A ledger uploaded in the admin or the API: up to the inline limit (about 5,000 rows, a few seconds)
@@ -262,6 +270,19 @@ GONGKAI_API_RATE_TOKEN = os.environ.get("GONGKAI_API_RATE_TOKEN", "10/minute")
 # Lifetime of an API token obtained from /api/v1/auth/token/ (days).
 GONGKAI_API_TOKEN_DAYS = int(os.environ.get("GONGKAI_API_TOKEN_DAYS", "90"))
 
+# The applicants' side (spec/portal.md): per-address throttles on public lookups and submissions
+# (HTML pages and /api/public/v1/ share the counters, kept in the cache — Redis in production), the
+# CAPTCHA on the form, and the keys of platforms allowed to forward applications as JSON while the
+# CAPTCHA is on (X-Api-Key; comma-separated).
+GONGKAI_PUBLIC_RATE_LOOKUP = os.environ.get("GONGKAI_PUBLIC_RATE_LOOKUP", "20/minute")
+GONGKAI_PUBLIC_RATE_SUBMIT = os.environ.get("GONGKAI_PUBLIC_RATE_SUBMIT", "10/hour")
+GONGKAI_PUBLIC_CAPTCHA = env_bool("GONGKAI_PUBLIC_CAPTCHA", True)
+GONGKAI_PUBLIC_API_KEYS = env_list("GONGKAI_PUBLIC_API_KEYS")
+CAPTCHA_IMAGE_SIZE = (120, 44)
+CAPTCHA_FONT_SIZE = 30
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 10  # minutes
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gongkai API",
     "DESCRIPTION": "政府信息公开申请办理系统 API (v1).",
@@ -285,6 +306,9 @@ SPECTACULAR_SETTINGS = {
         "LedgerImportStatusEnum": "disclosure.models.LedgerImport.Status",
         "LedgerImportPhaseEnum": "disclosure.models.LedgerImport.Phase",
         "FeeMethodEnum": "disclosure.models.FeeMethod",
+        "ProvisionFormEnum": "disclosure.models.ProvisionForm",
+        "PublicProvisionFormEnum": "public.forms.PROVISION_FORMS",
+        "DeliveryMethodEnum": "disclosure.models.DeliveryMethod",
     },
 }
 

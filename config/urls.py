@@ -17,5 +17,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),
     path("security/", include("security.urls")),
-    path("public/", include("public.urls")),  # the applicants' side: no login (文书核验)
+    path("public/", include("public.urls")),  # the applicants' side: no login (portal.md; 文书核验)
+    path("captcha/", include("captcha.urls")),  # the public form's CAPTCHA images
 ]

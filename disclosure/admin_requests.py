@@ -52,7 +52,8 @@ from .models import (
     DisclosureRequest,
     Unit,
 )
-from .workflow import ACTION_ROLES, Action, available_actions
+from .admin_intake import SubmittedFilter, intake_panel
+from .workflow import ACTION_ROLES, Action, Status, available_actions
 
 CONCURRENT_CHANGE = _("该申请已被他人修改，请刷新页面后重试。")
 
@@ -63,6 +64,7 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
     list_display_links = ("ref",)
     list_filter = (
         "status",
+        SubmittedFilter,
         UnitFilter,
         "channel",
         "applicant_type",
@@ -130,7 +132,8 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
         access = access_for(request.user)
         if obj is None:
             return access.is_admin or bool(access.acting_unit_ids)
-        return obj.is_open and access.can(Action.EDIT, obj.unit_id)
+        # a submission may have a typo fixed before it is confirmed (workflow: EDIT in SUBMITTED)
+        return (obj.is_open or obj.status == Status.SUBMITTED) and access.can(Action.EDIT, obj.unit_id)
 
     def has_delete_permission(self, request, obj=None):
         # A request is a statutory record and its event log is append-only (PROTECT): a delete
@@ -316,6 +319,7 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
             "gk_today": today,
             "gk_overdue_days": -explanation["workdays_left"] if (explanation["workdays_left"] or 0) < 0 else 0,
             **self.letter_panel(request, obj),
+            **intake_panel(obj),
         }
 
     # --- action views, attachments ---

@@ -688,7 +688,8 @@ def load_demo(today: date) -> int:
     builder = DemoBuilder(today)
     builder.build_units()
     builder.build_staff()
-    return builder.build_requests()
+    count = builder.build_requests()
+    return count + build_online_applications(builder)
 
 
 
@@ -713,3 +714,86 @@ def logins_text() -> str:
         where = units[0] if len(units) == 1 else f"{units[0]}等{len(units)}个单位"
         lines.append(f"  {username:<10} {name:<4}\t{'、'.join(str(ROLE_LABELS[r]) for r in roles)}\t{where}")
     return "\n".join(lines)
+
+
+# --- issue 10: online applications in every public state (portal.md) ------------------------------
+
+# Demo tracking codes are fixed (and listed by online_demo_text) so the status page can be tried;
+# real ones are 80 random bits (services.intake). (state, unit code, working days ago submitted)
+ONLINE_DEMO = (
+    ("submitted", "jd-fgj", 0),
+    ("submitted", "jd-zjj", 3),  # past the next working day: the sweep alerts the clerks, then the head
+    ("rejected", "jd-fgj", 2),
+    ("registered", "jd-jyj", 2),
+    ("correction_pending", "jd-zrzy", 7),
+    ("handling", "jd-scjg", 9),
+    ("extended", "jd-dhjd", 16),
+    ("replied", "jd-fgj", 14),
+)
+ONLINE_DEMO_PHONE = "1380000{:04d}"
+
+
+def online_demo_code(n: int) -> str:
+    return f"DEMQ-2026-0000-{n:04d}"
+
+
+def build_online_applications(builder: DemoBuilder) -> int:
+    """A few online applications, each taken to its state through the services as the public side
+    and the clerks would (submitted, rejected, registered, a correction answered online and waiting,
+    handling, extended, replied); returns how many."""
+    from .services import intake
+
+    today = builder.today
+    for n, (state, code, ago) in enumerate(ONLINE_DEMO, start=1):
+        day = builder.back(today, ago)
+        clerk = builder.staff.clerk[code]
+        born = date(builder.rng.randint(1960, 2000), builder.rng.randint(1, 12), builder.rng.randint(1, 28))
+        data = {
+            "applicant_type": "natural_person", "applicant_name": builder.person_name(),
+            "applicant_id_number": builder.id_number(born), "phone": ONLINE_DEMO_PHONE.format(n),
+            "email": f"applicant{n}@example.com", "address": f"金华市金东区{builder.rng.choice(PLACES)}{n}号",
+            "content": builder.rng.choice(CONTENTS[code]).format(y=today.year - 1, place=builder.rng.choice(PLACES)),
+            "provision_form": "email", "delivery_method": builder.rng.choice(["online", "email", "post"]),
+        }
+        with builder.clock(day):
+            req, _code = services.submit_application(unit=builder.units[code], data=data, now=timezone.now())
+        # the demo's own, listed code instead of the random one (its hash, as always)
+        req.tracking_hash = intake.tracking_hash(online_demo_code(n))
+        DisclosureRequest.objects.filter(pk=req.pk).update(tracking_hash=req.tracking_hash)
+        if state == "submitted":
+            continue
+        if state == "rejected":
+            with builder.clock(day):
+                services.reject_submission(req, actor=clerk, reason="提交内容与政府信息公开无关（咨询办事流程），请通过12345热线咨询。",
+                                           today=day)
+            continue
+        confirmed = builder.wd(day, 1) if ago >= 2 else day
+        with builder.clock(confirmed):
+            services.confirm_receipt(req, actor=clerk, today=confirmed)
+        if state == "registered":
+            continue
+        if state == "correction_pending":
+            asked = builder.wd(confirmed, 1)
+            with builder.clock(asked):
+                services.request_correction(req, actor=clerk, requested_on=asked, today=asked,
+                                            items="请写明所需规划许可的项目名称或批文文号。",
+                                            period_until=asked + timedelta(days=15))
+            with builder.clock(builder.back(today, 1)):
+                services.submit_correction(req=req, tracking_code=online_demo_code(n), now=timezone.now(),
+                                           data={"content": "项目名称为“金东区某路口改造工程”，批文号金东资规〔2025〕18号。"})
+            continue
+        builder.accept(req, builder.wd(confirmed, 1))
+        if state == "extended":
+            builder.extend(req, builder.wd(confirmed, 10))
+        if state == "replied":
+            builder.answer(req, Outcome.GRANTED, builder.back(today, 2), legal=False)
+    return len(ONLINE_DEMO)
+
+
+def online_demo_text() -> str:
+    """The demo's online applications and how to look them up on the public status page."""
+    lines = ["演示网上申请 demo online applications（/public/status/，查询码 + 手机号）："]
+    for n, (state, code, _ago) in enumerate(ONLINE_DEMO, start=1):
+        lines.append(f"  {online_demo_code(n)}  {ONLINE_DEMO_PHONE.format(n)}  {state:<18} {code}")
+    return "\n".join(lines)
+

@@ -566,6 +566,34 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 }
 
 
+# issue 10 (portal.md): the two arrows out of 已提交待确认, on the page of an online submission.
+
+
+class ConfirmReceiptForm(ActionForm):
+    action = Action.CONFIRM_RECEIPT
+    service = "confirm_receipt"
+    received_on = forms.DateField(
+        label=_("收到申请日期"), initial=today, widget=DateInput(),
+        help_text=_("条例第三十一条：网上申请以双方确认之日为收到申请之日，默认为今天。"),
+    )
+    reason = forms.CharField(
+        label=_("调整理由"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("收到申请日期不是今天时必填。"),
+    )
+
+
+class RejectSubmissionForm(ActionForm):
+    action = Action.REJECT_SUBMISSION
+    service = "reject_submission"
+    reason = forms.CharField(
+        label=_("不予确认的理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("仅用于不是政府信息公开申请的提交（空白、辱骂、同一申请重复提交）；理由将告知申请人。"),
+    )
+
+
+ACTION_FORMS.update({form.action: form for form in (ConfirmReceiptForm, RejectSubmissionForm)})
+
+
 # --- attachments -------------------------------------------------------------------------------
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

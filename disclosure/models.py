@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .crypto import EncryptedCharField
-from .workflow import CONCLUDED_STATUSES, OPEN_STATUSES, Outcome, Status
+from .workflow import CONCLUDED_STATUSES, OPEN_STATUSES, UNRECEIVED_STATUSES, Outcome, Status
 
 
 class User(AbstractUser):
@@ -172,6 +172,15 @@ class ProvisionForm(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class DeliveryMethod(models.TextChoices):
+    """How the applicant asks to receive the reply (portal.md)."""
+
+    POST = "post", _("邮寄")
+    EMAIL = "email", _("电子邮件")
+    ONLINE = "online", _("网上领取")
+    PICKUP = "pickup", _("自行领取")
+
+
 class ProceedingOutcome(models.TextChoices):
     UPHELD = "upheld", _("维持")
     CORRECTED = "corrected", _("纠正")
@@ -190,6 +199,13 @@ class DisclosureRequestQuerySet(models.QuerySet):
 
     def due_between(self, first: date, last: date):
         return self.open().filter(due_on__gte=first, due_on__lte=last)
+
+    def received(self):
+        """Requests received as applications: not online submissions still waiting or rejected."""
+        return self.exclude(status__in=UNRECEIVED_STATUSES)
+
+    def submitted(self):
+        return self.filter(status=Status.SUBMITTED)
 
     def received_in(self, year: int):
         return self.filter(received_on__gte=date(year, 1, 1), received_on__lt=date(year + 1, 1, 1))
@@ -216,11 +232,22 @@ class DisclosureRequest(models.Model):
     agent_name = models.CharField(_("代理人"), max_length=200, blank=True)
     agent_id_number = EncryptedCharField(_("代理人证件号码"), max_length=64, blank=True)  # encrypted at rest (PIPL)
     agent_contact = EncryptedCharField(_("代理人联系方式"), max_length=300, blank=True)  # encrypted at rest (PIPL)
+    # Online applications (portal.md): the phone the status lookup checks and the addresses the
+    # applicant is notified at; encrypted like the contact field they are also copied into.
+    applicant_phone = EncryptedCharField(_("联系电话"), max_length=32, blank=True)
+    applicant_email = EncryptedCharField(_("电子邮箱"), max_length=254, blank=True)
+    # Only a keyed hash (HMAC-SHA256) of the tracking code given to an online applicant.
+    tracking_hash = models.CharField(_("查询码摘要"), max_length=64, null=True, blank=True, unique=True, editable=False)
+    submitted_at = models.DateTimeField(_("网上提交时间"), null=True, blank=True)
+    # A corrected application submitted online and not yet confirmed by a clerk (RECORD_CORRECTION).
+    online_correction_at = models.DateTimeField(_("网上补正提交时间"), null=True, blank=True)
 
     # Channel and the Art. 31 receipt date
     channel = models.CharField(_("申请方式"), max_length=16, choices=Channel.choices)
     post_kind = models.CharField(_("邮寄方式"), max_length=16, choices=PostKind.choices, blank=True)
     submitted_on = models.DateField(_("提交日期"))
+    # For an online submission not yet confirmed (Status.SUBMITTED), received_on holds the day of
+    # submission until confirm_receipt sets the receipt date; reports and sweeps skip those states.
     signed_for_on = models.DateField(_("签收日期"), null=True, blank=True)
     confirmed_on = models.DateField(_("双方确认日期"), null=True, blank=True)
     received_on = models.DateField(_("收到申请日期"), db_index=True)
@@ -228,6 +255,9 @@ class DisclosureRequest(models.Model):
 
     content = models.TextField(_("申请内容"))
     provision_form = models.CharField(_("提供形式"), max_length=16, choices=ProvisionForm.choices, blank=True)
+    requested_delivery = models.CharField(
+        _("获取信息的方式"), max_length=16, choices=DeliveryMethod.choices, blank=True
+    )
     purpose = models.CharField(_("用途"), max_length=300, blank=True)
 
     handler = models.ForeignKey(
@@ -305,7 +335,8 @@ class DisclosureRequest(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "政府信息公开申请")
         ordering = ["-received_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["unit", "ref"], name="unique_ref_per_unit"),
+            # an online submission has no reference until confirm_receipt gives it one
+            models.UniqueConstraint(fields=["unit", "ref"], condition=~Q(ref=""), name="unique_ref_per_unit"),
             models.CheckConstraint(condition=Q(status__in=[s.value for s in Status]), name="request_status_valid"),
             models.CheckConstraint(
                 condition=Q(extension_days__lte=20), name="request_extension_at_most_20"

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Status(models.TextChoices):
+    # An online application (portal.md) before a clerk confirms it: not yet received (条例第三十一条).
+    SUBMITTED = "submitted", _("已提交待确认")
     REGISTERED = "registered", _("已登记")
     REVIEWING = "reviewing", _("审核中")
     AWAITING_CORRECTION = "awaiting_correction", _("待补正")
@@ -22,6 +24,9 @@ class Status(models.TextChoices):
     REPLIED = "replied", _("已答复")
     CLOSED = "closed", _("已终止")  # concluded without a substantive reply
     ARCHIVED = "archived", _("已归档")
+    # An online submission that is not an application at all (empty, abusive, a duplicate submission):
+    # closed before receipt, with a reason the applicant reads. Never counted as a request.
+    REJECTED = "rejected", _("未予受理（非有效申请）")
 
 
 OPEN_STATUSES = frozenset(
@@ -36,6 +41,8 @@ OPEN_STATUSES = frozenset(
     }
 )
 CONCLUDED_STATUSES = frozenset({Status.REPLIED, Status.CLOSED, Status.ARCHIVED})
+# Online submissions never received as applications: no deadline, not in any report or sweep.
+UNRECEIVED_STATUSES = frozenset({Status.SUBMITTED, Status.REJECTED})
 
 
 class Outcome(models.TextChoices):
@@ -94,9 +101,13 @@ REPLY_REQUIREMENTS: dict[str, dict[str, str]] = {
 class Action(models.TextChoices):
     """The arrows of the workflow; each has one service function."""
 
+    SUBMIT = "submit", _("网上提交申请")
+    CONFIRM_RECEIPT = "confirm_receipt", _("确认收到申请")
+    REJECT_SUBMISSION = "reject_submission", _("不予确认（非有效申请）")
     REGISTER = "register", _("登记")
     START_REVIEW = "start_review", _("开始审核")
     REQUEST_CORRECTION = "request_correction", _("告知补正")
+    SUBMIT_CORRECTION = "submit_correction", _("网上提交补正")
     RECORD_CORRECTION = "record_correction", _("收到补正")
     ACCEPT = "accept", _("审核通过，进入办理")
     START_CONSULTATION = "start_consultation", _("征求意见")
@@ -127,6 +138,8 @@ class Action(models.TextChoices):
 
 # Actions that move a request from one state to another, and where from.
 TRANSITIONS: dict[str, dict[Status, Status]] = {
+    Action.CONFIRM_RECEIPT: {Status.SUBMITTED: Status.REGISTERED},
+    Action.REJECT_SUBMISSION: {Status.SUBMITTED: Status.REJECTED},
     Action.START_REVIEW: {Status.REGISTERED: Status.REVIEWING},
     Action.REQUEST_CORRECTION: {
         Status.REGISTERED: Status.AWAITING_CORRECTION,
@@ -146,13 +159,15 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
 }
 # Actions that keep the state but need it to be one of these.
 STAYING_ACTIONS: dict[str, frozenset[Status]] = {
+    # the applicant's corrected application, online; a clerk then records its receipt
+    Action.SUBMIT_CORRECTION: frozenset({Status.AWAITING_CORRECTION}),
     Action.ISSUE_FEE_NOTICE: frozenset({Status.HANDLING, Status.CONSULTING}),
     Action.RECORD_FEE_PAYMENT: OPEN_STATUSES,
     Action.APPROVE_EXTENSION: frozenset(
         {Status.HANDLING, Status.CONSULTING, Status.LEGAL_REVIEW, Status.SIGN_OFF, Status.REVIEWING}
     ),
     Action.ASSIGN: OPEN_STATUSES,
-    Action.EDIT: OPEN_STATUSES,
+    Action.EDIT: OPEN_STATUSES | {Status.SUBMITTED},  # a typo may be fixed before confirming
     # 第三十五条: asked while the request is being handled, decided before the reply
     Action.REQUEST_REASONS: frozenset({Status.REVIEWING, Status.HANDLING, Status.CONSULTING}),
     Action.SET_DELAYED_REPLY: frozenset(
@@ -166,6 +181,8 @@ STAYING_ACTIONS: dict[str, frozenset[Status]] = {
 # Roles (ledger.md staff file) that may take each action; admins may take any.
 ROLE_CLERK, ROLE_REVIEWER, ROLE_LEGAL, ROLE_HEAD = "clerk", "reviewer", "legal_reviewer", "head"
 ACTION_ROLES: dict[str, frozenset[str]] = {
+    Action.CONFIRM_RECEIPT: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
+    Action.REJECT_SUBMISSION: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
     Action.REGISTER: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
     Action.START_REVIEW: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
     Action.REQUEST_CORRECTION: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
@@ -194,6 +211,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
 # 第三十三条 — the extension needs the approval of the head of the disclosure office; the later date
 # of 第三十五条 is the same kind of decision on the reply deadline, taken by the same person.
 ROLE_ONLY_ACTIONS = frozenset({Action.APPROVE_EXTENSION, Action.SET_DELAYED_REPLY})
+# Actions the applicant takes on the public side (disclosure/services/intake.py), never staff.
+APPLICANT_ACTIONS = frozenset({Action.SUBMIT, Action.SUBMIT_CORRECTION})
 
 
 class WorkflowError(Exception):
@@ -237,7 +256,7 @@ def available_actions(current: str, roles: frozenset[str] | set[str], *, is_admi
     current = Status(current)
     result = []
     for action in Action:
-        if action in (Action.REGISTER, Action.IMPORT, Action.RECOMPUTE_DEADLINE):
+        if action in APPLICANT_ACTIONS or action in (Action.REGISTER, Action.IMPORT, Action.RECOMPUTE_DEADLINE):
             continue
         if action in TRANSITIONS and current not in TRANSITIONS[action]:
             continue

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from disclosure.access import access_for
+from disclosure.access import access_for, mask_contact
 from disclosure.models import CalendarYear
 from disclosure.tasks import recompute_after_calendar_edit
 from disclosure.forms import CalendarCSVForm
@@ -64,7 +64,18 @@ class AlertAdmin(AdminsOnly, admin.ModelAdmin):
     readonly_fields = (
         "request", "unit", "kind", "stage", "deadline", "recipient", "channel", "key", "subject", "body", "link",
         "bulletin", "status", "attempts", "last_error", "enqueued_at", "claimed_at", "sent_at", "created_at",
+        "masked_address",
     )
+
+    @admin.display(description=_("申请人地址"))
+    def masked_address(self, obj):
+        """An applicant's e-mail or phone (issue 10), masked as contacts are on the request page."""
+        if not obj.address:
+            return "—"
+        if "@" in obj.address:
+            name, _at, domain = obj.address.partition("@")
+            return f"{name[:1]}***@{domain}"
+        return mask_contact(obj.address)
 
     def has_add_permission(self, request, *args):
         return False

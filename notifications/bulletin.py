@@ -40,7 +40,7 @@ def compile_rows(month: date, as_of: date, directory: Directory) -> list[dict]:
     start = month
     end = (month + timedelta(days=32)).replace(day=1)
     received = dict(
-        DisclosureRequest.objects.filter(received_on__gte=start, received_on__lt=end)
+        DisclosureRequest.objects.received().filter(received_on__gte=start, received_on__lt=end)
         .values_list("unit").annotate(n=Count("pk")).values_list("unit", "n")
     )
     concluded = {

@@ -25,13 +25,26 @@ class ChannelError(Exception):
     pass
 
 
+# Where an applicant's message carries its tracking code (Alert.secret, wiped once sent).
+TRACKING_CODE_PLACEHOLDER = "[[tracking_code]]"
+
+
+def message_body(alert) -> str:
+    if TRACKING_CODE_PLACEHOLDER in alert.body:
+        if not alert.secret:
+            raise ChannelError("查询码已清除，该消息不能再次发送")
+        return alert.body.replace(TRACKING_CODE_PLACEHOLDER, alert.secret)
+    return alert.body
+
+
 def send_email(alert) -> None:
-    address = getattr(alert.recipient, "email", "")
+    # an applicant's address is on the alert (they are no user); staff's is their account's
+    address = alert.address if alert.recipient_id is None and alert.address else getattr(alert.recipient, "email", "")
     if not address:
         raise ChannelError("收件人没有电子邮件地址")
     message = EmailMessage(
         subject=alert.subject,
-        body=alert.body,
+        body=message_body(alert),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
         connection=get_connection(timeout=settings.EMAIL_TIMEOUT) if _smtp() else None,
@@ -112,8 +125,21 @@ def send_in_app(alert) -> None:
     )
 
 
+def send_sms(alert) -> None:
+    """To the applicant's phone through settings.GONGKAI_SMS_BACKEND (notifications/sms/)."""
+    from .sms import SmsError, SmsMessage, send_sms as deliver
+
+    if not alert.address:
+        raise ChannelError("没有手机号码")
+    try:
+        deliver(SmsMessage(to=alert.address, text=message_body(alert), reference=alert.key))
+    except SmsError as exc:
+        raise ChannelError(f"短信发送失败：{exc}") from exc
+
+
 SENDERS = {
     "email": send_email,
+    "sms": send_sms,
     "dingtalk": send_dingtalk,
     "wecom": send_wecom,
     "in_app": send_in_app,

@@ -62,13 +62,16 @@ def deliver_alert(alert_id: int) -> str:
     if alert.kind in REQUEST_DEADLINE_KINDS and alert.request is not None and alert.request.status not in OPEN_STATUSES:
         _finish(alert_id, token, status=AlertStatus.CANCELLED, last_error="申请已办结，无需提醒")
         return "cancelled"
+    if alert.kind == AlertKind.SUBMISSION_UNCONFIRMED and alert.request is not None and alert.request.status != "submitted":
+        _finish(alert_id, token, status=AlertStatus.CANCELLED, last_error="网上申请已确认或已处理，无需提醒")
+        return "cancelled"
     if settings.GONGKAI_ALERT_SEND_DELAY:
         time.sleep(settings.GONGKAI_ALERT_SEND_DELAY)
     try:
         if alert.channel == AlertChannel.IN_APP:
             with transaction.atomic():  # the notification and "sent" commit together: exactly once
                 SENDERS[alert.channel](alert)
-                if _finish(alert_id, token, status=AlertStatus.SENT, sent_at=timezone.now(), last_error="") != 1:
+                if _finish(alert_id, token, status=AlertStatus.SENT, sent_at=timezone.now(), last_error="", secret="") != 1:
                     raise ChannelError("发送令牌已失效")
             return "sent"
         if alert.channel in (AlertChannel.DINGTALK, AlertChannel.WECOM):
@@ -78,7 +81,7 @@ def deliver_alert(alert_id: int) -> str:
         message = str(exc) if isinstance(exc, ChannelError) else f"{type(exc).__name__}: {exc}"
         _finish(alert_id, token, status=AlertStatus.FAILED, last_error=message[:2000])
         raise ChannelError(message) from exc
-    _finish(alert_id, token, status=AlertStatus.SENT, sent_at=timezone.now(), last_error="")
+    _finish(alert_id, token, status=AlertStatus.SENT, sent_at=timezone.now(), last_error="", secret="")
     return "sent"
 
 

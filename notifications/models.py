@@ -13,6 +13,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from disclosure.crypto import EncryptedCharField
+
 
 class AlertKind(models.TextChoices):
     REMINDER = "reminder", _("答复期限临近")
@@ -26,6 +28,15 @@ class AlertKind(models.TextChoices):
     DIGEST = "digest", _("每日督办摘要")
     BULLETIN = "bulletin", _("月度通报")
     CALENDAR_MISSING = "calendar_missing", _("次年放假安排未载入")
+    # issue 10 (portal.md): staff about online submissions; stage 1 the clerks, stage 2 the head
+    SUBMISSION_UNCONFIRMED = "submission_unconfirmed", _("网上申请未及时确认")
+    # to the applicant (e-mail / SMS), at each step that concerns them
+    APPLICANT_SUBMITTED = "applicant_submitted", _("告知申请人：申请已提交")
+    APPLICANT_REGISTERED = "applicant_registered", _("告知申请人：申请已受理")
+    APPLICANT_REJECTED = "applicant_rejected", _("告知申请人：提交未予受理")
+    APPLICANT_CORRECTION = "applicant_correction", _("告知申请人：需要补正")
+    APPLICANT_EXTENSION = "applicant_extension", _("告知申请人：答复期限延长")
+    APPLICANT_REPLIED = "applicant_replied", _("告知申请人：已答复")
 
 
 class AlertChannel(models.TextChoices):
@@ -33,6 +44,7 @@ class AlertChannel(models.TextChoices):
     IN_APP = "in_app", _("站内通知")
     DINGTALK = "dingtalk", _("钉钉群机器人")
     WECOM = "wecom", _("企业微信群机器人")
+    SMS = "sms", _("短信")
 
 
 class AlertStatus(models.TextChoices):
@@ -87,6 +99,11 @@ class Alert(models.Model):
     subject = models.CharField(_("标题"), max_length=300)
     body = models.TextField(_("内容"))
     link = models.CharField(_("链接"), max_length=500, blank=True)
+    # An applicant is no user: their e-mail address or phone number (encrypted, PIPL), and the
+    # tracking code of the 申请已提交 message (encrypted, wiped once sent: the code is otherwise
+    # never stored). The body carries TRACKING_CODE_PLACEHOLDER where the code goes.
+    address = EncryptedCharField(_("申请人地址"), max_length=300, blank=True)
+    secret = EncryptedCharField(_("查询码"), max_length=64, blank=True, editable=False)
     bulletin = models.ForeignKey(
         "notifications.MonthlyBulletin", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts",
         verbose_name=_("月度通报"),

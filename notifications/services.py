@@ -410,6 +410,10 @@ def sweep(today: date, *, calendar: dl.WorkCalendar | None = None, dry_run: bool
         .select_related("request"),
         outbox, rules.fee_period, batch_size,
     )
+    # issue 10: online submissions not confirmed in time (its own function: notifications/submissions.py)
+    from .submissions import unconfirmed_submission_alerts
+
+    outbox.created.extend(unconfirmed_submission_alerts(today, calendar=calendar, directory=directory, dry_run=dry_run))
     write_digests(today, calendar, directory, outbox, batch_size=batch_size)
     return SweepReport(today=today, created=outbox.created, dry_run=dry_run)
 

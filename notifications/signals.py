@@ -8,6 +8,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from disclosure.models import RequestEvent
+from disclosure.services.intake import application_submitted
 from disclosure.workflow import Action
 
 
@@ -23,3 +24,21 @@ def on_request_event(sender, instance: RequestEvent, created: bool, raw: bool = 
     # Runs inside the service's transaction: the alert row commits with the assignment, and the
     # broker is only asked after commit (a broker outage leaves the alert pending, never an error).
     notify_assignment(instance.request, handler_id, timezone.localdate())
+
+
+@receiver(post_save, sender=RequestEvent, dispatch_uid="notifications.applicant_step")
+def on_applicant_step(sender, instance: RequestEvent, created: bool, raw: bool = False, **kwargs):
+    """Tell the applicant of a step that concerns them (issue 10), in the step's transaction."""
+    from .applicants import APPLICANT_EVENT_ACTIONS, notify_for_event
+
+    if raw or not created or instance.action not in APPLICANT_EVENT_ACTIONS:
+        return
+    notify_for_event(instance)
+
+
+@receiver(application_submitted, dispatch_uid="notifications.applicant_submitted")
+def on_application_submitted(sender, request, tracking_code: str, **kwargs):
+    from .applicants import notify_applicant
+    from .models import AlertKind
+
+    notify_applicant(request, AlertKind.APPLICANT_SUBMITTED, on=request.submitted_on, tracking_code=tracking_code)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PublicConfig(AppConfig):
-    """The applicants' side (STYLE.md): for now the verification of an issued document."""
+    """The applicants' side (spec/portal.md): apply, follow, correct and receive online; verify a letter."""
 
     name = "public"
     label = "public"

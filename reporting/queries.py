@@ -15,6 +15,7 @@ from django.db import connections
 from django.db.models import Count, F, Q, QuerySet
 
 from disclosure.models import DisclosureRequest, Unit
+from disclosure.workflow import UNRECEIVED_STATUSES
 
 from . import tables as t
 
@@ -164,8 +165,9 @@ def q_table4_relevant(p: Period, rule: str) -> Q:
 
 def q_scope(unit: Unit, excluded_paths: tuple[str, ...] = ()) -> Q:
     """The unit and everything below it (a prefix match on the joined unit's materialised path),
-    without the subtrees whose figures come from an imported report."""
-    q = Q(unit__path__startswith=unit.path)
+    without the subtrees whose figures come from an imported report, and without online submissions
+    not (or never) received as applications (workflow.UNRECEIVED_STATUSES: 条例第三十一条)."""
+    q = Q(unit__path__startswith=unit.path) & ~Q(status__in=UNRECEIVED_STATUSES)
     for path in excluded_paths:
         q &= ~Q(unit__path__startswith=path)
     return q

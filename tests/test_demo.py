@@ -35,11 +35,12 @@ def test_demo_has_every_state_and_outcome_each_with_its_history(today):
     assert requests.filter(received_on__gt=today).count() == 0
 
     # every request went through the services: its log starts with 登记 and ends in its state
-    registered = RequestEvent.objects.filter(action="register").values_list("request_id", flat=True)
+    # (issue 10: an online application's log starts with its submission instead)
+    registered = RequestEvent.objects.filter(action__in=["register", "submit"]).values_list("request_id", flat=True)
     assert set(registered) == set(requests.values_list("pk", flat=True))
     for req in requests.prefetch_related("events"):
         events = list(req.events.all())
-        assert events[0].action == "register"
+        assert events[0].action == ("submit" if req.tracking_hash else "register")
         assert events[-1].to_status == req.status, req.ref
         assert all(timezone.localtime(e.at).date() <= today for e in events)
 
@@ -102,3 +103,23 @@ def test_second_load_changes_nothing_and_says_so():
     assert "已载入" in output and "nothing changed" in output
     assert (DisclosureRequest.objects.count(), RequestEvent.objects.count(), User.objects.count()) == counts
 
+
+
+def test_demo_has_online_applications_in_every_public_state():
+    from disclosure import demo, services
+
+    out = load(date(2026, 11, 20))
+    assert demo.online_demo_code(1) in out
+    seen = set()
+    for n, (state, code, _ago) in enumerate(demo.ONLINE_DEMO, start=1):
+        req = services.lookup_application(tracking_code=demo.online_demo_code(n), phone=demo.ONLINE_DEMO_PHONE.format(n))
+        if state == "rejected":
+            assert req is None  # a rejected submission answers as unknown
+            assert DisclosureRequest.objects.filter(status=Status.REJECTED, unit__code=code).exists()
+            continue
+        assert req is not None and req.unit.code == code, state
+        status = services.public_status(req)
+        seen.add(status["status"])
+        if state == "correction_pending":
+            assert status["correction_pending"] is True
+    assert seen == {"submitted", "registered", "awaiting_correction", "handling", "extended", "replied"}

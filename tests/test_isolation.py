@@ -231,3 +231,48 @@ def test_clerk_cannot_register_for_another_unit(client, tree, people):
     assert response.status_code == 200
     assert "unit" in response.context["adminform"].form.errors
     assert not DisclosureRequest.objects.exists()
+
+
+# --- issue 10: an online submission (已提交待确认) is its unit's alone -----------------------------
+
+ONLINE_APPLICATION = {
+    "applicant_type": "natural_person", "applicant_name": "网上申请人", "applicant_id_number": "110101199003070038",
+    "phone": "13600136000", "content": "申请公开某项目的批复文件", "provision_form": "paper",
+    "delivery_method": "online",
+}
+
+
+@pytest.fixture
+def dept_submission(tree):
+    req, _code = services.submit_application(unit=tree["dept"], data=ONLINE_APPLICATION, now=timezone.now())
+    attachment = Attachment(request=req, name="身份证.pdf", content_type="application/pdf", size=len(PDF))
+    attachment.file.save("id.pdf", ContentFile(PDF), save=True)
+    return req, attachment
+
+
+@pytest.mark.parametrize("username", ["other_clerk", "town_clerk"])
+@pytest.mark.parametrize("url_name", [n for n in URL_NAMES if not n.startswith("letter-")])
+def test_staff_of_another_unit_cannot_reach_a_submission(client, people, dept_submission, username, url_name):
+    req, attachment = dept_submission
+    client.force_login(people[username])
+    _, method, url, _ = next(u for u in request_urls(req, attachment) if u[0] == url_name)
+    response = getattr(client, method)(url, {"seen_version": req.version, "reason": "x",
+                                             "received_on": timezone.localdate().isoformat()})
+    assert response.status_code == 404
+    req.refresh_from_db()
+    assert req.version == 0 and req.status == "submitted"
+
+
+def test_the_waiting_list_is_each_units_own(client, tree, people, dept_submission):
+    other, _code = services.submit_application(unit=tree["other"], data=ONLINE_APPLICATION, now=timezone.now())
+    url = reverse("admin:disclosure_disclosurerequest_changelist") + "?online=submitted"
+
+    def listed(username):
+        client.force_login(people[username])
+        return set(client.get(url).context["cl"].result_list)
+
+    assert listed("clerk") == {dept_submission[0]}
+    assert listed("other_clerk") == {other}
+    assert listed("town_clerk") == set()
+    assert listed("supervisor") == {dept_submission[0]}
+    assert listed("admin") == {dept_submission[0], other}

@@ -24,6 +24,9 @@ A = Action
 
 # The arrows of issue 2, written out by hand (action, from, to): the table must say exactly this.
 ARROWS = {
+    # issue 10 (portal.md): an online submission is confirmed (received) or rejected as no application
+    (A.CONFIRM_RECEIPT, S.SUBMITTED, S.REGISTERED),
+    (A.REJECT_SUBMISSION, S.SUBMITTED, S.REJECTED),
     (A.START_REVIEW, S.REGISTERED, S.REVIEWING),
     (A.REQUEST_CORRECTION, S.REGISTERED, S.AWAITING_CORRECTION),
     (A.REQUEST_CORRECTION, S.REVIEWING, S.AWAITING_CORRECTION),
@@ -50,7 +53,8 @@ STAYING = {
     A.RECORD_FEE_PAYMENT: set(OPEN_STATUSES),
     A.APPROVE_EXTENSION: {S.REVIEWING, S.HANDLING, S.CONSULTING, S.LEGAL_REVIEW, S.SIGN_OFF},
     A.ASSIGN: set(OPEN_STATUSES),
-    A.EDIT: set(OPEN_STATUSES),
+    A.EDIT: set(OPEN_STATUSES) | {S.SUBMITTED},
+    A.SUBMIT_CORRECTION: {S.AWAITING_CORRECTION},
     A.REQUEST_REASONS: {S.REVIEWING, S.HANDLING, S.CONSULTING},
     A.SET_DELAYED_REPLY: {S.REVIEWING, S.HANDLING, S.CONSULTING, S.LEGAL_REVIEW, S.SIGN_OFF},
     A.RECORD_RECONSIDERATION: {S.REPLIED, S.CLOSED, S.ARCHIVED},
@@ -100,7 +104,7 @@ def test_archived_is_final_but_for_the_later_proceedings():
 
 
 def test_every_status_is_reachable_from_registered():
-    seen, frontier = {S.REGISTERED}, [S.REGISTERED]
+    seen, frontier = {S.REGISTERED, S.SUBMITTED}, [S.REGISTERED, S.SUBMITTED]
     while frontier:
         current = frontier.pop()
         for _, s, t in ARROWS:
@@ -234,3 +238,39 @@ def test_status_for_history(kwargs, expected):
 
 def test_closing_outcomes_end_without_a_reply():
     assert CLOSING_OUTCOMES == {Outcome.ABANDONED_NO_CORRECTION, Outcome.ABANDONED_FEE_UNPAID, Outcome.WITHDRAWN}
+
+
+# --- issue 10: online submissions (portal.md) --------------------------------------------------
+
+
+def test_a_submission_is_neither_open_nor_concluded():
+    from disclosure.workflow import CONCLUDED_STATUSES, UNRECEIVED_STATUSES
+
+    assert UNRECEIVED_STATUSES == {S.SUBMITTED, S.REJECTED}
+    assert not UNRECEIVED_STATUSES & (OPEN_STATUSES | CONCLUDED_STATUSES)
+
+
+def test_rejected_is_final():
+    assert {a for a in A if a in TRANSITIONS and S.REJECTED in TRANSITIONS[a]} == set()
+    assert available_actions(S.REJECTED, {"clerk", "reviewer", "legal_reviewer", "head"}, is_admin=True) == []
+
+
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [
+        ({"clerk"}, ["confirm_receipt", "reject_submission", "edit"]),
+        ({"reviewer"}, ["confirm_receipt", "reject_submission", "edit"]),
+        ({"head"}, ["confirm_receipt", "reject_submission", "edit"]),
+        ({"legal_reviewer"}, []),
+        ({"supervisor"}, []),
+    ],
+)
+def test_who_confirms_a_submission(roles, expected):
+    assert available_actions(S.SUBMITTED, roles) == expected
+
+
+def test_the_applicants_actions_are_offered_to_no_staff():
+    everyone = {"clerk", "reviewer", "legal_reviewer", "head"}
+    for status in Status:
+        offered = set(available_actions(status, everyone, is_admin=True))
+        assert not offered & {A.SUBMIT, A.SUBMIT_CORRECTION}

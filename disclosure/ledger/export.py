@@ -24,8 +24,9 @@ from .requests import _case_dates, ledger_values
 
 
 def ledger_queryset(*, year: int | None = None, unit: Unit | None = None):
-    """--year Y: received in Y, or received before Y and still open on Y-01-01; --unit: the subtree."""
-    qs = DisclosureRequest.objects.select_related("unit").prefetch_related("consultations", "fee_notices")
+    """--year Y: received in Y, or received before Y and still open on Y-01-01; --unit: the subtree.
+    Online submissions not (or never) received as applications are no ledger rows (issue 10)."""
+    qs = DisclosureRequest.objects.received().select_related("unit").prefetch_related("consultations", "fee_notices")
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
     if year is not None:

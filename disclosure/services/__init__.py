@@ -36,6 +36,8 @@ from .handling import (
     start_consultation,
     start_review,
 )
+from .intake import letter_for_applicant, lookup_application, public_status, submit_application, submit_correction
+from .receipt import confirm_receipt, reject_submission
 from .registration import derive_receipt_date, format_reference, parse_reference, register_request, update_registration
 from .write import (
     DEADLINE_FIELDS,
@@ -55,4 +57,6 @@ __all__ = [
     "record_fee_payment", "record_letter_number", "record_litigation", "record_reconsideration", "register_request", "remove_attachment",
     "reply", "request_correction", "request_reasons", "return_for_revision", "set_delayed_reply",
     "start_consultation", "start_review", "submit_for_legal_review", "update_registration",
+    # the applicants' side (portal.md)
+    "confirm_receipt", "reject_submission", "letter_for_applicant", "lookup_application", "public_status", "submit_application", "submit_correction",
 ]

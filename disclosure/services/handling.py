@@ -84,7 +84,9 @@ def record_correction(req, *, actor, received_on: date, today=None, expected_ver
     with transaction.atomic():
         return _apply(
             req, Action.RECORD_CORRECTION, actor=actor, expected_version=expected_version,
-            changes={"correction_received_on": received_on}, data={"received_on": received_on}, recompute=True,
+            # an online correction (intake.submit_correction) is received on this confirmation
+            changes={"correction_received_on": received_on, "online_correction_at": None},
+            data={"received_on": received_on, "online": req.online_correction_at is not None}, recompute=True,
         )
 
 

@@ -60,3 +60,23 @@ def schemathesis_schema(app):
     loaded = schemathesis.openapi.from_dict(published_schema())
     loaded.app = app
     return loaded
+
+
+def public_schemathesis_schema(app):
+    """The public API's own schema (/api/public/v1/schema/, anonymous), its calls going to `app`."""
+    import json
+
+    import schemathesis
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.renderers import OpenApiJsonRenderer
+
+    from api.public import PublicSchemaView
+
+    from drf_spectacular.settings import patched_settings
+
+    with patched_settings(PublicSchemaView.custom_settings):
+        generator = SchemaGenerator(patterns=PublicSchemaView.patterns)
+        document = json.loads(OpenApiJsonRenderer().render(generator.get_schema(request=None, public=True)))
+    loaded = schemathesis.openapi.from_dict(document)
+    loaded.app = app
+    return loaded

@@ -52,6 +52,16 @@ RULES: dict[str, dict[str, str]] = {
     },
     "GET /api/v1/requests/{id}/fee-quote/": {"pages": "given for per_page, not with per_item"},
     "POST /api/v1/requests/{id}/attachments/": {"file": "a type allowed, told by the file's content"},
+    # the public intake (portal.md): the staff form's checks, and what a public form adds
+    "POST /api/public/v1/applications/": {
+        "unit": "a unit taking online applications",
+        "applicant_id_number": "a resident ID's check digit and birth date, an organisation's credit code",
+        "agent_id_number": "a resident ID's check digit, given when an agent is named",
+        "applicant_name": "no markup or control characters", "agent_name": "no markup or control characters",
+        "address": "no markup; given for delivery by post", "email": "given for delivery by e-mail",
+        "phone": "a phone number once spaces and dashes are dropped",
+        "content": "no control characters",
+    },
 }
 
 

@@ -6,8 +6,10 @@ from unittest.mock import patch
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from disclosure import services
 from disclosure.models import CalendarDay, CalendarYear, DisclosureRequest, LedgerImport, RequestEvent
 from documents import services as letter_services
 from documents.models import Document
@@ -186,10 +188,16 @@ def test_creating_a_request_in_another_unit_is_refused_as_an_unknown_unit(outsid
 @pytest.mark.parametrize(
     "query",
     ["", "?search=张三", "?search=jd-fgj", "?status=handling", "?unit={dept}", "?year=2026", "?overdue=false",
-     "?channel=in_person", "?applicant_type=natural_person", "?due_after=2000-01-01"],
+     "?channel=in_person", "?applicant_type=natural_person", "?due_after=2000-01-01",
+     "?status=submitted", "?channel=online"],
 )
 def test_list_and_search_never_include_another_unit_s_rows(query, people, tree, foreign, as_user):
     registered(people["other_clerk"], tree["other"], applicant_name="张三丰")
+    # issue 10: an online submission waiting in the foreign unit is no more visible than its requests
+    services.submit_application(unit=tree["dept"], now=timezone.now(), data={
+        "applicant_type": "natural_person", "applicant_name": "张三", "applicant_id_number": "110101199003070038",
+        "phone": "13800138000", "content": "申请公开某文件", "provision_form": "paper", "delivery_method": "pickup",
+    })
     response = as_user(people["other_clerk"]).get("/api/v1/requests/" + query.format(dept=tree["dept"].pk))
     assert response.status_code == 200
     units = {row["unit"] for row in response.json()["results"]}

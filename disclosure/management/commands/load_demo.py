@@ -22,6 +22,7 @@ class Command(BaseCommand):
         if demo.is_loaded():
             self.stdout.write("演示数据已载入，未做任何改动。Demo data already loaded: nothing changed.")
             self.stdout.write(demo.logins_text())
+            self.stdout.write(demo.online_demo_text())
             return
         today = today or timezone.localdate()
         if today.year < 2022:
@@ -32,3 +33,4 @@ class Command(BaseCommand):
             f"已载入演示数据：{created} 件申请（{time.monotonic() - started:.1f} 秒）。Demo data loaded."
         ))
         self.stdout.write(demo.logins_text())
+        self.stdout.write(demo.online_demo_text())
