@@ -23,3 +23,13 @@ def on_request_event(sender, instance: RequestEvent, created: bool, raw: bool = 
     # Runs inside the service's transaction: the alert row commits with the assignment, and the
     # broker is only asked after commit (a broker outage leaves the alert pending, never an error).
     notify_assignment(instance.request, handler_id, timezone.localdate())
+
+
+@receiver(post_save, sender=RequestEvent, dispatch_uid="notifications.waiting_for_decision")
+def on_waiting_for_decision(sender, instance: RequestEvent, created: bool, raw: bool = False, **kwargs):
+    """A request now waits for legal review or sign-off: tell the unit's legal reviewers or heads."""
+    from .decisions import ENTERING, notify_waiting
+
+    if raw or not created or instance.action not in ENTERING:
+        return
+    notify_waiting(instance.request, action=instance.action, actor_id=instance.actor_id, on=timezone.localdate())
