@@ -77,6 +77,8 @@ REGISTER_FIELDS = ("unit", "ref", *RECEIPT_FIELDS, *APPLICANT_FIELDS, *CONTENT_F
 # What services.update_registration lets change after registration.
 EDITABLE_AFTER_REGISTRATION = (*APPLICANT_FIELDS, *CONTENT_FIELDS)
 DATE_WIDGETS = {name: DateInput() for name in ("submitted_on", "signed_for_on", "confirmed_on", "received_on")}
+# The limit named, not Django's generic "确保该值最多为…" (services.registration says the same).
+CONTENT_ERRORS = {"content": {"max_length": _("申请内容不能超过%(limit_value)d字（现有%(show_value)d字）；所需文件请作为附件上传。")}}
 
 
 class RegisterRequestForm(forms.ModelForm):
@@ -88,6 +90,7 @@ class RegisterRequestForm(forms.ModelForm):
         model = DisclosureRequest
         fields = REGISTER_FIELDS
         widgets = {**DATE_WIDGETS, "content": forms.Textarea(attrs={"rows": 5})}
+        error_messages = CONTENT_ERRORS
         help_texts = {
             "ref": _("留空则按“前缀〔年度〕第0001号”自动编号。"),
             "submitted_on": _("当面提交之日，或邮戳、网络提交日期。"),
@@ -130,6 +133,7 @@ class UpdateRegistrationForm(forms.ModelForm):
         model = DisclosureRequest
         fields = EDITABLE_AFTER_REGISTRATION
         widgets = {"content": forms.Textarea(attrs={"rows": 5})}
+        error_messages = CONTENT_ERRORS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

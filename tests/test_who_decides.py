@@ -229,3 +229,46 @@ def test_content_has_a_named_maximum(people, tree):
     req = register(people["clerk"], tree["dept"], content="字" * CONTENT_MAX_LENGTH)
     with pytest.raises(WorkflowError):
         services.update_registration(req, actor=people["clerk"], content="字" * (CONTENT_MAX_LENGTH + 1))
+
+
+def test_the_forms_name_the_limits_and_the_statute(people, tree, client):
+    from django.urls import reverse
+
+    client.force_login(people["clerk"])
+    response = client.post(reverse("admin:disclosure_disclosurerequest_add"), {
+        "unit": tree["dept"].pk, "channel": "in_person", "submitted_on": "2026-03-02",
+        "applicant_type": "natural_person", "applicant_name": "张三", "content": "字" * 120_000,
+    })
+    errors = response.context["adminform"].form.errors["content"]
+    assert errors == ["申请内容不能超过5000字（现有120000字）；所需文件请作为附件上传。"]
+    assert not DisclosureRequest.objects.exists()
+    req = services.accept(register(people["clerk"], tree["dept"]), actor=people["reviewer"])
+    client.force_login(people["head"])
+    url = reverse("admin:disclosure_disclosurerequest_action", args=[req.pk, "approve_extension"])
+    response = client.post(url, {"seen_version": req.version, "days": "25", "approved_on": "2026-03-10",
+                                 "notified_on": "2026-03-10", "reason": "需调档"})
+    assert response.context["form"].errors["days"] == ["条例第三十三条第二款规定，延长的期限最长不得超过20个工作日。"]
+
+
+def test_the_api_names_the_extension_limit(people, tree, as_user):
+    req = services.accept(register(people["clerk"], tree["dept"]), actor=people["reviewer"])
+    response = as_user(people["head"]).post(f"/api/v1/requests/{req.pk}/approve-extension/", {
+        "days": 25, "approved_on": "2026-03-10", "notified_on": "2026-03-10", "reason": "需调档"}, format="json")
+    assert response.status_code == 400
+    assert "第三十三条" in str(response.json()["error"]["fields"]["days"])
+
+
+def test_silence_counts_as_consent_only_for_another_body(people, tree):
+    from disclosure.forms import RecordConsultationReplyForm
+
+    req = services.accept(register(people["clerk"], tree["dept"]), actor=people["reviewer"])
+    services.start_consultation(req, actor=people["clerk"], kind="third_party", party="某公司",
+                                sent_on=D("2026-03-05"), today=TODAY)
+    form = RecordConsultationReplyForm(req=fresh(req), actor=people["clerk"])
+    no_answer = str(dict(form.fields["consents"].choices)[""])
+    assert "第三十二条" in no_answer and "视为同意" not in no_answer
+    other = services.accept(register(people["clerk"], tree["dept"]), actor=people["reviewer"])
+    services.start_consultation(other, actor=people["clerk"], kind="agency", party="市局",
+                                sent_on=D("2026-03-05"), today=TODAY)
+    form = RecordConsultationReplyForm(req=fresh(other), actor=people["clerk"])
+    assert "视为同意" in str(dict(form.fields["consents"].choices)[""])
