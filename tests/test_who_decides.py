@@ -272,3 +272,16 @@ def test_silence_counts_as_consent_only_for_another_body(people, tree):
                                 sent_on=D("2026-03-05"), today=TODAY)
     form = RecordConsultationReplyForm(req=fresh(other), actor=people["clerk"])
     assert "视为同意" in str(dict(form.fields["consents"].choices)[""])
+
+
+def test_the_migration_fills_in_who_registered_and_drafted_from_the_log(handling, people):
+    import importlib
+
+    from django.apps import apps
+
+    services.submit_for_legal_review(handling, actor=people["clerk"], outcome="unavailable.not_held", reply_data={})
+    DisclosureRequest.objects.update(registered_by=None, drafted_by=None)  # as before the migration
+    migration = importlib.import_module("disclosure.migrations.0013_review_duties")
+    migration.authors_from_events(apps, None)
+    row = fresh(handling)
+    assert (row.registered_by, row.drafted_by) == (people["clerk"], people["clerk"])
