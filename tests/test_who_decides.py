@@ -285,3 +285,40 @@ def test_the_migration_fills_in_who_registered_and_drafted_from_the_log(handling
     migration.authors_from_events(apps, None)
     row = fresh(handling)
     assert (row.registered_by, row.drafted_by) == (people["clerk"], people["clerk"])
+
+
+# The matrix of the decisions, by hand: who gets what answer from the API (200 done, 403 not theirs,
+# 404 not visible). Supervisors see but never act; other units do not see.
+DECISIONS = {
+    #                    clerk reviewer legal head admin supervisor town_clerk other_clerk
+    "submit-sign-off":     (200, 200, 403, 200, 200, 403, 404, 404),
+    "submit-legal-review": (200, 200, 403, 200, 200, 403, 404, 404),
+    "approve-legal-review": (403, 403, 200, 403, 200, 403, 404, 404),
+    "reply":               (403, 403, 403, 200, 403, 403, 404, 404),
+}
+WHO = ("clerk", "reviewer", "legal", "head", "admin", "supervisor", "town_clerk", "other_clerk")
+
+
+@pytest.mark.parametrize("action", sorted(DECISIONS))
+@pytest.mark.parametrize("who", WHO)
+def test_who_may_take_each_decision_through_the_api(handling, people, as_user, action, who):
+    expected = DECISIONS[action][WHO.index(who)]
+    body = {"outcome": "granted"}
+    if action == "approve-legal-review":
+        services.submit_for_legal_review(handling, actor=people["reviewer"], outcome="granted", reply_data={})
+        body = {}
+    if action == "reply":
+        services.submit_for_sign_off(handling, actor=people["reviewer"], outcome="granted", reply_data={})
+        body = {"replied_on": "2026-03-10"}
+    response = as_user(people[who]).post(f"/api/v1/requests/{handling.pk}/{action}/", body, format="json")
+    assert response.status_code == expected, response.content
+
+
+def test_the_ledger_refuses_content_over_the_limit_naming_it():
+    from disclosure.ledger.columns import _parsers
+
+    parse = _parsers()["content"]
+    assert parse("字" * CONTENT_MAX_LENGTH) == "字" * CONTENT_MAX_LENGTH
+    with pytest.raises(ValueError) as info:
+        parse("字" * 120_000)
+    assert "5000" in str(info.value) and "120000" in str(info.value)
