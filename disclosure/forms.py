@@ -215,7 +215,7 @@ class RequestCorrectionForm(ActionForm):
     service = "request_correction"
     requested_on = forms.DateField(label=_("补正告知日期"), initial=today, widget=DateInput())
     items = forms.CharField(
-        label=_("补正事项"), widget=forms.Textarea(attrs={"rows": 4}), help_text=_("一次性写明需要补正的全部事项。")
+        label=_("补正事项"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}), help_text=_("一次性写明需要补正的全部事项。")
     )
     period_until = forms.DateField(label=_("补正期限"), widget=DateInput(), help_text=_("申请人应在此日期前补正。"))
 
@@ -491,7 +491,7 @@ class ConcludeForm(ActionForm):
         label=_("终止原因"), choices=[("", "---------")] + [(o.value, o.label) for o in Outcome if o in CLOSING_OUTCOMES]
     )
     concluded_on = forms.DateField(label=_("终止日期"), initial=today, widget=DateInput())
-    reason = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=_("说明"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ArchiveForm(ActionForm):
