@@ -215,7 +215,7 @@ class DisclosureRequestQuerySet(models.QuerySet):
         return self.filter(unit__in=units)
 
     # --- waiting for a person's decision (the home page's "待我审核 / 待我法制审核 / 待我签发") -----
-    # Each is one query (plus the user's roles, read once per request cycle). They list what this
+    # Each is one query (plus the user's roles, read once per request cycle and cached on the user). They list what this
     # person may decide now: the state, their role in the unit, and 岗位分离 — not what they
     # registered (review) or drafted (legal review) where the unit separates duties.
 
@@ -228,9 +228,11 @@ class DisclosureRequestQuerySet(models.QuerySet):
             return self.none()
         qs = self.filter(unit_id__in=unit_ids, status__in=list(statuses))
         if author_field:
-            separated = [u.pk for u in Unit.objects.filter(pk__in=unit_ids) if u.rules.separate_duties]
-            if separated:
-                qs = qs.exclude(Q(unit_id__in=separated) & Q(**{author_field: access.user_id}))
+            # Unit.rules in SQL: the unit's own choice, else the setting
+            separated = Q(unit__separate_duties=True)
+            if settings.GONGKAI_SEPARATE_DUTIES:
+                separated |= Q(unit__separate_duties__isnull=True)
+            qs = qs.exclude(separated & Q(**{author_field: access.user_id}))
         return qs
 
     def awaiting_review(self, user):
