@@ -437,6 +437,14 @@ def draft_facts(req: DisclosureRequest) -> list[tuple[str, str]]:
             facts.append((str(label), str(value)))
     if req.drafted_by_id:
         facts.append((str(_("答复起草人")), str(req.drafted_by)))
+    if req.status == Status.SIGN_OFF:  # what legal review said, if it was reviewed
+        review = req.events.filter(action=Action.APPROVE_LEGAL_REVIEW).select_related("actor").order_by("-pk").first()
+        submitted = req.events.filter(
+            action__in=[Action.SUBMIT_FOR_LEGAL_REVIEW, Action.SUBMIT_FOR_SIGN_OFF]).order_by("-pk").first()
+        if review is not None and submitted is not None and review.pk > submitted.pk:
+            facts.append((str(_("法制审核人")), str(review.actor or "—")))
+            if (review.data or {}).get("note"):
+                facts.append((str(_("审核意见")), review.data["note"]))
     return facts
 
 

@@ -329,7 +329,7 @@ def test_the_head_signs_what_was_submitted_shown_as_text(client, tree, people):
     services.accept(req, actor=people["reviewer"])
     services.submit_for_legal_review(req, actor=people["clerk"], outcome="partial",
                                      reply_data={"reason": "涉及个人隐私", "withheld_parts": "身份证号码"})
-    services.approve_legal_review(req, actor=people["legal"])
+    services.approve_legal_review(req, actor=people["legal"], note="依据充分，同意签发。")
     client.force_login(people["admin"])
     assert 'id="gk-action-reply"' not in client.get(change_url(req)).content.decode()  # the head's, not the admin's
     client.force_login(people["head"])
@@ -337,6 +337,7 @@ def test_the_head_signs_what_was_submitted_shown_as_text(client, tree, people):
     body = page.content.decode()
     assert set(page.context["form"].fields) == {"seen_version", "replied_on", "issue_letter"}
     assert 'id="gk-fixed-facts"' in body and "涉及个人隐私" in body and "部分公开" in body
+    assert "依据充分，同意签发。" in body and str(people["legal"]) in body  # what legal review said
     assert "disabled" not in body.split('id="gk-action-form"')[1]
 
 
