@@ -23,7 +23,7 @@ from disclosure.models import (
     RequestEvent,
     Unit,
 )
-from disclosure.workflow import CLOSING_OUTCOMES, Outcome, available_actions
+from disclosure.workflow import CLOSING_OUTCOMES, EXTENSION_DAYS_MESSAGES, Outcome
 from security import audit
 
 
@@ -182,7 +182,7 @@ class RequestDetailSerializer(RequestListSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_available_actions(self, obj) -> list[str]:
         access = self.context["access"]
-        return available_actions(obj.status, access.roles_in(obj.unit_id), is_admin=access.is_admin)
+        return access.actions_on(obj)
 
 
 # --- input ---------------------------------------------------------------------------------------
@@ -312,7 +312,7 @@ class FeePaymentInput(VersionMixin):
 
 
 class ExtensionInput(VersionMixin):
-    days = serializers.IntegerField(min_value=1, max_value=20)
+    days = serializers.IntegerField(min_value=1, max_value=20, error_messages=EXTENSION_DAYS_MESSAGES)
     approved_on = serializers.DateField()
     notified_on = serializers.DateField()
     reason = serializers.CharField(max_length=500)
@@ -344,8 +344,10 @@ class RevisionNoteInput(VersionMixin):
 
 
 class ReplyInput(VersionMixin):
+    """签发: the head signs the reply submitted for sign-off (after legal review where required)."""
+
     outcome = serializers.ChoiceField(choices=REPLY_OUTCOMES, required=False,
-                                      help_text="待签发状态下可省略，沿用法制审核时的结果（视为放弃、撤回请用 conclude/）。")
+                                      help_text="可省略，沿用提交签发（法制审核）时的结果；填写的须与之一致。")
     replied_on = serializers.DateField()
     reply_data = ReplyData
     issue_letter = serializers.BooleanField(

@@ -94,7 +94,7 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     error_codes = {
         **{name: TRANSITION_ERRORS for name in (
             "partial_update", "start_review", "request_correction", "record_correction", "accept", "assign",
-            "consultations", "fee_notices", "approve_extension", "submit_legal_review", "approve_legal_review",
+            "consultations", "fee_notices", "approve_extension", "submit_legal_review", "submit_sign_off", "approve_legal_review",
             "return_for_revision", "reply", "conclude", "archive", "request_reasons", "set_delayed_reply",
             "record_reconsideration", "record_litigation", "confirm_receipt", "reject_submission",
         )},
@@ -171,6 +171,8 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
                                     url_path="approve-extension", summary="批准延期答复（条例第三十三条）")
     submit_legal_review = _transition(Action.SUBMIT_FOR_LEGAL_REVIEW, services.submit_for_legal_review,
                                       s.LegalReviewInput, url_path="submit-legal-review", summary="提交法制审核")
+    submit_sign_off = _transition(Action.SUBMIT_FOR_SIGN_OFF, services.submit_for_sign_off, s.LegalReviewInput,
+                                  url_path="submit-sign-off", summary="提交签发（无需法制审核的答复）")
     approve_legal_review = _transition(Action.APPROVE_LEGAL_REVIEW, services.approve_legal_review, s.NoteInput,
                                        url_path="approve-legal-review", summary="法制审核通过")
     return_for_revision = _transition(Action.RETURN_FOR_REVISION, services.return_for_revision, s.RevisionNoteInput,

@@ -222,6 +222,13 @@ GONGKAI_TABLE4_RULE = os.environ.get("GONGKAI_TABLE4_RULE", "default")
 # Table 三 rows of the configurable outcomes, e.g. "special_access=other,not_this_agency=unavailable.not_held"
 # (defaults: special_access → refused.query_matter, not_this_agency → unavailable.not_held, withdrawn/other → （六）).
 GONGKAI_OUTCOME_ROWS = os.environ.get("GONGKAI_OUTCOME_ROWS", "")
+# Who decides what (a unit may override both): "adverse" — 法制审核 before the sign-off of every reply
+# that refuses something (refused.*, partial, unavailable.*, not_processed.*, not_this_agency), the
+# others may go to the head directly; "all" — every reply through 法制审核.
+GONGKAI_LEGAL_REVIEW = os.environ.get("GONGKAI_LEGAL_REVIEW", "adverse")
+# 岗位分离: the one who registered a request does not accept it; the one who drafted a reply does not
+# approve it in legal review. Off for a one-person office.
+GONGKAI_SEPARATE_DUTIES = env_bool("GONGKAI_SEPARATE_DUTIES", True)
 
 # --- Documents (文书) -------------------------------------------------------------------------
 # Seconds LibreOffice may take to turn one DOCX into PDF before it is killed (documents/pdf.py).

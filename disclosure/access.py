@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from .models import DisclosureRequest, StaffRole, Unit
-from .workflow import ACTION_ROLES
+from .workflow import ACTION_ROLES, available_actions
 
 ACTING_ROLES = frozenset({"clerk", "reviewer", "legal_reviewer", "head"})
 ID_REVEAL_ROLES = ACTING_ROLES
@@ -65,6 +65,15 @@ class Access:
         if self.is_admin:
             return True
         return bool(self.roles_in(unit_id) & ACTION_ROLES.get(action, frozenset()))
+
+    def actions_on(self, req: DisclosureRequest) -> list[str]:
+        """The actions this person may take on this request now: the state, their roles in its unit,
+        the unit's rules and 岗位分离 (who registered it, who drafted its reply). The admin's buttons
+        and the API's available_actions both read this, so neither offers what the services refuse."""
+        return available_actions(
+            req.status, self.roles_in(req.unit_id), is_admin=self.is_admin, rules=req.unit.rules,
+            actor_id=self.user_id, authors=req.authors,
+        )
 
     def can_reveal_id(self, unit_id: int) -> bool:
         return self.is_admin or bool(self.roles_in(unit_id) & ID_REVEAL_ROLES)

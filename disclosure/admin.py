@@ -43,7 +43,8 @@ class UnitAdmin(NotFoundWhenInvisible, AdminOnly, admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("code", "name")
     list_select_related = ("parent",)
-    fields = ("code", "name", "parent", "kind", "ref_prefix", "letter_prefix", "reconsideration_body", "fee_payment", "reminder_days", "path")
+    fields = ("code", "name", "parent", "kind", "ref_prefix", "letter_prefix", "reconsideration_body", "fee_payment",
+              "reminder_days", "legal_review", "separate_duties", "path")
     readonly_fields = ("path",)
     ordering = ("path",)
 

@@ -53,7 +53,7 @@ from .models import (
     Unit,
 )
 from .admin_intake import SubmittedFilter, intake_panel
-from .workflow import ACTION_ROLES, Action, Status, available_actions
+from .workflow import ACTION_ROLES, ROLE_ONLY_ACTIONS, Action, Status, available_actions, duty_conflict
 
 CONCURRENT_CHANGE = _("该申请已被他人修改，请刷新页面后重试。")
 
@@ -263,7 +263,7 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
 
     def actions_for(self, access: Access, obj: DisclosureRequest) -> list[str]:
         """The buttons: actions valid in this state for the user's roles in the request's unit."""
-        actions = available_actions(obj.status, access.roles_in(obj.unit_id), is_admin=access.is_admin)
+        actions = access.actions_on(obj)
         result = []
         for action in actions:
             if action not in ACTION_FORMS:
@@ -277,6 +277,17 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
                 continue
             result.append(action)
         return result
+
+    @staticmethod
+    def refusal(access: Access, obj: DisclosureRequest, action: str) -> str:
+        """Why an action the page does not offer cannot be taken: 岗位分离, the role, or the state."""
+        conflict = duty_conflict(action, access.user_id, obj.authors, obj.unit.rules)
+        if conflict:
+            return conflict
+        if action in ROLE_ONLY_ACTIONS and not access.roles_in(obj.unit_id) & ACTION_ROLES[action]:
+            return gettext("“%(action)s”须由本单位政府信息公开工作机构负责人办理。") % {"action": Action(action).label}
+        return gettext("“%(action)s”不能在“%(status)s”状态下进行。") % {
+            "action": Action(action).label, "status": obj.get_status_display()}
 
     def request_panels(self, request, obj):
         access = access_for(request.user)
@@ -361,12 +372,7 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
             if stale:
                 self.message_user(request, CONCURRENT_CHANGE, messages.ERROR)
             else:
-                self.message_user(
-                    request,
-                    gettext("“%(action)s”不能在“%(status)s”状态下进行。")
-                    % {"action": Action(action).label, "status": obj.get_status_display()},
-                    messages.ERROR,
-                )
+                self.message_user(request, self.refusal(access, obj, action), messages.ERROR)
             return HttpResponseRedirect(self.change_url(obj))
         if request.method == "POST":
             form = form_class(request.POST, req=obj, actor=request.user)

@@ -29,7 +29,7 @@ from . import services
 from .idnumbers import credit_code_check
 from .models import ApplicantType, Channel, Consultation, DisclosureRequest, PostKind, ProvisionForm, StaffRole, Unit, User
 from .workcalendar import load_work_calendar
-from .workflow import CLOSING_OUTCOMES, REFUSALS, Outcome, Status
+from .workflow import CLOSING_OUTCOMES, REFUSALS, Outcome, Status, legal_review_required
 
 DEFAULT_PASSWORD = "Gongkai-demo-2026"
 SEED = 20260101
@@ -452,13 +452,12 @@ class DemoBuilder:
         code = req.unit.code
         data = self.reply_data(req, outcome)
         issue = self.letters_issued(req)
-        if not legal:
-            with self.clock(reply_on):
-                letters.sign_reply(req, actor=self.staff.clerk[code], outcome=outcome, reply_data=data,
-                                   replied_on=reply_on, today=reply_on, issue_letter=issue, queue_pdf=False)
-            return
-        self.submit(req, outcome, data, self.back(reply_on, 2), returned=returned)
-        self.sign(req, self.back(reply_on, 1))
+        if legal or legal_review_required(outcome, req.unit.rules):
+            self.submit(req, outcome, data, self.back(reply_on, 2), returned=returned)
+            self.sign(req, self.back(reply_on, 1))
+        else:  # 签发 without legal review: the clerk submits it to the head
+            with self.clock(self.back(reply_on, 1)):
+                services.submit_for_sign_off(req, actor=self.staff.clerk[code], outcome=outcome, reply_data=data)
         with self.clock(reply_on):
             letters.sign_reply(req, actor=self.staff.head[code], replied_on=reply_on, today=reply_on,
                                issue_letter=issue, queue_pdf=False)
@@ -649,6 +648,11 @@ class DemoBuilder:
             self.consult(req, self.wd(t, rng.randint(1, 3)), answer_after=None)
             return req
         outcome = rng.choice([Outcome.GRANTED, Outcome.PARTIAL, Outcome.REFUSED_PROCESS_INFO, Outcome.UNAVAILABLE_NOT_HELD])
+        if status == Status.SIGN_OFF and not legal_review_required(outcome, req.unit.rules):
+            with self.clock(self.back(today, 1)):  # needs no legal review: straight to the head
+                services.submit_for_sign_off(req, actor=self.staff.clerk[code], outcome=outcome,
+                                             reply_data=self.reply_data(req, outcome))
+            return req
         self.submit(req, outcome, self.reply_data(req, outcome), self.back(today, 2))
         if status == Status.SIGN_OFF:
             self.sign(req, self.back(today, 1))

@@ -24,7 +24,16 @@ from . import services
 from .access import ACTING_ROLES
 from .models import Channel, Consultation, DisclosureRequest, FeeNotice, ProceedingOutcome, User
 from .workcalendar import CalendarCSVError, decode_calendar_csv, load_from_csv, load_from_package, package_years
-from .workflow import CLOSING_OUTCOMES, Action, Outcome, Status, WorkflowError
+from .workflow import (
+    CLOSING_OUTCOMES,
+    EXTENSION_DAYS_MESSAGES,
+    FEE_AMOUNT_MESSAGES,
+    Action,
+    Outcome,
+    Status,
+    WorkflowError,
+    legal_review_required,
+)
 
 
 class DateInput(forms.DateInput):
@@ -68,6 +77,8 @@ REGISTER_FIELDS = ("unit", "ref", *RECEIPT_FIELDS, *APPLICANT_FIELDS, *CONTENT_F
 # What services.update_registration lets change after registration.
 EDITABLE_AFTER_REGISTRATION = (*APPLICANT_FIELDS, *CONTENT_FIELDS)
 DATE_WIDGETS = {name: DateInput() for name in ("submitted_on", "signed_for_on", "confirmed_on", "received_on")}
+# The limit named, not Django's generic "确保该值最多为…" (services.registration says the same).
+CONTENT_ERRORS = {"content": {"max_length": _("申请内容不能超过%(limit_value)d字（现有%(show_value)d字）；所需文件请作为附件上传。")}}
 
 
 class RegisterRequestForm(forms.ModelForm):
@@ -79,6 +90,7 @@ class RegisterRequestForm(forms.ModelForm):
         model = DisclosureRequest
         fields = REGISTER_FIELDS
         widgets = {**DATE_WIDGETS, "content": forms.Textarea(attrs={"rows": 5})}
+        error_messages = CONTENT_ERRORS
         help_texts = {
             "ref": _("留空则按“前缀〔年度〕第0001号”自动编号。"),
             "submitted_on": _("当面提交之日，或邮戳、网络提交日期。"),
@@ -121,6 +133,7 @@ class UpdateRegistrationForm(forms.ModelForm):
         model = DisclosureRequest
         fields = EDITABLE_AFTER_REGISTRATION
         widgets = {"content": forms.Textarea(attrs={"rows": 5})}
+        error_messages = CONTENT_ERRORS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,6 +180,10 @@ class ActionForm(forms.Form):
     # form's own fields, so a form whose fields are the service's arguments needs no code.
     service: str = ""
 
+    def fixed_facts(self) -> list[tuple[str, str]]:
+        """What this step decides on but cannot change, shown as text above the fields: (label, value)."""
+        return []
+
     def call_service(self, expected_version: int) -> None:
         arguments = {name: value for name, value in self.cleaned_data.items() if name != "seen_version"}
         getattr(services, self.service)(self.req, actor=self.actor, expected_version=expected_version, **arguments)
@@ -198,7 +215,7 @@ class RequestCorrectionForm(ActionForm):
     service = "request_correction"
     requested_on = forms.DateField(label=_("补正告知日期"), initial=today, widget=DateInput())
     items = forms.CharField(
-        label=_("补正事项"), widget=forms.Textarea(attrs={"rows": 4}), help_text=_("一次性写明需要补正的全部事项。")
+        label=_("补正事项"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}), help_text=_("一次性写明需要补正的全部事项。")
     )
     period_until = forms.DateField(label=_("补正期限"), widget=DateInput(), help_text=_("申请人应在此日期前补正。"))
 
@@ -217,8 +234,12 @@ class StartConsultationForm(ActionForm):
     sent_on = forms.DateField(label=_("征求意见日期"), initial=today, widget=DateInput())
 
 
+# "No answer" means different things (第三十二、三十四条): only for another body is silence consent.
+NO_ANSWER = {
+    Consultation.Kind.AGENCY: _("未表态（其他行政机关逾期未提出意见的，视为同意公开，第三十四条）"),
+    Consultation.Kind.THIRD_PARTY: _("未表态（第三方逾期未提出意见的，由本机关依法决定是否公开，第三十二条）"),
+}
 CONSENT_CHOICES = (
-    ("", _("未表态（其他行政机关逾期未答复视为同意）")),
     ("yes", _("同意公开")),
     ("no", _("不同意公开")),
 )
@@ -229,14 +250,21 @@ class RecordConsultationReplyForm(ActionForm):
     consultation = forms.ModelChoiceField(label=_("征求意见"), queryset=Consultation.objects.none())
     replied_on = forms.DateField(label=_("征求意见答复日期"), initial=today, widget=DateInput())
     consents = forms.ChoiceField(label=_("是否同意公开"), choices=CONSENT_CHOICES, required=False)
-    opinion = forms.CharField(label=_("意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    opinion = forms.CharField(label=_("意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                              max_length=5000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        pending = self.req.consultations.filter(replied_on__isnull=True)
-        self.fields["consultation"].queryset = pending
+        pending = list(self.req.consultations.filter(replied_on__isnull=True))
+        self.fields["consultation"].queryset = self.req.consultations.filter(replied_on__isnull=True)
         if len(pending) == 1:
             self.fields["consultation"].initial = pending[0].pk
+        kinds = {c.kind for c in pending}
+        if len(kinds) == 1:
+            no_answer = NO_ANSWER[kinds.pop()]
+        else:
+            no_answer = _("未表态（其他行政机关逾期未提出意见的视为同意公开；第三方的由本机关依法决定）")
+        self.fields["consents"].choices = [("", no_answer), *CONSENT_CHOICES]
 
     def call_service(self, expected_version):
         consents = {"yes": True, "no": False}.get(self.cleaned_data["consents"])
@@ -263,7 +291,7 @@ class IssueFeeNoticeForm(ActionForm):
     )
     pages = forms.IntegerField(label=_("页数（按量计收）"), required=False, min_value=0, max_value=1_000_000)
     amount = forms.DecimalField(label=_("金额（元）"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"),
-                                required=False)
+                                required=False, error_messages=FEE_AMOUNT_MESSAGES)
     basis = forms.CharField(label=_("收费依据和标准"), max_length=300, required=False,
                             widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
     amount_reason = forms.CharField(label=_("金额与标准不同的理由"), max_length=500, required=False)
@@ -323,7 +351,8 @@ class RecordFeePaymentForm(ActionForm):
 class ApproveExtensionForm(ActionForm):
     action = Action.APPROVE_EXTENSION
     service = "approve_extension"
-    days = forms.IntegerField(label=_("延长工作日数"), min_value=1, max_value=20, initial=20)
+    days = forms.IntegerField(label=_("延长工作日数"), min_value=1, max_value=20, initial=20,
+                              error_messages=EXTENSION_DAYS_MESSAGES)
     approved_on = forms.DateField(label=_("延期批准日期"), initial=today, widget=DateInput())
     notified_on = forms.DateField(label=_("延期告知日期"), initial=today, widget=DateInput())
     reason = forms.CharField(label=_("延期理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
@@ -376,6 +405,8 @@ REPLY_DATA_FIELDS = {
     "access_route": _("获取途径（已主动公开时：网址或栏目）"),
     "provision_route": _("提供方式（予以公开、部分公开时，答复书载明；留空按申请的提供形式）"),
 }
+
+REPLY_TEXT_MAX_LENGTH = 5000  # each element of a reply (the API's ReplyData has the same limit)
 REPLY_OUTCOME_CHOICES = [("", "---------")] + [(o.value, o.label) for o in Outcome if o not in CLOSING_OUTCOMES]
 
 
@@ -383,7 +414,9 @@ class ReplyDataMixin:
     def add_reply_data_fields(self, initial: dict) -> None:
         for name, label in REPLY_DATA_FIELDS.items():
             widget = forms.Textarea(attrs={"rows": 2}) if name in ("reason", "withheld_parts") else None
-            self.fields[name] = forms.CharField(label=label, required=False, widget=widget, initial=initial.get(name))
+            self.fields[name] = forms.CharField(
+                label=label, required=False, widget=widget, initial=initial.get(name), max_length=REPLY_TEXT_MAX_LENGTH
+            )
 
     def reply_data(self) -> dict:
         return {name: self.cleaned_data[name].strip() for name in REPLY_DATA_FIELDS if self.cleaned_data.get(name)}
@@ -391,6 +424,7 @@ class ReplyDataMixin:
 
 class SubmitForLegalReviewForm(ReplyDataMixin, ActionForm):
     action = Action.SUBMIT_FOR_LEGAL_REVIEW
+    service = "submit_for_legal_review"
     outcome = forms.ChoiceField(label=_("办理结果"), choices=REPLY_OUTCOME_CHOICES)
 
     def __init__(self, *args, **kwargs):
@@ -399,7 +433,7 @@ class SubmitForLegalReviewForm(ReplyDataMixin, ActionForm):
         self.add_reply_data_fields(self.req.reply_data or {})
 
     def call_service(self, expected_version):
-        services.submit_for_legal_review(
+        getattr(services, self.service)(
             self.req,
             actor=self.actor,
             outcome=self.cleaned_data["outcome"],
@@ -408,55 +442,85 @@ class SubmitForLegalReviewForm(ReplyDataMixin, ActionForm):
         )
 
 
+class SubmitForSignOffForm(SubmitForLegalReviewForm):
+    """A reply that needs no legal review, straight to the head: only the outcomes that allow it."""
+
+    action = Action.SUBMIT_FOR_SIGN_OFF
+    service = "submit_for_sign_off"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rules = self.req.unit.rules
+        self.fields["outcome"].choices = [
+            (value, label) for value, label in REPLY_OUTCOME_CHOICES
+            if not value or not legal_review_required(value, rules)
+        ]
+        if self.req.outcome and legal_review_required(self.req.outcome, rules):
+            self.fields["outcome"].initial = None
+        self.fields["outcome"].help_text = _(
+            "不予公开、部分公开、无法提供、不予处理和非本机关负责公开的答复须先提交法制审核，不在此列。"
+        )
+
+
+def draft_facts(req: DisclosureRequest) -> list[tuple[str, str]]:
+    """The draft reply as submitted: its outcome and the elements it carries."""
+    facts = [(str(_("办理结果")), req.get_outcome_display() or "—")]
+    for name, label in REPLY_DATA_FIELDS.items():
+        value = (req.reply_data or {}).get(name)
+        if value:
+            facts.append((str(label), str(value)))
+    if req.drafted_by_id:
+        facts.append((str(_("答复起草人")), str(req.drafted_by)))
+    if req.status == Status.SIGN_OFF:  # what legal review said, if it was reviewed
+        review = req.events.filter(action=Action.APPROVE_LEGAL_REVIEW).select_related("actor").order_by("-pk").first()
+        submitted = req.events.filter(
+            action__in=[Action.SUBMIT_FOR_LEGAL_REVIEW, Action.SUBMIT_FOR_SIGN_OFF]).order_by("-pk").first()
+        if review is not None and submitted is not None and review.pk > submitted.pk:
+            facts.append((str(_("法制审核人")), str(review.actor or "—")))
+            if (review.data or {}).get("note"):
+                facts.append((str(_("审核意见")), review.data["note"]))
+    return facts
+
+
 class ApproveLegalReviewForm(ActionForm):
     action = Action.APPROVE_LEGAL_REVIEW
     service = "approve_legal_review"
-    note = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(label=_("审核意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def fixed_facts(self):
+        return draft_facts(self.req)
 
 
 class ReturnForRevisionForm(ActionForm):
     action = Action.RETURN_FOR_REVISION
     service = "return_for_revision"
-    note = forms.CharField(label=_("退回意见"), widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(label=_("退回意见"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def fixed_facts(self):
+        return draft_facts(self.req)
 
 
-class ReplyForm(ReplyDataMixin, ActionForm):
-    """签发答复. After legal review the outcome is the one reviewed and cannot change here."""
+class ReplyForm(ActionForm):
+    """签发答复 (the head): what was submitted for sign-off — after legal review where required — is
+    shown as text; changing it means returning it for revision."""
 
     action = Action.REPLY
-    outcome = forms.ChoiceField(label=_("办理结果"), choices=REPLY_OUTCOME_CHOICES)
     replied_on = forms.DateField(label=_("答复日期"), initial=today, widget=DateInput())
     issue_letter = forms.BooleanField(
         label=_("同时出具答复书"), required=False, initial=True,
         help_text=_("签发时取答复书文号并生成答复书（DOCX，PDF 随后生成）；答复书无法出具时不签发，并说明缺少什么。"),
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["outcome"].initial = self.req.outcome or None
-        self.add_reply_data_fields(self.req.reply_data or {})
-        if self.signs_reviewed_reply:
-            for name in ("outcome", *REPLY_DATA_FIELDS):
-                self.fields[name].disabled = True
-                self.fields[name].required = False
-            self.fields["outcome"].help_text = _("法制审核通过的办理结果和理由，如需改变请退回修改。")
-
-    @property
-    def signs_reviewed_reply(self) -> bool:
-        return self.req.status == Status.SIGN_OFF
+    def fixed_facts(self):
+        return draft_facts(self.req)
 
     def call_service(self, expected_version):
-        reviewed = self.signs_reviewed_reply  # the service then signs what legal review approved
-        reply_data = {} if reviewed else self.reply_data()
-        letter_number = (self.req.reply_data or {}).get("letter_number")
-        if letter_number and not reviewed:
-            reply_data["letter_number"] = letter_number  # a number issued before stays the reply's
         letters.sign_reply(
             self.req,
             actor=self.actor,
-            outcome=None if reviewed else self.cleaned_data["outcome"],
+            outcome=None,  # the service signs what was submitted
             replied_on=self.cleaned_data["replied_on"],
-            reply_data=reply_data,
+            reply_data={},
             issue_letter=self.cleaned_data["issue_letter"],
             expected_version=expected_version,
         )
@@ -469,7 +533,7 @@ class ConcludeForm(ActionForm):
         label=_("终止原因"), choices=[("", "---------")] + [(o.value, o.label) for o in Outcome if o in CLOSING_OUTCOMES]
     )
     concluded_on = forms.DateField(label=_("终止日期"), initial=today, widget=DateInput())
-    reason = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=_("说明"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ArchiveForm(ActionForm):
@@ -555,6 +619,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         SetDelayedReplyForm,
         AssignForm,
         SubmitForLegalReviewForm,
+        SubmitForSignOffForm,
         ApproveLegalReviewForm,
         ReturnForRevisionForm,
         ReplyForm,

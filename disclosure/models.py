@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .crypto import EncryptedCharField
-from .workflow import CONCLUDED_STATUSES, OPEN_STATUSES, UNRECEIVED_STATUSES, Outcome, Status
+from .workflow import CONCLUDED_STATUSES, OPEN_STATUSES, UNRECEIVED_STATUSES, Authors, LegalReview, Outcome, Status, UnitRules
 
 
 class User(AbstractUser):
@@ -74,6 +74,16 @@ class Unit(models.Model):
         _("信息处理费缴纳方式"), max_length=500, blank=True,
         help_text=_("写入收费通知书，例如缴款账户或缴费地点；留空则使用通用表述。"),
     )
+    # Who decides what: blank follows the system settings (GONGKAI_LEGAL_REVIEW, GONGKAI_SEPARATE_DUTIES).
+    legal_review = models.CharField(
+        _("法制审核范围"), max_length=16, choices=LegalReview.choices, blank=True,
+        help_text=_("留空按系统设置。不利答复（不予公开、部分公开、无法提供、不予处理、非本机关负责公开）始终须经法制审核。"),
+    )
+    separate_duties = models.BooleanField(
+        _("岗位分离"), null=True, blank=True,
+        choices=[(None, _("按系统设置")), (True, _("是：登记与审核、起草与法制审核须由不同人员办理")),
+                 (False, _("否：一人办公室，同一人可办理各环节"))],
+    )
 
     class Meta:
         verbose_name = _("单位")
@@ -109,6 +119,13 @@ class Unit(models.Model):
 
     def subtree(self):
         return Unit.objects.filter(path__startswith=self.path)
+
+    @property
+    def rules(self) -> UnitRules:
+        """The unit's choices of workflow.UnitRules: its own fields, else the system settings."""
+        legal_review = self.legal_review or settings.GONGKAI_LEGAL_REVIEW
+        separate = settings.GONGKAI_SEPARATE_DUTIES if self.separate_duties is None else self.separate_duties
+        return UnitRules(legal_review_all=legal_review == LegalReview.ALL, separate_duties=bool(separate))
 
     def next_reference_seq(self, year: int) -> int:
         last = (
@@ -187,6 +204,11 @@ class ProceedingOutcome(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+# The longest 申请内容 accepted (the form, the API and the ledger say so by name): a description of
+# the information sought, not the documents themselves — those are attachments.
+CONTENT_MAX_LENGTH = 5000
+
+
 class DisclosureRequestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -212,6 +234,39 @@ class DisclosureRequestQuerySet(models.QuerySet):
 
     def in_units(self, units):
         return self.filter(unit__in=units)
+
+    # --- waiting for a person's decision (the home page's "待我审核 / 待我法制审核 / 待我签发") -----
+    # Each is one query (plus the user's roles, read once per request cycle and cached on the user). They list what this
+    # person may decide now: the state, their role in the unit, and 岗位分离 — not what they
+    # registered (review) or drafted (legal review) where the unit separates duties.
+
+    def _awaiting(self, user, role: str, statuses, author_field: str | None):
+        from .access import access_for  # access imports this module
+
+        access = access_for(user)
+        unit_ids = [unit_id for unit_id, roles in access.roles.items() if role in roles]
+        if not unit_ids:
+            return self.none()
+        qs = self.filter(unit_id__in=unit_ids, status__in=list(statuses))
+        if author_field:
+            # Unit.rules in SQL: the unit's own choice, else the setting
+            separated = Q(unit__separate_duties=True)
+            if settings.GONGKAI_SEPARATE_DUTIES:
+                separated |= Q(unit__separate_duties__isnull=True)
+            qs = qs.exclude(separated & Q(**{author_field: access.user_id}))
+        return qs
+
+    def awaiting_review(self, user):
+        """Registered or in review, in units where `user` is a reviewer (审核人)."""
+        return self._awaiting(user, "reviewer", (Status.REGISTERED, Status.REVIEWING), "registered_by")
+
+    def awaiting_legal_review(self, user):
+        """A draft reply in 法制审核, in units where `user` is a legal reviewer."""
+        return self._awaiting(user, "legal_reviewer", (Status.LEGAL_REVIEW,), "drafted_by")
+
+    def awaiting_sign_off(self, user):
+        """A reply waiting for 签发, in units where `user` is the head (工作机构负责人)."""
+        return self._awaiting(user, "head", (Status.SIGN_OFF,), None)
 
 
 class DisclosureRequest(models.Model):
@@ -253,7 +308,7 @@ class DisclosureRequest(models.Model):
     received_on = models.DateField(_("收到申请日期"), db_index=True)
     receipt_override_reason = models.CharField(_("收到日期调整理由"), max_length=500, blank=True)
 
-    content = models.TextField(_("申请内容"))
+    content = models.TextField(_("申请内容"), max_length=CONTENT_MAX_LENGTH)
     provision_form = models.CharField(_("提供形式"), max_length=16, choices=ProvisionForm.choices, blank=True)
     requested_delivery = models.CharField(
         _("获取信息的方式"), max_length=16, choices=DeliveryMethod.choices, blank=True
@@ -267,6 +322,15 @@ class DisclosureRequest(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="handled_requests",
+    )
+    # 岗位分离 (workflow.SEPARATED_DUTIES): who registered it, who submitted the current draft reply
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("答复起草人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
     )
 
     # Workflow state (the services only)
@@ -391,6 +455,10 @@ class DisclosureRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def authors(self) -> Authors:
+        return Authors(registered_by=self.registered_by_id, drafted_by=self.drafted_by_id)
 
 
 class RequestEventQuerySet(models.QuerySet):

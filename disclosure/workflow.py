@@ -7,6 +7,8 @@ this module whether an arrow exists and what a reply needs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +89,11 @@ CLOSING_OUTCOMES = frozenset(
     {Outcome.ABANDONED_NO_CORRECTION, Outcome.ABANDONED_FEE_UNPAID, Outcome.WITHDRAWN}
 )
 REFUSALS = frozenset(o for o in Outcome if o.value.startswith("refused."))
+# Replies that deny the applicant what was asked, in whole or in part: each is open to 复议 and 诉讼
+# (第五十一条), so each goes through 法制审核 before it is signed, whatever the unit's choice.
+ADVERSE_OUTCOMES = frozenset(
+    o for o in Outcome if o.value.startswith(("refused.", "unavailable.", "not_processed."))
+) | {Outcome.PARTIAL, Outcome.NOT_THIS_AGENCY}
 
 # What a reply with each outcome must carry (field name → what it is), 第三十六、三十七条.
 REPLY_REQUIREMENTS: dict[str, dict[str, str]] = {
@@ -95,6 +102,18 @@ REPLY_REQUIREMENTS: dict[str, dict[str, str]] = {
     Outcome.NOT_THIS_AGENCY: {"competent_body": _("负责公开的行政机关")},
     Outcome.NOT_PROCESSED_DUPLICATE: {"earlier_request": _("此前的申请编号")},
     **{o: {"reason": _("不予公开的理由")} for o in REFUSALS},
+}
+
+
+# Validation messages that name the rule, where Django's generic wording ("确保该值小于或等于20")
+# would otherwise show: the forms, the API and the services use the same sentences.
+EXTENSION_DAYS_MESSAGES = {
+    "max_value": _("条例第三十三条第二款规定，延长的期限最长不得超过20个工作日。"),
+    "min_value": _("延长的期限至少为1个工作日（条例第三十三条第二款：最长20个工作日）。"),
+    "invalid": _("延长工作日数应为1至20的整数（条例第三十三条第二款）。"),
+}
+FEE_AMOUNT_MESSAGES = {
+    "min_value": _("收费金额应大于0元；不收费的无需发出收费通知（国办函〔2020〕109号）。"),
 }
 
 
@@ -119,6 +138,7 @@ class Action(models.TextChoices):
     SET_DELAYED_REPLY = "set_delayed_reply", _("确定延迟答复期限（第三十五条）")
     ASSIGN = "assign", _("指定经办人")
     SUBMIT_FOR_LEGAL_REVIEW = "submit_for_legal_review", _("提交法制审核")
+    SUBMIT_FOR_SIGN_OFF = "submit_for_sign_off", _("提交签发")
     APPROVE_LEGAL_REVIEW = "approve_legal_review", _("法制审核通过")
     RETURN_FOR_REVISION = "return_for_revision", _("退回修改")
     REPLY = "reply", _("签发答复")
@@ -151,9 +171,12 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
     Action.START_CONSULTATION: {Status.HANDLING: Status.CONSULTING, Status.CONSULTING: Status.CONSULTING},
     Action.RECORD_CONSULTATION_REPLY: {Status.CONSULTING: Status.HANDLING},
     Action.SUBMIT_FOR_LEGAL_REVIEW: {Status.HANDLING: Status.LEGAL_REVIEW},
+    # a reply that needs no legal review (legal_review_required) goes to the head directly
+    Action.SUBMIT_FOR_SIGN_OFF: {Status.HANDLING: Status.SIGN_OFF},
     Action.APPROVE_LEGAL_REVIEW: {Status.LEGAL_REVIEW: Status.SIGN_OFF},
     Action.RETURN_FOR_REVISION: {Status.LEGAL_REVIEW: Status.HANDLING, Status.SIGN_OFF: Status.HANDLING},
-    Action.REPLY: {Status.HANDLING: Status.REPLIED, Status.SIGN_OFF: Status.REPLIED},
+    # 签发: only what was submitted for sign-off (and, where required, passed legal review)
+    Action.REPLY: {Status.SIGN_OFF: Status.REPLIED},
     Action.CONCLUDE: {s: Status.CLOSED for s in OPEN_STATUSES},
     Action.ARCHIVE: {Status.REPLIED: Status.ARCHIVED, Status.CLOSED: Status.ARCHIVED},
 }
@@ -197,9 +220,10 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     Action.SET_DELAYED_REPLY: frozenset({ROLE_HEAD}),
     Action.ASSIGN: frozenset({ROLE_REVIEWER, ROLE_HEAD}),
     Action.SUBMIT_FOR_LEGAL_REVIEW: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
+    Action.SUBMIT_FOR_SIGN_OFF: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
     Action.APPROVE_LEGAL_REVIEW: frozenset({ROLE_LEGAL}),
     Action.RETURN_FOR_REVISION: frozenset({ROLE_LEGAL, ROLE_HEAD}),
-    Action.REPLY: frozenset({ROLE_CLERK, ROLE_HEAD}),
+    Action.REPLY: frozenset({ROLE_HEAD}),
     Action.CONCLUDE: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
     Action.ARCHIVE: frozenset({ROLE_CLERK, ROLE_HEAD}),
     # the 法制 reviewer usually answers the 复议 and the court (应诉)
@@ -209,10 +233,56 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
 }
 # Actions the statute gives to a person in a role, which a system admin cannot take as admin:
 # 第三十三条 — the extension needs the approval of the head of the disclosure office; the later date
-# of 第三十五条 is the same kind of decision on the reply deadline, taken by the same person.
-ROLE_ONLY_ACTIONS = frozenset({Action.APPROVE_EXTENSION, Action.SET_DELAYED_REPLY})
+# of 第三十五条 is the same kind of decision on the reply deadline, taken by the same person; and the
+# reply itself (签发) is the decision of the agency, signed by the head (第三十六条).
+ROLE_ONLY_ACTIONS = frozenset({Action.APPROVE_EXTENSION, Action.SET_DELAYED_REPLY, Action.REPLY})
 # Actions the applicant takes on the public side (disclosure/services/intake.py), never staff.
 APPLICANT_ACTIONS = frozenset({Action.SUBMIT, Action.SUBMIT_CORRECTION})
+
+
+class LegalReview(models.TextChoices):
+    """Which replies go through 法制审核 (GONGKAI_LEGAL_REVIEW, a unit may override it)."""
+
+    ADVERSE = "adverse", _("不利答复须经法制审核（其他答复可直接提交签发）")
+    ALL = "all", _("所有答复均须经法制审核")
+
+
+@dataclass(frozen=True)
+class UnitRules:
+    """The choices the statute leaves to a unit (settings, overridden per unit: Unit.rules)."""
+
+    legal_review_all: bool = False  # every reply through 法制审核, not only the adverse ones
+    separate_duties: bool = True  # 岗位分离 (off for a one-person office)
+
+
+@dataclass(frozen=True)
+class Authors:
+    """Who took the earlier steps a separated duty is measured against (user ids, None if unknown)."""
+
+    registered_by: int | None = None
+    drafted_by: int | None = None
+
+
+# 岗位分离 as data: an action, the earlier step's author it may not be taken by, and the rule's name.
+SEPARATED_DUTIES: dict[str, tuple[str, str]] = {
+    Action.ACCEPT: ("registered_by", _("登记申请的人不能同时审核通过该申请（岗位分离）。")),
+    Action.APPROVE_LEGAL_REVIEW: ("drafted_by", _("起草答复的人不能同时对该答复进行法制审核（岗位分离）。")),
+}
+
+
+def legal_review_required(outcome: str, rules: UnitRules = UnitRules()) -> bool:
+    """Whether a reply with this outcome must pass 法制审核 before it is signed."""
+    return rules.legal_review_all or outcome in ADVERSE_OUTCOMES
+
+
+def duty_conflict(action: str, actor_id: int | None, authors: Authors, rules: UnitRules = UnitRules()) -> str | None:
+    """The rule of 岗位分离 this person would break by taking this action, or None."""
+    if not rules.separate_duties or action not in SEPARATED_DUTIES or actor_id is None:
+        return None
+    author_field, message = SEPARATED_DUTIES[action]
+    if getattr(authors, author_field) == actor_id:
+        return str(message)
+    return None
 
 
 class WorkflowError(Exception):
@@ -251,8 +321,17 @@ def target_status(action: str, current: str) -> Status:
     return current
 
 
-def available_actions(current: str, roles: frozenset[str] | set[str], *, is_admin: bool = False) -> list[str]:
-    """The actions valid in this state for someone holding these roles, in workflow order."""
+def available_actions(
+    current: str,
+    roles: frozenset[str] | set[str],
+    *,
+    is_admin: bool = False,
+    rules: UnitRules = UnitRules(),
+    actor_id: int | None = None,
+    authors: Authors = Authors(),
+) -> list[str]:
+    """The actions valid in this state for this person (their roles; who took the earlier steps, for
+    岗位分离; the unit's rules), in workflow order."""
     current = Status(current)
     result = []
     for action in Action:
@@ -263,6 +342,10 @@ def available_actions(current: str, roles: frozenset[str] | set[str], *, is_admi
         if action in STAYING_ACTIONS and current not in STAYING_ACTIONS[action]:
             continue
         if action not in TRANSITIONS and action not in STAYING_ACTIONS:
+            continue
+        if action == Action.SUBMIT_FOR_SIGN_OFF and rules.legal_review_all:
+            continue
+        if duty_conflict(action, actor_id, authors, rules):
             continue
         if (is_admin and action not in ROLE_ONLY_ACTIONS) or ACTION_ROLES.get(action, frozenset()) & set(roles):
             result.append(action.value)

@@ -25,6 +25,8 @@ class AlertKind(models.TextChoices):
     CORRECTION_PERIOD_LAPSED = "correction_period_lapsed", _("补正期限届满")
     FEE_PERIOD_LAPSED = "fee_period_lapsed", _("缴费期限届满")
     ASSIGNED = "assigned", _("分派经办")
+    AWAITING_LEGAL_REVIEW = "awaiting_legal_review", _("待法制审核")
+    AWAITING_SIGN_OFF = "awaiting_sign_off", _("待签发")
     DIGEST = "digest", _("每日督办摘要")
     BULLETIN = "bulletin", _("月度通报")
     CALENDAR_MISSING = "calendar_missing", _("次年放假安排未载入")

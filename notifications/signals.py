@@ -42,3 +42,11 @@ def on_application_submitted(sender, request, tracking_code: str, **kwargs):
     from .models import AlertKind
 
     notify_applicant(request, AlertKind.APPLICANT_SUBMITTED, on=request.submitted_on, tracking_code=tracking_code)
+@receiver(post_save, sender=RequestEvent, dispatch_uid="notifications.waiting_for_decision")
+def on_waiting_for_decision(sender, instance: RequestEvent, created: bool, raw: bool = False, **kwargs):
+    """A request now waits for legal review or sign-off: tell the unit's legal reviewers or heads."""
+    from .decisions import ENTERING, notify_waiting
+
+    if raw or not created or instance.action not in ENTERING:
+        return
+    notify_waiting(instance.request, action=instance.action, actor_id=instance.actor_id, on=timezone.localdate())

@@ -159,10 +159,13 @@ def test_change_page_offers_only_the_actions_valid_for_state_and_role(client, tr
     req = register(tree["dept"], people["clerk"])
     client.force_login(people["clerk"])
     body = client.get(change_url(req)).content.decode()
-    for action in ("start_review", "request_correction", "accept", "conclude"):
+    for action in ("start_review", "request_correction", "conclude"):
         assert f'id="gk-action-{action}"' in body
-    for action in ("approve_extension", "reply", "archive", "approve_legal_review", "assign"):
+    # not "accept": the clerk registered it (岗位分离); the reviewer accepts it
+    for action in ("accept", "approve_extension", "reply", "archive", "approve_legal_review", "assign"):
         assert f'id="gk-action-{action}"' not in body
+    client.force_login(people["reviewer"])
+    assert 'id="gk-action-accept"' in client.get(change_url(req)).content.decode()
     client.force_login(people["legal"])
     body = client.get(change_url(req)).content.decode()
     assert "gk-no-actions" in body
@@ -278,24 +281,64 @@ def test_a_guard_refusal_is_shown_on_its_field_and_changes_nothing(client, tree,
 
 def test_reply_outcome_that_needs_a_reason_is_refused_on_the_reason_field(client, tree, people):
     req = register(tree["dept"], people["clerk"])
-    services.accept(req, actor=people["clerk"])
+    services.accept(req, actor=people["reviewer"])
     client.force_login(people["clerk"])
     response = client.post(
-        action_url(req, "reply"),
-        {"seen_version": req.version, "outcome": "refused.state_secret", "replied_on": today().isoformat()},
+        action_url(req, "submit_for_legal_review"), {"seen_version": req.version, "outcome": "refused.state_secret"},
     )
     assert "reason" in response.context["form"].errors
     response = client.post(
-        action_url(req, "reply"),
-        {
-            "seen_version": req.version,
-            "outcome": "refused.state_secret",
-            "replied_on": today().isoformat(),
-            "reason": "经定密属于国家秘密",
-        },
+        action_url(req, "submit_for_legal_review"),
+        {"seen_version": req.version, "outcome": "refused.state_secret", "reason": "经定密属于国家秘密"},
     )
     req.refresh_from_db()
-    assert response.status_code == 302 and req.status == "replied" and req.reply_data == {"reason": "经定密属于国家秘密"}
+    assert response.status_code == 302 and req.status == "legal_review"
+    assert req.reply_data == {"reason": "经定密属于国家秘密"}
+
+
+def test_a_clerk_is_not_offered_the_reply_and_submits_for_sign_off_only_what_needs_no_review(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    services.accept(req, actor=people["reviewer"])
+    client.force_login(people["clerk"])
+    body = client.get(change_url(req)).content.decode()
+    assert 'id="gk-action-reply"' not in body
+    assert 'id="gk-action-submit_for_sign_off"' in body and 'id="gk-action-submit_for_legal_review"' in body
+    assert client.get(action_url(req, "reply")).status_code == 403
+    choices = dict(client.get(action_url(req, "submit_for_sign_off")).context["form"].fields["outcome"].choices)
+    assert "granted" in choices and "already_public" in choices
+    assert not {"partial", "refused.state_secret", "unavailable.not_held", "not_this_agency",
+                "not_processed.petition"} & set(choices)
+    response = client.post(action_url(req, "submit_for_sign_off"), {"seen_version": req.version, "outcome": "granted"})
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.status == "sign_off"
+
+
+def test_the_registrar_is_told_why_they_cannot_accept(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    client.force_login(people["clerk"])
+    response = client.post(action_url(req, "accept"), {"seen_version": req.version})
+    assert response.status_code == 302
+    assert messages_of(response) == ["登记申请的人不能同时审核通过该申请（岗位分离）。"]
+    req.refresh_from_db()
+    assert req.status == "registered"
+
+
+def test_the_head_signs_what_was_submitted_shown_as_text(client, tree, people):
+    req = register(tree["dept"], people["clerk"])
+    services.accept(req, actor=people["reviewer"])
+    services.submit_for_legal_review(req, actor=people["clerk"], outcome="partial",
+                                     reply_data={"reason": "涉及个人隐私", "withheld_parts": "身份证号码"})
+    services.approve_legal_review(req, actor=people["legal"], note="依据充分，同意签发。")
+    client.force_login(people["admin"])
+    assert 'id="gk-action-reply"' not in client.get(change_url(req)).content.decode()  # the head's, not the admin's
+    client.force_login(people["head"])
+    page = client.get(action_url(req, "reply"))
+    body = page.content.decode()
+    assert set(page.context["form"].fields) == {"seen_version", "replied_on", "issue_letter"}
+    assert 'id="gk-fixed-facts"' in body and "涉及个人隐私" in body and "部分公开" in body
+    assert "依据充分，同意签发。" in body and str(people["legal"]) in body  # what legal review said
+    assert "disabled" not in body.split('id="gk-action-form"')[1]
 
 
 def test_a_concurrent_change_is_reported_and_the_action_is_not_applied(client, tree, people):
@@ -322,7 +365,7 @@ def test_a_stale_form_for_an_action_no_longer_possible_says_the_request_changed(
 
 def test_an_action_the_role_lacks_is_forbidden(client, tree, people):
     req = register(tree["dept"], people["clerk"])
-    services.accept(req, actor=people["clerk"])
+    services.accept(req, actor=people["reviewer"])
     client.force_login(people["clerk"])
     assert client.get(action_url(req, "approve_extension")).status_code == 403
     client.force_login(people["head"])
@@ -570,7 +613,7 @@ def test_only_admins_load_calendars(client, people):
 
 def to_state(req, people, status):
     """Bring a request to `status` through the services (as the staff who would do it)."""
-    clerk, legal = people["clerk"], people["legal"]
+    clerk, legal, head = people["clerk"], people["legal"], people["head"]
     if status == "registered":
         return req
     if status == "reviewing":
@@ -581,7 +624,7 @@ def to_state(req, people, status):
         )
     if status == "closed":
         return services.conclude(req, actor=clerk, outcome="withdrawn", concluded_on=today())
-    services.accept(req, actor=clerk)
+    services.accept(req, actor=people["reviewer"])  # not the clerk who registered it (岗位分离)
     if status == "consulting":
         services.start_consultation(req, actor=clerk, kind="third_party", party="某公司", sent_on=today())
     elif status in ("legal_review", "sign_off"):
@@ -589,7 +632,8 @@ def to_state(req, people, status):
         if status == "sign_off":
             services.approve_legal_review(req, actor=legal)
     elif status in ("replied", "archived"):
-        services.reply(req, actor=clerk, outcome="granted", replied_on=today())
+        services.submit_for_sign_off(req, actor=clerk, outcome="granted", reply_data={})
+        services.reply(req, actor=head, replied_on=today())
         issued_reply(req, clerk)  # as the 签发 does: archiving needs it
         if status == "archived":
             services.archive(req, actor=clerk, delivery_method="邮寄", delivered_on=today())
@@ -627,7 +671,7 @@ def d(offset=0):
     "status, username, action, data, expected",
     [
         ("registered", "clerk", "start_review", {}, "reviewing"),
-        ("registered", "clerk", "accept", {}, "handling"),
+        ("registered", "reviewer", "accept", {}, "handling"),
         ("reviewing", "reviewer", "request_correction",
          {"requested_on": d(), "items": "写明文号", "period_until": d(15)}, "awaiting_correction"),
         ("awaiting_correction", "clerk", "record_correction", {"received_on": d()}, "reviewing"),
@@ -640,6 +684,7 @@ def d(offset=0):
         ("handling", "reviewer", "assign", {"handler": "clerk"}, "handling"),
         ("handling", "clerk", "submit_for_legal_review",
          {"outcome": "partial", "reason": "涉及个人隐私", "withheld_parts": "身份证号码"}, "legal_review"),
+        ("handling", "clerk", "submit_for_sign_off", {"outcome": "granted"}, "sign_off"),
         ("legal_review", "legal", "approve_legal_review", {"note": "同意"}, "sign_off"),
         ("legal_review", "legal", "return_for_revision", {"note": "理由不充分"}, "handling"),
         ("sign_off", "head", "reply", {"replied_on": d()}, "replied"),

@@ -16,6 +16,7 @@ from disclosure.workflow import InvalidTransition, Status, WorkflowError
 from reporting import services as reporting
 
 from .documents.records import issued_reply
+from .steps import office_reply
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def handling(people, tree):
         actor=people["clerk"], unit=tree["dept"], today=TODAY, applicant_type="natural_person",
         applicant_name="张三", channel="in_person", submitted_on=RECEIVED, content="申请公开近十年全部会议纪要",
     )
-    return services.accept(req, actor=people["clerk"])
+    return services.accept(req, actor=people["reviewer"])
 
 
 def ask(req, actor, **over):
@@ -127,7 +128,7 @@ def test_delayed_reply_date_becomes_the_deadline(asked, people):
 def test_reply_before_the_delayed_date_is_not_late(asked, people):
     delay(asked, people["head"])
     replied_on = due(RECEIVED, 30)
-    services.reply(fresh(asked), actor=people["clerk"], outcome="granted", replied_on=replied_on, today=TODAY)
+    office_reply(asked, people, outcome="granted", replied_on=replied_on, today=TODAY)
     assert last_event(asked).data["late"] is False
 
 
@@ -179,8 +180,8 @@ def test_calendar_edits_keep_the_delayed_date(asked, people):
 
 @pytest.fixture
 def replied(handling, people):
-    return services.reply(handling, actor=people["clerk"], outcome="refused.process_info",
-                          reply_data={"reason": "属于内部讨论记录"}, replied_on=D("2026-03-10"), today=TODAY)
+    return office_reply(handling, people, outcome="refused.process_info",
+                        reply_data={"reason": "属于内部讨论记录"}, replied_on=D("2026-03-10"), today=TODAY)
 
 
 def reconsider(req, actor, **over):
@@ -286,8 +287,8 @@ def replied_recently(people, tree):
         actor=people["clerk"], unit=tree["dept"], applicant_type="natural_person", applicant_name="李四",
         channel="in_person", submitted_on=received, content="申请公开某项目批复", today=today,
     )
-    services.accept(req, actor=people["clerk"])
-    return services.reply(fresh(req), actor=people["clerk"], outcome="granted", replied_on=received, today=today)
+    services.accept(req, actor=people["reviewer"])
+    return office_reply(req, people, outcome="granted", replied_on=received, today=today)
 
 
 def test_admin_offers_and_records_a_reconsideration(client, people, replied_recently):
@@ -329,7 +330,7 @@ def test_admin_head_sets_a_delayed_reply(client, people, tree):
         actor=people["clerk"], unit=tree["dept"], applicant_type="natural_person", applicant_name="王五",
         channel="in_person", submitted_on=received, content="申请公开近十年全部会议纪要", today=today,
     )
-    services.accept(req, actor=people["clerk"])
+    services.accept(req, actor=people["reviewer"])
     client.force_login(people["clerk"])
     response = client.post(action_url(req, "request_reasons"), {
         "seen_version": fresh(req).version, "requested_on": today.isoformat(), "note": "本月已提交申请87件",
@@ -382,8 +383,9 @@ def test_the_reply_form_issues_the_letter_its_number_is_the_reply_s_and_the_time
         actor=people["clerk"], unit=tree["dept"], applicant_type="natural_person", applicant_name="赵六",
         channel="in_person", submitted_on=today, content="申请公开某项目批复", today=today,
     )
-    services.accept(req, actor=people["clerk"])
-    client.force_login(people["clerk"])
+    services.accept(req, actor=people["reviewer"])
+    services.submit_for_sign_off(fresh(req), actor=people["clerk"], outcome="granted", reply_data={})
+    client.force_login(people["head"])
     response = client.post(action_url(req, "reply"), {
         "seen_version": fresh(req).version, "outcome": "granted", "replied_on": today.isoformat(),
         "letter_number": "金东发改依复〔2026〕12号",  # not a field any more: the number is taken on issue

@@ -43,13 +43,14 @@ def load(req):
 
 # Pairs of actions that are both valid from "handling", taken by two people on the same version.
 RACES = {
-    "reply-vs-reply": (
-        lambda r, p: services.reply(r, actor=p["clerk"], outcome="granted", replied_on=D("2026-03-10"), today=TODAY),
-        lambda r, p: services.reply(r, actor=p["head"], outcome="unavailable.not_held", replied_on=D("2026-03-10"),
-                                    today=TODAY),
+    # since issue 9 a reply is drafted and submitted from 办理中 (the head signs it from 待签发)
+    "submission-vs-submission": (
+        lambda r, p: services.submit_for_sign_off(r, actor=p["clerk"], outcome="granted", reply_data={}),
+        lambda r, p: services.submit_for_legal_review(r, actor=p["head"], outcome="unavailable.not_held",
+                                                      reply_data={}),
     ),
-    "reply-vs-withdrawal": (
-        lambda r, p: services.reply(r, actor=p["clerk"], outcome="granted", replied_on=D("2026-03-10"), today=TODAY),
+    "submission-vs-withdrawal": (
+        lambda r, p: services.submit_for_sign_off(r, actor=p["clerk"], outcome="granted", reply_data={}),
         lambda r, p: services.conclude(r, actor=p["head"], outcome="withdrawn", concluded_on=D("2026-03-10"),
                                        today=TODAY),
     ),
@@ -75,7 +76,7 @@ RACES = {
 @pytest.mark.parametrize("race", sorted(RACES))
 def test_stale_second_actor_gets_concurrent_change_and_writes_nothing(people, tree, race):
     first, second = RACES[race]
-    req = services.accept(register(people["clerk"], tree["dept"]), actor=people["clerk"])
+    req = services.accept(register(people["clerk"], tree["dept"]), actor=people["reviewer"])
     mine, theirs = load(req), load(req)  # both pages loaded at the same version
     first(mine, people)
     after_first = model_to_dict(load(req))
@@ -103,7 +104,7 @@ def test_expected_version_from_the_form_is_checked(people, tree):
 
 @pytest.mark.django_db
 def test_two_people_recording_the_same_payment(people, tree):
-    req = services.accept(register(people["clerk"], tree["dept"]), actor=people["clerk"])
+    req = services.accept(register(people["clerk"], tree["dept"]), actor=people["reviewer"])
     fee = services.issue_fee_notice(req, actor=people["clerk"], amount=Decimal("100"), amount_reason="按实际情况确定", basis="109号",
                                     notice_on=D("2026-03-05"), today=TODAY)
     mine, theirs = FeeNotice.objects.get(pk=fee.pk), FeeNotice.objects.get(pk=fee.pk)
@@ -154,7 +155,7 @@ def in_threads(*calls, timeout=30):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_postgres_threads_one_wins_one_is_told(people, tree, race):
     first, second = RACES[race]
-    req = services.accept(register(people["clerk"], tree["dept"]), actor=people["clerk"])
+    req = services.accept(register(people["clerk"], tree["dept"]), actor=people["reviewer"])
     mine, theirs = load(req), load(req)
     results = in_threads(lambda: first(mine, people), lambda: second(theirs, people))
     failures = [r for r in results if isinstance(r, Exception)]

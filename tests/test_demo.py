@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from disclosure.demo import DEFAULT_PASSWORD
 from disclosure.models import Consultation, DisclosureRequest, FeeNotice, RequestEvent, StaffRole, User
-from disclosure.workflow import Outcome, Status
+from disclosure.workflow import ADVERSE_OUTCOMES, Outcome, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +67,19 @@ def test_demo_includes_the_side_paths_and_late_cases():
     assert RequestEvent.objects.filter(action="record_reconsideration").values("request").distinct().count() \
         == with_proceedings
     assert RequestEvent.objects.filter(action="record_litigation").exists()
+    # who decides what (issue 9): every reply signed by a head from 待签发, every adverse one after
+    # 法制审核, some others straight to the head; nobody accepted what they registered
+    replies = RequestEvent.objects.filter(action="reply").select_related("actor")
+    assert replies.exists() and {e.from_status for e in replies} == {"sign_off"}
+    heads = set(StaffRole.objects.filter(role="head").values_list("user_id", flat=True))
+    assert {e.actor_id for e in replies} <= heads
+    reviewed = set(RequestEvent.objects.filter(action="approve_legal_review").values_list("request_id", flat=True))
+    adverse = [o.value for o in ADVERSE_OUTCOMES]
+    replied_adverse = set(replies.filter(data__outcome__in=adverse).values_list("request_id", flat=True))
+    assert replied_adverse and replied_adverse <= reviewed
+    assert RequestEvent.objects.filter(action="submit_for_sign_off").exists()
+    for req in requests.exclude(registered_by=None).filter(events__action="accept").distinct():
+        assert req.events.get(action="accept").actor_id != req.registered_by_id, req.ref
     delayed = requests.get(delayed_until__isnull=False)  # 第三十五条
     assert delayed.due_on == delayed.delayed_until > delayed.base_due_on
     assert delayed.reasons_requested_on and delayed.status == "handling"

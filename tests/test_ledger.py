@@ -24,6 +24,7 @@ from disclosure.ledger import (
 )
 from disclosure.models import Consultation, DisclosureRequest, FeeNotice, RequestEvent, Unit
 from disclosure.workcalendar import load_work_calendar
+from tests.steps import office_reply
 
 DATA = Path(__file__).parent / "data" / "ledger"
 HEADER = (
@@ -661,12 +662,11 @@ def test_requests_handled_in_the_system_export_and_reimport_unchanged(tree, peop
         actor=clerk, unit=tree["dept"], today=date(2025, 3, 3), channel="in_person", submitted_on=date(2025, 3, 3),
         applicant_type="natural_person", applicant_name="张三", content="某文件",
     )
-    services.accept(req, actor=clerk)
+    services.accept(req, actor=people["reviewer"])
     consultation = services.start_consultation(req, actor=clerk, kind="agency", party="市局",
                                                sent_on=date(2025, 3, 5), today=date(2025, 3, 5))
     services.record_consultation_reply(consultation, actor=clerk, replied_on=date(2025, 3, 12), today=date(2025, 3, 12))
-    services.reply(DisclosureRequest.objects.get(pk=req.pk), actor=clerk, outcome="granted",
-                   replied_on=date(2025, 4, 10), today=date(2025, 4, 10))
+    office_reply(req, people, outcome="granted", replied_on=date(2025, 4, 10), today=date(2025, 4, 10))
     other = services.register_request(
         actor=clerk, unit=tree["dept"], today=date(2025, 5, 6), channel="in_person", submitted_on=date(2025, 5, 6),
         applicant_type="commercial", applicant_name="某公司", content="另一文件",
@@ -675,7 +675,7 @@ def test_requests_handled_in_the_system_export_and_reimport_unchanged(tree, peop
         actor=clerk, unit=tree["dept"], today=date(2025, 6, 2), channel="in_person", submitted_on=date(2025, 6, 2),
         applicant_type="natural_person", applicant_name="李四", content="第三份文件",
     )
-    services.accept(drafted, actor=clerk)
+    services.accept(drafted, actor=people["reviewer"])
     services.submit_for_legal_review(drafted, actor=clerk, outcome="refused.process_info", reply_data={"reason": "过程稿"})
     exported = export()
     status, out, _err = run("import_ledger", str(_write(tmp_path / "dept.csv", exported)))

@@ -16,6 +16,7 @@ from disclosure.workflow import ConcurrentChange, InvalidTransition, Status, Wor
 from .documents.records import issued_reply
 
 from .factories import staff
+from .steps import office_reply, to_sign_off
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,7 @@ def req(people, tree):
 
 @pytest.fixture
 def handling(req, people):
-    return services.accept(req, actor=people["clerk"])
+    return services.accept(req, actor=people["reviewer"])  # not the clerk who registered it (岗位分离)
 
 
 @pytest.fixture
@@ -204,7 +205,7 @@ def test_a_whole_lifecycle_writes_one_event_per_step(req, people):
             r, actor=c, requested_on=D("2026-03-04"), items="写明文件名称", period_until=D("2026-03-18"), today=TODAY)),
         ("record_correction", c, lambda r: services.record_correction(r, actor=c, received_on=D("2026-03-10"),
                                                                         today=TODAY)),
-        ("accept", c, lambda r: services.accept(r, actor=c)),
+        ("accept", people["reviewer"], lambda r: services.accept(r, actor=people["reviewer"])),
         ("assign", head, lambda r: services.assign_handler(r, actor=head, handler=c)),
         ("start_consultation", c, lambda r: services.start_consultation(
             r, actor=c, kind="third_party", party="某公司", sent_on=D("2026-03-12"), today=TODAY)),
@@ -268,7 +269,8 @@ def test_event_data_records_what_was_decided(awaiting):
                                       today=TODAY),
         lambda r, p: services.record_correction(r, actor=p["clerk"], received_on=D("2026-03-05"), today=TODAY),
         lambda r, p: services.approve_legal_review(r, actor=p["legal"]),
-        lambda r, p: services.reply(r, actor=p["clerk"], outcome="granted", replied_on=D("2026-03-05"), today=TODAY),
+        lambda r, p: services.reply(r, actor=p["head"], outcome="granted", replied_on=D("2026-03-05"), today=TODAY),
+        lambda r, p: services.submit_for_sign_off(r, actor=p["clerk"], outcome="granted", reply_data={}),
         lambda r, p: services.start_consultation(r, actor=p["clerk"], kind="agency", party="市局",
                                                  sent_on=D("2026-03-03"), today=TODAY),
         lambda r, p: services.issue_fee_notice(r, actor=p["clerk"], amount=Decimal("100"), amount_reason="按实际情况确定", basis="109号",
@@ -288,10 +290,9 @@ def test_invalid_transition_changes_nothing_and_says_why(req, people, call):
 
 
 def test_concluded_request_cannot_be_replied_again(handling, people):
-    replied = services.reply(handling, actor=people["clerk"], outcome="granted", replied_on=D("2026-03-10"),
-                             today=TODAY)
+    replied = office_reply(handling, people, outcome="granted", replied_on=D("2026-03-10"), today=TODAY)
     with pytest.raises(InvalidTransition):
-        services.reply(replied, actor=people["clerk"], outcome="granted", replied_on=D("2026-03-11"), today=TODAY)
+        services.reply(replied, actor=people["head"], outcome="granted", replied_on=D("2026-03-11"), today=TODAY)
 
 
 # --- 补正 (Art. 30) ------------------------------------------------------------------------------
@@ -566,16 +567,16 @@ def test_no_extension_while_the_clock_is_stopped(awaiting, people):
     ],
 )
 def test_reply_needs_an_outcome_and_what_it_requires(handling, people, outcome, data, field):
-    expect_error(field, services.reply, handling, actor=people["clerk"], outcome=outcome, replied_on=D("2026-03-10"),
-                 reply_data=data, today=TODAY)
+    expect_error(field, services.submit_for_sign_off, handling, actor=people["clerk"], outcome=outcome,
+                 reply_data=data)
     expect_error(field, services.submit_for_legal_review, handling, actor=people["clerk"], outcome=outcome,
                  reply_data=data)
     assert fresh(handling).status == Status.HANDLING
 
 
 def test_reply_records_outcome_and_conclusion(handling, people):
-    services.reply(handling, actor=people["clerk"], outcome="not_this_agency", replied_on=D("2026-03-10"),
-                   reply_data={"competent_body": "金华市自然资源和规划局"}, today=TODAY)
+    office_reply(handling, people, outcome="not_this_agency", replied_on=D("2026-03-10"),
+                 reply_data={"competent_body": "金华市自然资源和规划局"}, today=TODAY)
     row = fresh(handling)
     assert (row.status, row.outcome, row.concluded_on) == (Status.REPLIED, "not_this_agency", D("2026-03-10"))
     assert last_event(row).data["late"] is False
@@ -583,24 +584,24 @@ def test_reply_records_outcome_and_conclusion(handling, people):
 
 def test_late_reply_is_recorded_as_late(handling, people):
     late = due(RECEIVED, 21)
-    services.reply(handling, actor=people["clerk"], outcome="granted", replied_on=late, today=TODAY)
+    office_reply(handling, people, outcome="granted", replied_on=late, today=TODAY)
     assert last_event(handling).data["late"] is True
 
 
 def test_reply_date_not_in_future_nor_before_receipt(handling, people):
-    expect_error("replied_on", services.reply, handling, actor=people["clerk"], outcome="granted",
-                 replied_on=D("2026-11-27"), today=TODAY)
-    expect_error("replied_on", services.reply, handling, actor=people["clerk"], outcome="granted",
-                 replied_on=D("2026-02-27"), today=TODAY)
+    signing = to_sign_off(handling, drafter=people["clerk"], outcome="granted")
+    expect_error("replied_on", services.reply, signing, actor=people["head"], replied_on=D("2026-11-27"), today=TODAY)
+    expect_error("replied_on", services.reply, signing, actor=people["head"], replied_on=D("2026-02-27"), today=TODAY)
 
 
 def test_unclear_after_correction_needs_a_correction(handling, people):
-    expect_error("outcome", services.reply, handling, actor=people["clerk"],
-                 outcome="unavailable.unclear_after_correction", replied_on=D("2026-03-10"), today=TODAY)
+    signing = to_sign_off(handling, drafter=people["clerk"], legal=people["legal"],
+                          outcome="unavailable.unclear_after_correction")
+    expect_error("outcome", services.reply, signing, actor=people["head"], replied_on=D("2026-03-10"), today=TODAY)
 
 
 def test_ledger_alias_outcome_is_normalised(handling, people):
-    services.reply(handling, actor=people["clerk"], outcome="other.other", replied_on=D("2026-03-10"), today=TODAY)
+    office_reply(handling, people, outcome="other.other", replied_on=D("2026-03-10"), today=TODAY)
     assert fresh(handling).outcome == "other"
 
 
@@ -690,8 +691,7 @@ def test_conclude_refuses_substantive_outcomes(req, people):
 
 @pytest.fixture
 def replied(handling, people):
-    return services.reply(handling, actor=people["clerk"], outcome="granted", replied_on=D("2026-03-10"),
-                          today=TODAY)
+    return office_reply(handling, people, outcome="granted", replied_on=D("2026-03-10"), today=TODAY)
 
 
 def test_archive_needs_the_delivery_record(replied, people):

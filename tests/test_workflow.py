@@ -4,16 +4,22 @@ import pytest
 
 from disclosure.workflow import (
     ACTION_ROLES,
+    ADVERSE_OUTCOMES,
     CLOSING_OUTCOMES,
     OPEN_STATUSES,
     REFUSALS,
+    ROLE_ONLY_ACTIONS,
     STAYING_ACTIONS,
     TRANSITIONS,
     Action,
+    Authors,
     InvalidTransition,
     Outcome,
     Status,
+    UnitRules,
     available_actions,
+    duty_conflict,
+    legal_review_required,
     missing_reply_fields,
     status_for_history,
     target_status,
@@ -38,11 +44,11 @@ ARROWS = {
     (A.START_CONSULTATION, S.CONSULTING, S.CONSULTING),
     (A.RECORD_CONSULTATION_REPLY, S.CONSULTING, S.HANDLING),
     (A.SUBMIT_FOR_LEGAL_REVIEW, S.HANDLING, S.LEGAL_REVIEW),
+    (A.SUBMIT_FOR_SIGN_OFF, S.HANDLING, S.SIGN_OFF),  # issue 9: a reply that needs no legal review
     (A.APPROVE_LEGAL_REVIEW, S.LEGAL_REVIEW, S.SIGN_OFF),
     (A.RETURN_FOR_REVISION, S.LEGAL_REVIEW, S.HANDLING),
     (A.RETURN_FOR_REVISION, S.SIGN_OFF, S.HANDLING),
-    (A.REPLY, S.HANDLING, S.REPLIED),
-    (A.REPLY, S.SIGN_OFF, S.REPLIED),
+    (A.REPLY, S.SIGN_OFF, S.REPLIED),  # issue 9: no reply from 办理中 — 签发 follows sign-off
     *((A.CONCLUDE, s, S.CLOSED) for s in OPEN_STATUSES),
     (A.ARCHIVE, S.REPLIED, S.ARCHIVED),
     (A.ARCHIVE, S.CLOSED, S.ARCHIVED),
@@ -124,14 +130,19 @@ def test_every_status_is_reachable_from_registered():
         (S.REGISTERED, {"reviewer"}, ["start_review", "request_correction", "accept", "conclude", "assign", "edit"]),
         (S.HANDLING, {"head"}, ["request_correction", "start_consultation", "issue_fee_notice",
                                 "record_fee_payment", "approve_extension", "request_reasons", "set_delayed_reply",
-                                "assign", "submit_for_legal_review", "reply", "conclude", "edit"]),
+                                "assign", "submit_for_legal_review", "submit_for_sign_off", "conclude", "edit"]),
         (S.HANDLING, {"clerk"}, ["request_correction", "start_consultation", "issue_fee_notice",
-                                 "record_fee_payment", "request_reasons", "submit_for_legal_review", "reply",
-                                 "conclude", "edit"]),
+                                 "record_fee_payment", "request_reasons", "submit_for_legal_review",
+                                 "submit_for_sign_off", "conclude", "edit"]),
+        (S.HANDLING, {"reviewer"}, ["request_correction", "start_consultation", "request_reasons", "assign",
+                                    "submit_for_legal_review", "submit_for_sign_off", "conclude", "edit"]),
+        (S.HANDLING, {"legal_reviewer"}, []),
         (S.LEGAL_REVIEW, {"legal_reviewer"}, ["approve_legal_review", "return_for_revision"]),
         (S.LEGAL_REVIEW, {"clerk"}, ["record_fee_payment", "conclude", "edit"]),
         (S.SIGN_OFF, {"head"}, ["record_fee_payment", "approve_extension", "set_delayed_reply", "assign",
                                 "return_for_revision", "reply", "conclude", "edit"]),
+        (S.SIGN_OFF, {"clerk"}, ["record_fee_payment", "conclude", "edit"]),
+        (S.SIGN_OFF, {"legal_reviewer"}, ["return_for_revision"]),
         (S.AWAITING_CORRECTION, {"clerk"}, ["record_correction", "record_fee_payment", "conclude", "edit"]),
         (S.CONSULTING, {"clerk"}, ["start_consultation", "record_consultation_reply", "issue_fee_notice",
                                    "record_fee_payment", "request_reasons", "conclude", "edit"]),
@@ -158,12 +169,91 @@ def test_only_a_legal_reviewer_approves_legal_review():
         assert A.APPROVE_LEGAL_REVIEW not in available_actions(S.LEGAL_REVIEW, {role})
 
 
-def test_admin_gets_every_action_valid_in_the_state_except_the_heads_extension():
+def test_admin_gets_every_action_valid_in_the_state_except_the_heads_decisions():
     assert available_actions(S.LEGAL_REVIEW, set(), is_admin=True) == [
         "record_fee_payment", "assign", "approve_legal_review", "return_for_revision", "conclude", "edit",
     ]
     assert "approve_extension" in available_actions(S.LEGAL_REVIEW, {"head"}, is_admin=True)
     assert "set_delayed_reply" in available_actions(S.LEGAL_REVIEW, {"head"}, is_admin=True)
+    # 签发 is the head's, as the extension: a system admin cannot sign a reply
+    assert "reply" not in available_actions(S.SIGN_OFF, set(), is_admin=True)
+    assert "reply" in available_actions(S.SIGN_OFF, {"head"}, is_admin=True)
+
+
+# --- who decides what (issue 9) ------------------------------------------------------------------
+
+
+def test_only_the_head_signs_a_reply_and_never_from_handling():
+    assert ACTION_ROLES[A.REPLY] == {"head"}
+    assert A.REPLY in ROLE_ONLY_ACTIONS
+    assert set(TRANSITIONS[A.REPLY]) == {S.SIGN_OFF}
+    for role in ("clerk", "reviewer", "legal_reviewer", "supervisor", "head"):
+        assert A.REPLY not in available_actions(S.HANDLING, {role}, is_admin=True)
+    for role in ("clerk", "reviewer", "legal_reviewer", "supervisor"):
+        assert A.REPLY not in available_actions(S.SIGN_OFF, {role})
+
+
+ADVERSE_BY_HAND = {
+    "partial", "not_this_agency",
+    "refused.state_secret", "refused.law_prohibited", "refused.security_stability", "refused.third_party",
+    "refused.internal_affairs", "refused.process_info", "refused.enforcement_file", "refused.query_matter",
+    "unavailable.not_held", "unavailable.needs_creation", "unavailable.unclear_after_correction",
+    "not_processed.petition", "not_processed.duplicate", "not_processed.publication", "not_processed.excessive",
+    "not_processed.confirm_existing",
+}
+
+
+def test_adverse_outcomes_are_the_documented_ones():
+    assert {o.value for o in ADVERSE_OUTCOMES} == ADVERSE_BY_HAND
+    assert not ADVERSE_OUTCOMES & CLOSING_OUTCOMES
+
+
+@pytest.mark.parametrize("outcome", [o for o in Outcome if o not in CLOSING_OUTCOMES])
+def test_legal_review_required_for_adverse_outcomes_and_per_unit_for_the_others(outcome):
+    adverse = outcome.value in ADVERSE_BY_HAND
+    assert legal_review_required(outcome, UnitRules()) is adverse
+    assert legal_review_required(outcome, UnitRules(legal_review_all=True)) is True
+
+
+def test_submitting_for_sign_off_is_not_offered_where_every_reply_needs_legal_review():
+    everyone = {"clerk", "reviewer", "head"}
+    assert A.SUBMIT_FOR_SIGN_OFF in available_actions(S.HANDLING, everyone, rules=UnitRules())
+    assert A.SUBMIT_FOR_SIGN_OFF not in available_actions(S.HANDLING, everyone, rules=UnitRules(legal_review_all=True))
+    assert A.SUBMIT_FOR_LEGAL_REVIEW in available_actions(S.HANDLING, everyone, rules=UnitRules(legal_review_all=True))
+
+
+@pytest.mark.parametrize(
+    ("action", "authors", "actor", "refused"),
+    [
+        (A.ACCEPT, Authors(registered_by=7), 7, True),
+        (A.ACCEPT, Authors(registered_by=7), 8, False),
+        (A.ACCEPT, Authors(), 7, False),  # imported: nobody registered it here
+        (A.APPROVE_LEGAL_REVIEW, Authors(drafted_by=7), 7, True),
+        (A.APPROVE_LEGAL_REVIEW, Authors(registered_by=7, drafted_by=8), 7, False),
+        (A.START_REVIEW, Authors(registered_by=7), 7, False),  # starting a review is not deciding it
+        (A.RETURN_FOR_REVISION, Authors(drafted_by=7), 7, False),
+        (A.REPLY, Authors(drafted_by=7), 7, False),
+    ],
+)
+def test_separation_of_duties(action, authors, actor, refused):
+    conflict = duty_conflict(action, actor, authors, UnitRules())
+    assert bool(conflict) is refused
+    if refused:
+        assert "岗位分离" in conflict  # names the rule
+    assert duty_conflict(action, actor, authors, UnitRules(separate_duties=False)) is None  # a one-person office
+
+
+def test_available_actions_hide_what_separation_of_duties_refuses():
+    roles = {"clerk", "reviewer", "legal_reviewer", "head"}
+    mine = Authors(registered_by=7, drafted_by=7)
+    assert A.ACCEPT not in available_actions(S.REVIEWING, roles, actor_id=7, authors=mine)
+    assert A.ACCEPT not in available_actions(S.REGISTERED, roles, actor_id=7, authors=mine, is_admin=True)
+    assert A.ACCEPT in available_actions(S.REVIEWING, roles, actor_id=8, authors=mine)
+    assert A.APPROVE_LEGAL_REVIEW not in available_actions(S.LEGAL_REVIEW, roles, actor_id=7, authors=mine)
+    assert A.RETURN_FOR_REVISION in available_actions(S.LEGAL_REVIEW, roles, actor_id=7, authors=mine)
+    alone = UnitRules(separate_duties=False)
+    assert A.ACCEPT in available_actions(S.REVIEWING, roles, actor_id=7, authors=mine, rules=alone)
+    assert A.APPROVE_LEGAL_REVIEW in available_actions(S.LEGAL_REVIEW, roles, actor_id=7, authors=mine, rules=alone)
 
 
 def test_only_the_head_sets_a_delayed_reply_but_clerks_ask_for_reasons():

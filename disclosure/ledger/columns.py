@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .. import deadlines as dl
-from ..models import ApplicantType, Channel, ProceedingOutcome
+from ..models import CONTENT_MAX_LENGTH, ApplicantType, Channel, ProceedingOutcome
 from ..spreadsheets import excerpt
 from ..workflow import OUTCOME_ALIASES, Outcome
 from .sheets import Column, ImpreciseNumber
@@ -215,7 +215,7 @@ def _parsers() -> dict[str, Callable]:
     parsers: dict[str, Callable] = {k: parse_date for k in DATE_KEYS}
     parsers.update(
         ref=_text(100), applicant_name=_text(200), applicant_id_number=_text(64), applicant_contact=_text(300),
-        content=_text(None),
+        content=_text(CONTENT_MAX_LENGTH),
         **{kind: (lambda v, kind=kind: _parse_choice(kind, v)) for kind in CHOICE_NAMES},
         litigation_after_reconsideration=_yes_no,
         extension_days=_extension_days,

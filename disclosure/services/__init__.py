@@ -20,6 +20,7 @@ from .decision import (
     reply,
     return_for_revision,
     submit_for_legal_review,
+    submit_for_sign_off,
 )
 from .handling import (
     MAX_DELAY_DAYS,
@@ -56,7 +57,7 @@ __all__ = [
     "parse_reference", "recompute_open_deadlines", "record_consultation_reply", "record_correction",
     "record_fee_payment", "record_letter_number", "record_litigation", "record_reconsideration", "register_request", "remove_attachment",
     "reply", "request_correction", "request_reasons", "return_for_revision", "set_delayed_reply",
-    "start_consultation", "start_review", "submit_for_legal_review", "update_registration",
+    "start_consultation", "start_review", "submit_for_legal_review", "submit_for_sign_off", "update_registration",
     # the applicants' side (portal.md)
     "confirm_receipt", "reject_submission", "letter_for_applicant", "lookup_application", "public_status", "submit_application", "submit_correction",
 ]

@@ -11,12 +11,14 @@ from django.utils.translation import gettext as _
 
 from ..models import DisclosureRequest, ProceedingOutcome
 from ..workflow import (
+    ADVERSE_OUTCOMES,
     CLOSING_OUTCOMES,
     OUTCOME_ALIASES,
     Action,
     Outcome,
     Status,
     WorkflowError,
+    legal_review_required,
     missing_reply_fields,
 )
 from .write import _apply, _check_day
@@ -42,14 +44,37 @@ def _check_reply(outcome: str, reply_data: dict) -> None:
         )
 
 
+def _drafter(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
 def submit_for_legal_review(req, *, actor, outcome: str, reply_data: dict, expected_version=None):
-    """Hand the draft reply (outcome and what it requires) to the legal reviewer."""
+    """Hand the draft reply (outcome and what it requires) to the legal reviewer; its submitter is
+    its drafter, who may not approve it (岗位分离)."""
     outcome = _normalise_outcome(outcome)
     _check_reply(outcome, reply_data)
     with transaction.atomic():
         return _apply(
             req, Action.SUBMIT_FOR_LEGAL_REVIEW, actor=actor, expected_version=expected_version,
-            changes={"outcome": outcome, "reply_data": reply_data},
+            changes={"outcome": outcome, "reply_data": reply_data, "drafted_by": _drafter(actor)},
+            data={"outcome": outcome, **reply_data},
+        )
+
+
+def submit_for_sign_off(req, *, actor, outcome: str, reply_data: dict, expected_version=None):
+    """Hand a draft reply that needs no legal review (workflow.legal_review_required) to the head."""
+    outcome = _normalise_outcome(outcome)
+    _check_reply(outcome, reply_data)
+    if legal_review_required(outcome, req.unit.rules):
+        if outcome in ADVERSE_OUTCOMES:
+            message = _("办理结果“%(outcome)s”不利于申请人，签发前须经法制审核：请提交法制审核。")
+        else:
+            message = _("本单位所有答复签发前均须经法制审核：请提交法制审核（办理结果“%(outcome)s”）。")
+        raise WorkflowError(message % {"outcome": Outcome(outcome).label}, field="outcome")
+    with transaction.atomic():
+        return _apply(
+            req, Action.SUBMIT_FOR_SIGN_OFF, actor=actor, expected_version=expected_version,
+            changes={"outcome": outcome, "reply_data": reply_data, "drafted_by": _drafter(actor)},
             data={"outcome": outcome, **reply_data},
         )
 
@@ -70,12 +95,13 @@ def return_for_revision(req, *, actor, note: str, expected_version=None):
 
 def reply(req, *, actor, outcome: str | None = None, replied_on: date, reply_data: dict | None = None,
           today=None, expected_version=None):
-    """答复: the decision with what its outcome requires (第三十六、三十七条); the reply date concludes it."""
+    """答复: the head signs (签发) the reply submitted for sign-off — after legal review where
+    required — with what its outcome requires (第三十六、三十七条); the reply date concludes it."""
     today = today or timezone.localdate()
     if req.status == Status.SIGN_OFF:
-        # what legal review approved is what is signed; changing it means returning for revision
+        # what was submitted (and reviewed) is what is signed; changing it means returning for revision
         if outcome is not None and OUTCOME_ALIASES.get(outcome, outcome) != req.outcome:
-            raise WorkflowError(_("签发的办理结果须与法制审核通过的一致；如需改变请退回修改。"), field="outcome")
+            raise WorkflowError(_("签发的办理结果须与提交签发的一致；如需改变请退回修改。"), field="outcome")
         outcome, reply_data = req.outcome, {**req.reply_data, **(reply_data or {})}
     outcome = _normalise_outcome(outcome or "")
     reply_data = dict(reply_data or {})

@@ -251,9 +251,9 @@ def approve_extension(req, *, actor, days: int, approved_on: date, notified_on: 
     today = today or timezone.localdate()
     _check_permission(actor, req, Action.APPROVE_EXTENSION)  # before the guards: the head's decision
     if req.extension_days:
-        raise WorkflowError(_("该申请已经延长过答复期限，条例只允许延长一次。"), field="days")
+        raise WorkflowError(_("该申请已经延长过答复期限，条例第三十三条第二款只允许延长一次。"), field="days")
     if not isinstance(days, int) or not 1 <= days <= dl.MAX_EXTENSION_DAYS:
-        raise WorkflowError(_("延长的期限应为1至20个工作日。"), field="days")
+        raise WorkflowError(_("条例第三十三条第二款规定，延长的期限为1至20个工作日。"), field="days")
     if not (reason or "").strip():
         raise WorkflowError(_("请填写延期理由。"), field="reason")
     if req.due_on is None:

@@ -13,7 +13,7 @@ from .. import deadlines as dl
 from ..access import access_for
 from ..blindindex import applicant_id_hash
 from ..idnumbers import InvalidIdNumber, check_id_number, is_person
-from ..models import Channel, DisclosureRequest, PostKind, RequestEvent, Unit
+from ..models import CONTENT_MAX_LENGTH, Channel, DisclosureRequest, PostKind, RequestEvent, Unit
 from ..workcalendar import load_work_calendar
 from ..workflow import Action, WorkflowError
 from .write import NotPermitted, _apply, _check_date, case_dates, deadline_fields
@@ -79,6 +79,16 @@ def _check_id_numbers(fields: dict, applicant_type: str | None, stored: Disclosu
                 raise WorkflowError(str(exc), field=name) from None
 
 
+def _check_content(fields: dict) -> None:
+    content = fields.get("content")
+    if content is not None and len(content) > CONTENT_MAX_LENGTH:
+        raise WorkflowError(
+            _("申请内容不能超过%(n)d字（现有%(len)d字）；所需文件请作为附件上传。")
+            % {"n": CONTENT_MAX_LENGTH, "len": len(content)},
+            field="content",
+        )
+
+
 def register_request(*, actor, unit: Unit, today: date | None = None, **fields) -> DisclosureRequest:
     """登记: derive the Art. 31 receipt date, number the request, compute its deadlines."""
     today = today or timezone.localdate()
@@ -88,6 +98,7 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
     _check_id_numbers(fields, fields.get("applicant_type"))
     fields.pop("applicant_id_hash", None)  # derived, never given
     fields["applicant_id_hash"] = applicant_id_hash(fields.get("applicant_id_number"))
+    _check_content(fields)
     if fields.get("channel") not in Channel.values:
         raise WorkflowError(_("请选择申请方式。"), field="channel")
     if fields["channel"] == Channel.LETTER and fields.get("post_kind") not in PostKind.values:
@@ -131,7 +142,9 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
     calendar = load_work_calendar()
     seq = 0
     for attempt in range(10):
-        req = DisclosureRequest(unit=unit, received_on=received_on, **fields)
+        req = DisclosureRequest(
+            unit=unit, received_on=received_on, registered_by=actor if getattr(actor, "pk", None) else None, **fields
+        )
         req.ref_year = received_on.year
         if not ref:
             # never retry the same number: a given reference may already hold it
@@ -174,6 +187,7 @@ def update_registration(req: DisclosureRequest, *, actor, expected_version=None,
     if unknown:
         raise WorkflowError(_("这些字段不能在登记后修改：%(fields)s") % {"fields": "、".join(sorted(unknown))})
     _check_id_numbers(fields, fields.get("applicant_type", req.applicant_type), stored=req)
+    _check_content(fields)
     changed = {k: v for k, v in fields.items() if getattr(req, k) != v}
     data = {"fields": sorted(changed)}
     if "applicant_id_number" in changed:

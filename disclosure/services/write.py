@@ -16,7 +16,15 @@ from .. import deadlines as dl
 from ..access import access_for
 from ..models import CalendarYear, DisclosureRequest, RequestEvent
 from ..workcalendar import load_work_calendar
-from ..workflow import ACTION_ROLES, ROLE_ONLY_ACTIONS, Action, ConcurrentChange, WorkflowError, target_status
+from ..workflow import (
+    ACTION_ROLES,
+    ROLE_ONLY_ACTIONS,
+    Action,
+    ConcurrentChange,
+    WorkflowError,
+    duty_conflict,
+    target_status,
+)
 
 
 class NotPermitted(WorkflowError):
@@ -128,6 +136,8 @@ def _json(value):
 def _role_only_refusal(action: str) -> str:
     if action == Action.APPROVE_EXTENSION:
         return _("延长答复期限须经本单位政府信息公开工作机构负责人批准。")
+    if action == Action.REPLY:
+        return _("答复须由本单位政府信息公开工作机构负责人签发。")
     return _("确定延迟答复期限须由本单位政府信息公开工作机构负责人决定。")
 
 
@@ -140,6 +150,13 @@ def _check_permission(actor, req: DisclosureRequest, action: str) -> None:
         return
     if not access.can(action, req.unit_id):
         raise NotPermitted(_("您没有在本单位进行“%(action)s”的权限。") % {"action": Action(action).label})
+
+
+def _check_duties(actor, req: DisclosureRequest, action: str) -> None:
+    """岗位分离 (workflow.SEPARATED_DUTIES), admins included: the rule is about the person."""
+    conflict = duty_conflict(action, getattr(actor, "pk", None), req.authors, req.unit.rules)
+    if conflict:
+        raise NotPermitted(conflict)
 
 
 def _changed_meanwhile() -> ConcurrentChange:
@@ -161,6 +178,7 @@ def _apply(
     With stay=True the arrow is checked but the request keeps its state (e.g. a consultation
     answered while another is still out)."""
     _check_permission(actor, req, action)
+    _check_duties(actor, req, action)
     current = req.status
     target = target_status(action, current)
     if stay:

@@ -25,10 +25,11 @@ def registered(clerk, unit, **overrides):
     return services.register_request(actor=clerk, unit=unit, **fields)
 
 
-def with_records(clerk, unit):
-    """A handled request with a consultation, a fee notice and an attachment."""
+def with_records(clerk, unit, reviewer):
+    """A handled request with a consultation, a fee notice and an attachment (the clerk registers it,
+    the reviewer accepts it: 岗位分离)."""
     req = registered(clerk, unit)
-    services.accept(req, actor=clerk)
+    services.accept(req, actor=reviewer)
     consultation = services.start_consultation(
         req, actor=clerk, kind="agency", party="市自然资源局", sent_on=date(2026, 11, 3), today=date(2026, 11, 20)
     )

@@ -39,7 +39,11 @@ RULES: dict[str, dict[str, str]] = {
     "POST /api/v1/requests/{id}/approve-extension/": {"days": "once per request, and only once the clock runs"},
     "POST /api/v1/requests/{id}/set-delayed-reply/": {"finding": "only after the reasons were asked for"},
     "POST /api/v1/requests/{id}/submit-legal-review/": _WHAT_THE_OUTCOME_NEEDS,
-    "POST /api/v1/requests/{id}/reply/": {"outcome": "needed unless legal review set it", **_WHAT_THE_OUTCOME_NEEDS},
+    "POST /api/v1/requests/{id}/submit-sign-off/": {
+        "outcome": "one that needs no legal review (not adverse; a unit may require it for every reply)",
+        **_WHAT_THE_OUTCOME_NEEDS,
+    },
+    "POST /api/v1/requests/{id}/reply/": {"outcome": "the one submitted for sign-off", **_WHAT_THE_OUTCOME_NEEDS},
     "POST /api/v1/requests/{id}/conclude/": {"outcome": "abandoned_no_correction only while awaiting correction, "
                                                         "abandoned_fee_unpaid only with an unpaid fee notice"},
     "POST /api/v1/requests/{id}/record-reconsideration/": {"outcome": "given with the decision date"},

@@ -91,7 +91,7 @@ def test_an_invalid_transition_is_409(people, tree, as_user):
 def test_a_stale_version_is_409_and_writes_nothing(people, tree, as_user):
     req = registered(people["clerk"], tree["dept"])
     services.start_review(req, actor=people["reviewer"])
-    response = as_user(people["clerk"]).post(f"/api/v1/requests/{req.pk}/accept/", {"version": 0}, format="json")
+    response = as_user(people["reviewer"]).post(f"/api/v1/requests/{req.pk}/accept/", {"version": 0}, format="json")
     assert error_of(response, 409)["code"] == "concurrent_change"
     req.refresh_from_db()
     assert (req.status, req.version) == ("reviewing", 1)

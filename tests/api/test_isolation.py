@@ -87,7 +87,7 @@ def test_the_matrix_sees_every_api_route():
 @pytest.fixture
 def foreign(people, tree):
     """Objects of 金东区发展和改革局 (dept), plus calendar rows, seen by users of other units."""
-    objects = with_records(people["clerk"], tree["dept"])
+    objects = with_records(people["clerk"], tree["dept"], people["reviewer"])
     objects["unit"] = tree["dept"]
     tree["dept"].letter_prefix = "金东发改"
     tree["dept"].save()

@@ -7,7 +7,9 @@ from .builders import registered
 
 
 def test_a_client_takes_a_request_from_registration_to_archive(people, tree, as_user):
+    """The clerk registers and handles, the reviewer accepts, the head signs (issue 9: who decides what)."""
     api = as_user(people["clerk"])
+    reviewer, head = as_user(people["reviewer"]), as_user(people["head"])
     created = api.post(
         "/api/v1/requests/",
         {"unit": tree["dept"].pk, "applicant_type": "natural_person", "applicant_name": "王五",
@@ -20,8 +22,8 @@ def test_a_client_takes_a_request_from_registration_to_archive(people, tree, as_
     assert (req["status"], req["version"], req["received_on"]) == ("registered", 0, "2026-11-02")
     assert req["deadline"]["due_on"] == req["due_on"]
 
-    def act(path, body, expected_status):
-        response = api.post(f"/api/v1/requests/{req['id']}/{path}/", {**body, "version": req["version"]},
+    def act(path, body, expected_status, client=api):
+        response = client.post(f"/api/v1/requests/{req['id']}/{path}/", {**body, "version": req["version"]},
                             format="json")
         assert response.status_code == 200, response.content
         data = response.json()
@@ -36,7 +38,10 @@ def test_a_client_takes_a_request_from_registration_to_archive(people, tree, as_
     assert req["deadline"]["clock_stopped"] is True
     req = act("record-correction", {"received_on": "2026-11-05"}, "reviewing")
     assert req["clock_start_on"] == "2026-11-05"
-    req = act("accept", {}, "handling")
+    assert "accept" not in req["available_actions"]  # the clerk registered it (岗位分离) …
+    refused = api.post(f"/api/v1/requests/{req['id']}/accept/", {"version": req["version"]}, format="json")
+    assert refused.status_code == 403 and "岗位分离" in refused.json()["error"]["message"]
+    req = act("accept", {}, "handling", client=reviewer)  # … the reviewer accepts it
 
     consultation = api.post(f"/api/v1/requests/{req['id']}/consultations/",
                             {"kind": "agency", "party": "市财政局", "sent_on": "2026-11-06",
@@ -52,7 +57,15 @@ def test_a_client_takes_a_request_from_registration_to_archive(people, tree, as_
     assert req["status"] == "handling"
     assert req["deadline"]["paused_days"]  # 第三十三条: consultation time is not counted
 
-    req = act("reply", {"outcome": "granted", "replied_on": "2026-11-12"}, "replied")
+    assert "reply" not in req["available_actions"]  # a clerk no longer replies from 办理中
+    req = act("submit-sign-off", {"outcome": "granted"}, "sign_off")  # granted: no legal review needed
+    assert head.get(f"/api/v1/requests/{req['id']}/").json()["available_actions"] == [
+        "record_fee_payment", "approve_extension", "set_delayed_reply", "assign", "return_for_revision", "reply",
+        "conclude", "edit",
+    ]
+    assert api.post(f"/api/v1/requests/{req['id']}/reply/", {"replied_on": "2026-11-12", "version": req["version"]},
+                    format="json").status_code == 403
+    req = act("reply", {"replied_on": "2026-11-12"}, "replied", client=head)
     assert (req["outcome"], req["concluded_on"]) == ("granted", "2026-11-12")
     req = act("archive", {"delivery_method": "邮寄", "delivered_on": "2026-11-13", "archive_number": "WS-1"},
               "archived")
@@ -60,18 +73,24 @@ def test_a_client_takes_a_request_from_registration_to_archive(people, tree, as_
     events = api.get(f"/api/v1/requests/{req['id']}/events/").json()
     assert [e["action"] for e in events] == [
         "register", "start_review", "request_correction", "record_correction", "accept", "start_consultation",
-        "record_consultation_reply", "reply", "issue_document", "archive",
+        "record_consultation_reply", "submit_for_sign_off", "reply", "issue_document", "archive",
     ]
-    assert all(e["actor"] == people["clerk"].pk for e in events)
-    assert RequestEvent.objects.filter(request_id=req["id"]).count() == 10
+    by = {e["action"]: e["actor"] for e in events}
+    assert (by["register"], by["accept"], by["submit_for_sign_off"], by["reply"], by["archive"]) == (
+        people["clerk"].pk, people["reviewer"].pk, people["clerk"].pk, people["head"].pk, people["clerk"].pk)
+    assert RequestEvent.objects.filter(request_id=req["id"]).count() == 11
     assert DisclosureRequest.objects.get(pk=req["id"]).status == "archived"
 
 
 def test_legal_review_path_needs_the_legal_reviewer(people, tree, as_user):
     req = registered(people["clerk"], tree["dept"])
-    services.accept(req, actor=people["clerk"])
-    clerk, legal = as_user(people["clerk"]), as_user(people["legal"])
+    services.accept(req, actor=people["reviewer"])
+    clerk, legal, head = as_user(people["clerk"]), as_user(people["legal"]), as_user(people["head"])
     url = f"/api/v1/requests/{req.pk}/"
+    skipped = clerk.post(url + "submit-sign-off/",
+                         {"outcome": "partial", "reply_data": {"reason": "涉及个人隐私", "withheld_parts": "身份证号"}},
+                         format="json")
+    assert skipped.status_code == 400 and list(skipped.json()["error"]["fields"]) == ["outcome"]  # adverse
     submitted = clerk.post(url + "submit-legal-review/",
                            {"outcome": "partial", "reply_data": {"reason": "涉及个人隐私", "withheld_parts": "身份证号"}},
                            format="json")
@@ -79,7 +98,8 @@ def test_legal_review_path_needs_the_legal_reviewer(people, tree, as_user):
     assert clerk.post(url + "approve-legal-review/", {}, format="json").status_code == 403
     approved = legal.post(url + "approve-legal-review/", {"note": "同意"}, format="json")
     assert approved.json()["status"] == "sign_off"
-    replied = clerk.post(url + "reply/", {"replied_on": "2026-11-20"}, format="json")
+    assert clerk.post(url + "reply/", {"replied_on": "2026-11-20"}, format="json").status_code == 403
+    replied = head.post(url + "reply/", {"replied_on": "2026-11-20"}, format="json")
     assert replied.status_code == 200, replied.content
     assert replied.json()["outcome"] == "partial"
 
@@ -126,7 +146,7 @@ def test_a_handler_must_work_in_the_request_s_unit(people, tree, as_user):
 
 def test_fees_extension_revision_and_withdrawal_through_the_api(people, tree, as_user):
     req = registered(people["clerk"], tree["dept"])
-    services.accept(req, actor=people["clerk"])
+    services.accept(req, actor=people["reviewer"])
     clerk, head, legal = as_user(people["clerk"]), as_user(people["head"]), as_user(people["legal"])
     url = f"/api/v1/requests/{req.pk}/"
 

@@ -39,8 +39,13 @@ class SchemaClient:
 @pytest.mark.usefixtures("keep_test_connection")
 def test_a_schema_only_client_does_a_request_s_whole_life(people, tree):
     api = SchemaClient()
-    token = api.call("auth_token_create", {"username": "clerk", "password": PASSWORD}, expect=201)["token"]
-    api.headers = {"Authorization": f"Token {token}"}
+    tokens = {name: api.call("auth_token_create", {"username": name, "password": PASSWORD}, expect=201)["token"]
+              for name in ("clerk", "reviewer", "legal", "head")}
+
+    def as_(name):  # the clerk registers and drafts, the reviewer accepts, legal reviews, the head signs
+        api.headers = {"Authorization": f"Token {tokens[name]}"}
+
+    as_("clerk")
     [unit] = api.call("units_list")
     req = api.call("requests_create", {
         "unit": unit["id"], "applicant_type": "natural_person", "applicant_name": "陈七", "channel": "letter",
@@ -58,7 +63,9 @@ def test_a_schema_only_client_does_a_request_s_whole_life(people, tree):
     step("requests_request_correction_create",
          {"requested_on": "2026-11-03", "items": "请明确工程名称", "period_until": "2026-11-17"})
     step("requests_record_correction_create", {"received_on": "2026-11-05"})
+    as_("reviewer")
     step("requests_accept_create")
+    as_("clerk")
     consultation = api.call("requests_consultations_create",
                             {"kind": "third_party", "party": "某建设公司", "sent_on": "2026-11-06"},
                             expect=201, id=req["id"])
@@ -67,8 +74,13 @@ def test_a_schema_only_client_does_a_request_s_whole_life(people, tree):
                                             "opinion": "涉及商业秘密", "version": req["version"]},
              id=consultation["id"])
     req = api.call("requests_retrieve", id=req["id"])
-    step("requests_reply_create", {"outcome": "partial", "replied_on": "2026-11-12",
-                                   "reply_data": {"reason": "涉及商业秘密", "withheld_parts": "工程造价明细"}})
+    step("requests_submit_legal_review_create",
+         {"outcome": "partial", "reply_data": {"reason": "涉及商业秘密", "withheld_parts": "工程造价明细"}})
+    as_("legal")
+    step("requests_approve_legal_review_create", {"note": "同意"})
+    as_("head")
+    step("requests_reply_create", {"replied_on": "2026-11-12"})
+    as_("clerk")
     step("requests_archive_create", {"delivery_method": "邮寄", "delivered_on": "2026-11-13"})
     assert req["status"] == "archived"
     events = api.call("requests_events_list", id=req["id"])
@@ -78,7 +90,9 @@ def test_a_schema_only_client_does_a_request_s_whole_life(people, tree):
     assert report["unit"]["code"] == unit["code"]
     assert report["table3"]["rows"]["new"][-1] == 1 and report["table3"]["rows"]["partial"][-1] == 1
     # stale version → 409 in the documented error shape
+    as_("reviewer")
     error = api.call("requests_accept_create", {"version": 0}, expect=409, id=req["id"])
     assert error["error"]["code"] in ("invalid_transition", "concurrent_change")
+    as_("clerk")
     api.call("auth_token_destroy", expect=204)
     api.call("units_list", expect=401)

@@ -25,7 +25,7 @@ def world(people, tree, settings, keep_test_connection):
     settings.GONGKAI_API_RATE_TOKEN = "100000/minute"
     settings.GONGKAI_PUBLIC_RATE_LOOKUP = "100000/minute"
     settings.GONGKAI_PUBLIC_RATE_SUBMIT = "100000/hour"
-    objects = with_records(people["clerk"], tree["dept"])
+    objects = with_records(people["clerk"], tree["dept"], people["reviewer"])
     objects["notification"] = Notification.objects.create(user=people["clerk"], message="答复期限临近")
     _, raw = ApiToken.issue(people["clerk"])
     return {"headers": {"Authorization": f"Token {raw}"}, "objects": objects}

@@ -47,7 +47,7 @@ def officer(tree, people, settings, keep_test_connection):
     settings.GONGKAI_API_RATE_ANON = "100000/minute"
     settings.GONGKAI_API_RATE_TOKEN = "100000/minute"
     user = staff("officer", tree["dept"], "clerk", "reviewer", "legal_reviewer", "head")
-    with_records(people["clerk"], tree["dept"])  # something to list from the first step on
+    with_records(people["clerk"], tree["dept"], people["reviewer"])  # something to list from the first step on
     _, raw = ApiToken.issue(user)
     return {"headers": {"Authorization": f"Token {raw}"}, "unit": tree["dept"].pk}
 

@@ -1,4 +1,5 @@
-"""A clerk takes one request through its whole life in the Chinese admin, in a real Chromium.
+"""A clerk takes one request through its whole life in the Chinese admin, in a real Chromium (a
+reviewer accepts it and the head signs the reply: who decides what, issue 9).
 
 登记 → 开始审核 → 告知补正 (refused once without items) → 收到补正 → 进入办理 → 签发答复 → 归档
 → 登记行政复议,
@@ -59,6 +60,8 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
         code="jd-fgj", name="金东区发展和改革局", kind=Unit.Kind.DEPARTMENT, parent=root, ref_prefix="金东发改公开"
     )
     staff("clerk", dept, "clerk")
+    staff("reviewer", dept, "reviewer")  # accepts what the clerk registered (岗位分离)
+    staff("head", dept, "head")  # signs the reply (签发)
 
     received = today - timedelta(days=35)
     correction_asked = received + timedelta(days=2)
@@ -69,12 +72,16 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
     due_after_correction = add_workdays(correction_received, 20, calendar)
     assert due_after_correction > first_due  # the dates chosen make the restart visible
 
+    def log_in(username):
+        page.context.clear_cookies()
+        page.goto(f"{live_server.url}/admin/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click('#login-form input[type="submit"]')
+        page.wait_for_url(f"{live_server.url}/admin/")
+
     # --- log in (the UI is Chinese) ---
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "clerk")
-    page.fill("#id_password", PASSWORD)
-    page.click('#login-form input[type="submit"]')
-    page.wait_for_url(f"{live_server.url}/admin/")
+    log_in("clerk")
     expect(page.locator("#site-name")).to_have_text("政府信息公开申请办理系统")
 
     # --- 政府信息公开申请 → 增加: register in one form ---
@@ -147,16 +154,33 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
     expect(page.locator("#gk-due-on")).to_contain_text(iso(due_after_correction))
     expect(page.locator("#gk-deadline")).to_contain_text("收到补正之日")
 
-    # --- 审核通过，进入办理 ---
+    # --- 审核通过，进入办理: not by the clerk who registered it (岗位分离), by the reviewer ---
+    expect(page.locator("#gk-action-accept")).to_have_count(0)
+    log_in("reviewer")
+    page.goto(change_url)
     do_action(page, "accept", {}, change_url=change_url)
     expect(status_shown(page)).to_have_text("办理中")
 
-    # --- 签发答复: 予以公开 ---
-    do_action(
-        page, "reply", {"replied_on": iso(today)}, selects={"outcome": "予以公开"}, change_url=change_url
-    )
+    # --- the clerk drafts the reply: 予以公开 needs no legal review, so it goes to the head ---
+    log_in("clerk")
+    page.goto(change_url)
+    expect(page.locator("#gk-action-reply")).to_have_count(0)
+    do_action(page, "submit_for_sign_off", {}, selects={"outcome": "予以公开"}, change_url=change_url)
+    expect(status_shown(page)).to_have_text("待签发")
+
+    # --- 签发答复 by the head: what was submitted is shown as text ---
+    log_in("head")
+    page.goto(change_url)
+    page.locator("#gk-action-reply").click()
+    page.wait_for_selector('#gk-action-form[data-action="reply"]')
+    expect(page.locator("#gk-fixed-facts")).to_contain_text("予以公开")
+    page.fill("#id_replied_on", iso(today))
+    page.click("#gk-action-submit")
+    page.wait_for_url(change_url)
     expect(status_shown(page)).to_have_text("已答复")
     expect(page.locator(".field-outcome .readonly")).to_have_text("予以公开")
+    log_in("clerk")
+    page.goto(change_url)
 
     # --- 归档 with the delivery record ---
     do_action(
@@ -180,15 +204,15 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
     timeline = page.locator("#gk-timeline tr.gk-event")
     # 告知补正 and 签发答复 each issued their letter (同时出具, ticked by default): 补正告知书, 答复书
     steps = ["register", "start_review", "request_correction", "issue_document", "record_correction", "accept",
-             "reply", "issue_document", "archive", "record_reconsideration"]
+             "submit_for_sign_off", "reply", "issue_document", "archive", "record_reconsideration"]
     expect(timeline).to_have_count(len(steps))
     assert [timeline.nth(i).get_attribute("data-action") for i in range(len(steps))] == steps
     expect(timeline.nth(2)).to_contain_text("请写明所需文件的名称或文号。")
     expect(timeline.nth(2)).to_contain_text("审核中 → 待补正")
     expect(timeline.nth(3)).to_contain_text("金东发改公补〔")
-    expect(timeline.nth(7)).to_contain_text("金东发改公复〔")
-    expect(timeline.nth(8)).to_contain_text("电子邮件送达")
-    expect(timeline.nth(8)).to_contain_text("已答复 → 已归档")
+    expect(timeline.nth(8)).to_contain_text("金东发改公复〔")
+    expect(timeline.nth(9)).to_contain_text("电子邮件送达")
+    expect(timeline.nth(9)).to_contain_text("已答复 → 已归档")
 
     screenshot = tmp_path / "archived-request.png"
     page.screenshot(path=str(screenshot), full_page=True)
@@ -209,10 +233,12 @@ def test_clerk_takes_a_request_from_registration_to_archive_in_the_admin(page, l
         Status.AWAITING_CORRECTION,
         Status.REVIEWING,
         Status.HANDLING,
+        Status.SIGN_OFF,
         Status.REPLIED,
         Status.REPLIED,
         Status.ARCHIVED,
         Status.ARCHIVED,
     ]
     assert (done.reconsideration_filed_on, done.reconsideration_outcome) == (today, "")
-    assert {e.actor.username for e in events} == {"clerk"}
+    assert {e.actor.username for e in events} == {"clerk", "reviewer", "head"}
+    assert [e.actor.username for e in events if e.action in ("accept", "reply")] == ["reviewer", "head"]

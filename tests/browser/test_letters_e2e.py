@@ -58,11 +58,12 @@ def test_a_clerk_drafts_the_head_signs_and_the_applicant_s_pdf_is_downloaded(pag
                        ref_prefix="金东发改公开", letter_prefix="金东发改")
     clerk, legal = staff("clerk", dept, "clerk"), staff("legal", dept, "legal_reviewer")
     staff("head", dept, "head")
+    reviewer = staff("reviewer", dept, "reviewer")
     req = services.register_request(
         actor=clerk, unit=dept, applicant_type="natural_person", applicant_name="王秀英", channel="in_person",
         submitted_on=today, content="申请公开金东区2025年老旧小区改造项目的立项批复", today=today,
     )
-    services.accept(req, actor=clerk)
+    services.accept(req, actor=reviewer)  # not the clerk who registered it (岗位分离)
     change_url = f"{live_server.url}/admin/disclosure/disclosurerequest/{req.pk}/change/"
 
     # --- the clerk drafts the reply and reads the draft letter ---

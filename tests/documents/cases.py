@@ -10,6 +10,8 @@ from disclosure import services
 from disclosure.models import DisclosureRequest, RequestEvent
 from disclosure.workflow import Action
 
+from ..steps import accept_as_colleague, reply_in_unit
+
 D = date.fromisoformat
 RECEIVED = D("2026-03-02")  # a Monday
 TODAY = D("2026-11-26")
@@ -36,14 +38,15 @@ def register(actor, unit, **over) -> DisclosureRequest:
 
 def handling(actor, unit, **over) -> DisclosureRequest:
     req = register(actor, unit, **over)
-    services.accept(req, actor=actor)
+    accept_as_colleague(req, actor)
     return fresh(req)
 
 
 def replied(actor, unit, outcome="granted", reply_data=None, replied_on=D("2026-03-20"), **over):
+    """Drafted by `actor`, reviewed where required, signed by the unit's head (issue 9)."""
     req = handling(actor, unit, **over)
-    services.reply(req, actor=actor, outcome=outcome, replied_on=replied_on, reply_data=reply_data or {},
-                   today=over.get("today", TODAY))
+    reply_in_unit(req, actor, outcome=outcome, replied_on=replied_on, reply_data=reply_data,
+                  today=over.get("today", TODAY))
     return fresh(req)
 
 

@@ -7,6 +7,8 @@ from datetime import date
 
 from disclosure import services
 
+from ..steps import accept_as_colleague, reply_in_unit
+
 RECEIVED = date(2026, 3, 2)  # a Monday
 TODAY = date(2026, 3, 20)
 
@@ -36,14 +38,15 @@ def registered(clerk, unit, **overrides):
 
 def handling(clerk, unit, **overrides):
     req = registered(clerk, unit, **overrides)
-    services.accept(req, actor=clerk)
+    accept_as_colleague(req, clerk)
     return req
 
 
 def replied(clerk, unit, *, outcome="granted", reply_data=None, replied_on=date(2026, 3, 16), **overrides):
+    """Drafted by the clerk, reviewed where required, signed by the unit's head (issue 9)."""
     req = handling(clerk, unit, **overrides)
-    services.reply(req, actor=clerk, outcome=outcome, replied_on=replied_on, reply_data=reply_data or {},
-                   today=TODAY)
+    reply_in_unit(req, clerk, outcome=outcome, replied_on=replied_on, reply_data=reply_data, today=TODAY)
+    req.refresh_from_db()
     return req
 
 

@@ -11,6 +11,7 @@ from disclosure import services as disclosure_services
 from documents import services
 from documents.rules import format_cn_date
 
+from ..steps import accept_as_colleague, reply_in_unit
 from .records import with_prefix
 
 BEFORE = {"submitted_on": date(2023, 11, 6), "replied_on": date(2023, 11, 20), "today": date(2023, 11, 30)}
@@ -38,9 +39,10 @@ def reply_txt(clerk, unit, era, outcome, reply_data):
         actor=clerk, unit=unit, applicant_type="natural_person", applicant_name="张三",
         applicant_id_number="33010119800315123X", applicant_contact="13812345678", channel="in_person",
         submitted_on=dates["submitted_on"], content="某项目的批复文件", today=dates["submitted_on"])
-    disclosure_services.accept(req, actor=clerk)
-    disclosure_services.reply(req, actor=clerk, outcome=outcome, replied_on=dates["replied_on"],
-                              reply_data=reply_data, today=dates["today"])
+    accept_as_colleague(req, clerk)
+    reply_in_unit(req, clerk, outcome=outcome, replied_on=dates["replied_on"], reply_data=reply_data,
+                  today=dates["today"])
+    req.refresh_from_db()
     return req, services.draft_file(req, "reply", "txt").data.decode("utf-8")
 
 
@@ -73,7 +75,7 @@ def test_the_extension_notice_s_deadline_is_the_request_s_due_on(clerks, tree):
         actor=clerk, unit=tree["dept"], applicant_type="natural_person", applicant_name="张三",
         applicant_id_number="33010119800315123X", applicant_contact="13812345678", channel="in_person",
         submitted_on=date(2026, 3, 2), content="某项目的批复文件", today=date(2026, 3, 2))
-    disclosure_services.accept(req, actor=clerk)
+    accept_as_colleague(req, clerk)
     disclosure_services.approve_extension(req, actor=head, days=20, approved_on=date(2026, 3, 20),
                                           notified_on=date(2026, 3, 20), reason="需要检索大量档案",
                                           today=date(2026, 3, 20))

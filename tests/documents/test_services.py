@@ -96,8 +96,9 @@ def test_a_letter_that_does_not_apply_is_a_message_and_takes_no_number(people, t
 def test_a_refused_reply_without_reasons_is_refused_by_the_service_before_any_letter(people, tree):
     req = handling(people["clerk"], tree["dept"])
     with pytest.raises(WorkflowError):
-        disclosure_services.reply(req, actor=people["clerk"], outcome="refused.third_party",
-                                  replied_on=date(2026, 3, 16), reply_data={}, today=TODAY)
+        disclosure_services.submit_for_legal_review(req, actor=people["clerk"], outcome="refused.third_party",
+                                                    reply_data={})
+    assert not Document.objects.exists()
 
 
 def test_a_failure_after_the_number_was_taken_rolls_the_number_back(reply_req, people, monkeypatch):
@@ -169,6 +170,7 @@ def test_a_pdf_not_yet_made_or_failed_says_so_and_the_docx_stays(reply_req, peop
 
 def test_sign_reply_issues_the_letter_in_the_same_transaction(people, tree):
     req = handling(people["clerk"], tree["dept"])
+    disclosure_services.submit_for_sign_off(req, actor=people["clerk"], outcome="granted", reply_data={})
     doc = services.sign_reply(req, actor=people["head"], outcome="granted", replied_on=date(2026, 3, 16),
                               reply_data={}, today=TODAY)
     req.refresh_from_db()
@@ -178,11 +180,12 @@ def test_sign_reply_issues_the_letter_in_the_same_transaction(people, tree):
 def test_sign_reply_whose_letter_cannot_be_issued_is_not_signed(people, tree):
     with_prefix(tree["dept"], "", ref_prefix="")
     req = handling(people["clerk"], tree["dept"])
+    disclosure_services.submit_for_sign_off(req, actor=people["clerk"], outcome="granted", reply_data={})
     with pytest.raises(WorkflowError):
         services.sign_reply(req, actor=people["head"], outcome="granted", replied_on=date(2026, 3, 16),
                             reply_data={}, today=TODAY)
     req.refresh_from_db()
-    assert req.status == "handling" and not Document.objects.exists()
+    assert req.status == "sign_off" and not Document.objects.exists()
 
 
 def test_archive_needs_the_issued_reply_and_names_it(reply_req, people):

@@ -18,6 +18,7 @@ from reporting import services
 from reporting import tables as t
 from reporting.models import ImportedReport, PublishedReport, Table2Entry
 from tests.factories import RequestFactory, UnitFactory
+from tests.steps import office_reply
 
 NOW = datetime(2026, 1, 20, 9, 0, tzinfo=dt_timezone.utc)
 
@@ -167,9 +168,8 @@ def test_concluding_a_carried_out_request_next_february_leaves_last_years_figure
         applicant_type="natural_person", applicant_name="李四", content="申请公开某项目批复", today=date(2025, 12, 10),
     )
     before = services.compile_report(tree["root"], 2025)
-    req = disclosure_services.accept(req, actor=people["clerk"])
-    disclosure_services.reply(req, actor=people["clerk"], outcome="granted", replied_on=date(2026, 2, 10),
-                              today=date(2026, 2, 10))
+    req = disclosure_services.accept(req, actor=people["reviewer"])
+    office_reply(req, people, outcome="granted", replied_on=date(2026, 2, 10), today=date(2026, 2, 10))
     after = services.compile_report(tree["root"], 2025)
     assert after["table3"] == before["table3"]
     assert after["table3"]["rows"]["carried_out"] == col(1)

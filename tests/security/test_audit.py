@@ -78,7 +78,7 @@ def test_api_masked_for_a_supervisor_records_nothing(people, tree):
 @pytest.mark.django_db
 def test_attachment_downloads_are_recorded(people, tree, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    made = with_records(people["clerk"], tree["dept"])
+    made = with_records(people["clerk"], tree["dept"], people["reviewer"])
     req, attachment = made["request"], made["attachment"]
     response = token_client(people["clerk"]).get(f"/api/v1/attachments/{attachment.pk}/download/")
     assert response.status_code == 200
