@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "documents",
     "public",
     "api",
+    "workspace",  # after disclosure: its ready() adds the 督办 filter to the request admin
 ]
 
 MIDDLEWARE = [
