@@ -102,3 +102,18 @@ def test_second_load_changes_nothing_and_says_so():
     assert "已载入" in output and "nothing changed" in output
     assert (DisclosureRequest.objects.count(), RequestEvent.objects.count(), User.objects.count()) == counts
 
+
+
+def test_demo_runs_the_sweep_so_the_supervisor_has_escalations_to_see(client):
+    from notifications.models import Alert, AlertKind, Notification
+
+    output = load(date(2026, 11, 20))
+    assert "巡查" in output
+    duban = User.objects.get(username="duban")
+    escalated = Alert.objects.filter(kind=AlertKind.ESCALATED, recipient=duban)
+    assert escalated.exists() and Notification.objects.filter(user=duban, alert__in=escalated).exists()
+    assert Alert.objects.filter(kind=AlertKind.OVERDUE).exists() and Alert.objects.filter(kind=AlertKind.REMINDER).exists()
+    # and the board shows them
+    client.force_login(duban)
+    page = client.get("/admin/board/").content.decode()
+    assert page.count('class="ws-escalation"') >= 1
