@@ -27,7 +27,7 @@ class Chart:
 
 
 def line_chart(days: list[date], series: list[tuple[str, str, list[int]]], *, width: int = 760,
-               height: int = 200, left: int = 40, right: int = 12, top: int = 12, bottom: int = 26,
+               height: int = 200, left: int = 40, right: int = 28, top: int = 12, bottom: int = 26,
                x_every: int = 5) -> Chart:
     """Scale the series (label, css class, values per day) to a width × height box."""
     peak = max([max(values, default=0) for _, _, values in series] + [1])

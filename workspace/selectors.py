@@ -23,6 +23,7 @@ from notifications.models import Alert, AlertKind
 # Online submissions waiting to be confirmed (状态“待确认”, added with the applicants' portal): until
 # that status exists the string matches no row, and the group stays empty.
 SUBMITTED = str(getattr(Status, "SUBMITTED", "submitted"))
+HAS_SUBMITTED = hasattr(Status, "SUBMITTED")  # the group is shown once the state exists
 OPEN_VALUES = sorted({str(s) for s in OPEN_STATUSES})
 SOON_DAYS = 5  # "due within 5 working days"
 ROWS_PER_GROUP = 15
@@ -176,6 +177,8 @@ def my_groups(access: Access, today: date, calendar: dl.WorkCalendar) -> list[Gr
     counts = base.aggregate(**{code: Count("pk", filter=q) for code, q in conditions.items()})
     groups = []
     for spec in GROUPS:
+        if spec.code == "submitted" and not HAS_SUBMITTED:
+            continue
         group = Group(spec=spec, count=counts[spec.code] or 0)
         if group.count:
             rows = (

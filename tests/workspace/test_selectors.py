@@ -56,7 +56,7 @@ def test_a_clerk_sees_their_own_and_unassigned_requests_by_urgency(tree, people,
     assert rows["correction"] == {correction.pk}
     assert rows["consultation"] == {consulting.pk}
     assert not ({later.pk, colleagues.pk, correction_far.pk, replied.pk} & set().union(*rows.values()))
-    assert counts["review"] == counts["legal"] == counts["sign_off"] == counts["submitted"] == 0
+    assert counts["review"] == counts["legal"] == counts["sign_off"] == counts.get("submitted", 0) == 0
 
 
 def test_review_legal_review_and_sign_off_wait_for_the_role_holders(tree, people, today, cal):
@@ -89,10 +89,15 @@ def test_a_clerk_sees_nothing_of_another_unit_even_as_its_handler(tree, people, 
     assert [t.unit for t in totals] == [tree["dept"]]
 
 
-def test_online_submissions_group_is_empty_until_the_status_exists(tree, people, today, cal):
+def test_online_submissions_wait_for_the_registering_staff_once_the_state_exists(tree, people, today, cal):
     make(tree["dept"], Status.REGISTERED, dl.add_workdays(today, 19, cal))
-    counts = grouped(people["clerk"], today, cal)[1]
-    assert counts["submitted"] == 0  # "submitted" matches no row until the portal adds the state
+    if not selectors.HAS_SUBMITTED:
+        assert "submitted" not in grouped(people["clerk"], today, cal)[1]  # no such state yet: no group
+        return
+    online = make(tree["dept"], selectors.SUBMITTED)
+    make(tree["town"], selectors.SUBMITTED)
+    assert grouped(people["clerk"], today, cal)[0]["submitted"] == {online.pk}
+    assert grouped(people["legal"], today, cal)[1]["submitted"] == 0
 
 
 def test_board_shows_only_the_supervisors_subtree_with_its_figures(tree, people, today, cal):
