@@ -61,6 +61,17 @@ def test_query_count_does_not_grow_with_the_number_of_requests(client, tree, peo
         client.get(url)
 
 
+def test_each_group_shows_its_most_urgent_page_and_says_how_many_more(client, tree, people):
+    fill(tree, people, 20)
+    client.force_login(people["clerk"])
+    groups = {g.spec.code: g for g in client.get(HOME).context["groups"]}
+    overdue = groups["overdue"]
+    assert overdue.count == 20 and len(overdue.rows) == 15 and overdue.more == 5
+    assert all(len(g.rows) == min(g.count, 15) for g in groups.values())
+    assert [r.request.pk for r in groups["due_soon"].rows] == sorted(r.request.pk for r in groups["due_soon"].rows)
+    assert "另有5件" in client.get(HOME).content.decode()
+
+
 def test_the_home_page_lists_each_group_with_counts_and_one_action_per_row(client, tree, people):
     fill(tree, people, 1)
     client.force_login(people["clerk"])
