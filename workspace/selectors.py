@@ -115,7 +115,7 @@ class Scope:
         return self.clerk_units | self.reviewer_units | self.head_units
 
     def group_conditions(self, today: date, horizon: date) -> dict[str, Q]:
-        """One Q per group, each request in the first group it fits (the most urgent)."""
+        """One Q per group, in order of urgency: a request belongs to the first it fits (group_of)."""
         mine = Q(handler_id=self.user_id) | (Q(handler__isnull=True) & _units(self.clerk_units))
         review = Q(status__in=[Status.REGISTERED, Status.REVIEWING]) & _units(self.reviewer_units)
         legal = Q(status=Status.LEGAL_REVIEW) & _units(self.legal_units)
@@ -133,11 +133,7 @@ class Scope:
             "due_soon": mine & Q(status__in=OPEN_VALUES, due_on__gte=today, due_on__lte=horizon),
             "submitted": Q(status=SUBMITTED) & _units(self.registering_units),
         }
-        exclusive, earlier = {}, None
-        for code, condition in raw.items():
-            exclusive[code] = condition if earlier is None else condition & ~earlier
-            earlier = condition if earlier is None else earlier | condition
-        return exclusive
+        return raw
 
 
 @dataclass
@@ -180,17 +176,17 @@ def my_groups(access: Access, today: date, calendar: dl.WorkCalendar) -> list[Gr
     if not HAS_SUBMITTED:
         conditions.pop("submitted")
     base = access.visible_requests(DisclosureRequest.objects.filter(status__in=[*OPEN_VALUES, SUBMITTED]))
-    counts = base.aggregate(**{code: Count("pk", filter=q) for code, q in conditions.items()})
-    groups = {spec.code: Group(spec=spec, count=counts[spec.code] or 0) for spec in GROUPS if spec.code in conditions}
-    wanted = [code for code, group in groups.items() if group.count]
-    if wanted:
+    # Each request in the first group it fits (the most urgent): a CASE takes the first WHEN that holds.
+    group_of = Case(*(When(q, then=Value(code)) for code, q in conditions.items()), default=Value(""),
+                    output_field=CharField())
+    mine = base.filter(reduce(operator.or_, conditions.values())).annotate(ws_group=group_of)
+    counts = dict(mine.values_list("ws_group").annotate(n=Count("pk")).order_by())
+    groups = {spec.code: Group(spec=spec, count=counts.get(spec.code, 0)) for spec in GROUPS if spec.code in conditions}
+    if any(group.count for group in groups.values()):
         first_consultation_due = Consultation.objects.filter(request=OuterRef("pk"), replied_on__isnull=True) \
             .order_by("due_on").values("due_on")[:1]
         rows = (
-            base.filter(reduce(operator.or_, (conditions[code] for code in wanted)))
-            .annotate(ws_group=Case(*(When(conditions[code], then=Value(code)) for code in wanted),
-                                    default=Value(""), output_field=CharField()))
-            .annotate(
+            mine.annotate(
                 ws_rank=Window(RowNumber(), partition_by=[F("ws_group")],
                                order_by=[F("due_on").asc(nulls_first=True), F("received_on").asc(), F("pk").asc()]),
                 consultation_due_on=Subquery(first_consultation_due),
@@ -367,11 +363,15 @@ def trend(access: Access, today: date, days: int = TREND_DAYS) -> Trend:
                      .values_list("concluded_on").annotate(n=Count("pk")).order_by())
     # Overdue on day d (as the list's 已逾期 filter showed it that day): the deadline was before d
     # and the request was not concluded by the end of d — deadlines as they stand now.
-    late = visible.filter(due_on__lt=today).filter(Q(concluded_on__isnull=True) | Q(concluded_on__gt=first))
-    backlog = late.aggregate(**{
-        f"d{i}": Count("pk", filter=Q(due_on__lt=day) & (Q(concluded_on__isnull=True) | Q(concluded_on__gt=day)))
-        for i, day in enumerate(span)
-    })
+    # Only what is open now or was concluded within the window can have been overdue in it: two
+    # aggregates over two indexed sets (status, concluded_on), not every request ever past its deadline.
+    still_open = visible.filter(status__in=OPEN_VALUES, due_on__lt=today).aggregate(
+        **{f"d{i}": Count("pk", filter=Q(due_on__lt=day)) for i, day in enumerate(span)}
+    )
+    concluded_since = visible.filter(concluded_on__gt=first).exclude(status__in=OPEN_VALUES).aggregate(
+        **{f"d{i}": Count("pk", filter=Q(due_on__lt=day, concluded_on__gt=day)) for i, day in enumerate(span)}
+    )
+    backlog = {key: (still_open[key] or 0) + (concluded_since[key] or 0) for key in still_open}
     return Trend(
         days=span,
         received=[received.get(d, 0) for d in span],

@@ -57,7 +57,7 @@ def test_query_count_does_not_grow_with_the_number_of_requests(client, tree, peo
     large = queries(client, url)
     fill(tree, people, 40)
     assert queries(client, url) == large == small
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(24):
         client.get(url)
 
 
