@@ -124,7 +124,9 @@ class Scope:
             Consultation.objects.filter(request=OuterRef("pk"), replied_on__isnull=True, due_on__lte=horizon)
         )
         raw = {
-            "overdue": (mine | review | legal | sign_off) & Q(status__in=OPEN_VALUES, due_on__lt=today),
+            # the head answers for every late request of the unit (the sweep alerts them too)
+            "overdue": (mine | review | legal | sign_off | _units(self.head_units))
+            & Q(status__in=OPEN_VALUES, due_on__lt=today),
             "legal": legal,
             "sign_off": sign_off,
             "review": review,

@@ -65,12 +65,15 @@ def test_review_legal_review_and_sign_off_wait_for_the_role_holders(tree, people
     legal = make(dept, Status.LEGAL_REVIEW, dl.add_workdays(today, 8, cal), handler=people["clerk"])
     sign = make(dept, Status.SIGN_OFF, dl.add_workdays(today, 8, cal), handler=people["clerk"])
     late_sign = make(dept, Status.SIGN_OFF, today - timedelta(days=1), handler=people["clerk"])
+    late_handling = make(dept, Status.HANDLING, today - timedelta(days=2), handler=people["clerk"])
     assert grouped(people["reviewer"], today, cal)[0]["review"] == {new.pk}
     assert grouped(people["legal"], today, cal)[0]["legal"] == {legal.pk}
     head_rows, head_counts = grouped(people["head"], today, cal)
     assert head_rows["sign_off"] == {sign.pk}
     # each request in one group only, the most urgent: the late one is in 已逾期, not 待我签发
-    assert head_rows["overdue"] == {late_sign.pk} and head_counts["sign_off"] == 1
+    assert head_rows["overdue"] == {late_sign.pk, late_handling.pk} and head_counts["sign_off"] == 1
+    # the head sees every late request of the unit; the legal reviewer only what waits for them
+    assert grouped(people["legal"], today, cal)[0]["overdue"] == set()
     # and the action offered is the step it waits for
     groups = selectors.my_groups(access_for(people["head"]), today, cal)
     sign_row = next(g for g in groups if g.spec.code == "sign_off").rows[0]
