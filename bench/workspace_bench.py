@@ -96,6 +96,8 @@ def populate(rows: int) -> None:
             batch, consulting = [], []
     if batch:
         flush(batch, consulting)
+    with connection.cursor() as cursor:  # planner statistics, as import_ledger refreshes them
+        cursor.execute("ANALYZE")
 
 
 def flush(batch, consulting):
