@@ -128,3 +128,16 @@ def test_the_board_sorts_by_a_column_and_bad_sort_keys_fall_back(client, tree, p
     assert page.index(tree["root"].name) < page.index(tree["town"].name) < page.index(tree["dept"].name)
     for query in ("?o=drop+table&d=up", "?o=&d=", "?o=avg_used&d=asc", "?o=late_year"):
         assert client.get(BOARD + query).status_code == 200
+
+
+def test_the_list_filter_ignores_unknown_figures_and_both_pages_render_in_english(client, tree, people, settings):
+    fill(tree, people, 1)
+    client.force_login(people["supervisor"])
+    listing = reverse("admin:disclosure_disclosurerequest_changelist")
+    everything = client.get(listing).context["cl"].result_count
+    for value in ("nonsense", "", "overdue%27--", "late_year"):
+        response = client.get(listing, {"board": value})
+        assert response.status_code == 200
+    assert client.get(listing, {"board": "nonsense"}).context["cl"].result_count == everything
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.get(HOME).status_code == 200 and client.get(BOARD).status_code == 200
