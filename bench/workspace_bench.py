@@ -8,7 +8,10 @@ size in turn (default 1,000, 10,000, 100,000 requests over 20 units: ~94 % concl
 in every state, a third of them overdue; replies dated over three years). At each size it times the
 home page of a clerk and of a head, and the board of a supervisor (the whole district) and of an
 admin: whole page including rendering, median of 5, and the query count, which must not change
-with the size. Figures: README (工作台).
+with the size. Figures: README (Benchmarks). Measured 2026-12-02 on the shared 2-core box (upper
+bounds): SQLite 100k home 108–177 ms, board 0.9–1.0 s; PostgreSQL 100k home 116–156 ms, board
+460–500 ms; PostgreSQL 1,000,000 home 48–140 ms, board 1.0–3.0 s; queries 14–15 (home) and 21–22
+(board) at every size.
 """
 
 import os
