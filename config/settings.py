@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "public",
     "api",
     "captcha",  # django-simple-captcha: the public application form (GONGKAI_PUBLIC_CAPTCHA)
+    "workspace",  # after disclosure: its ready() adds the 督办 filter to the request admin
 ]
 
 MIDDLEWARE = [

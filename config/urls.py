@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/password_reset/done/", password_reset.ResetDoneView.as_view(), name="password_reset_done"),
     path("admin/reset/<uidb64>/<token>/", password_reset.ResetConfirmView.as_view(), name="password_reset_confirm"),
     path("admin/reset/done/", password_reset.ResetCompleteView.as_view(), name="password_reset_complete"),
+    path("admin/", include("workspace.urls")),  # 我的待办 (the admin index) and 督办, before the admin
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),

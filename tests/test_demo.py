@@ -136,3 +136,18 @@ def test_demo_has_online_applications_in_every_public_state():
         if state == "correction_pending":
             assert status["correction_pending"] is True
     assert seen == {"submitted", "registered", "awaiting_correction", "handling", "extended", "replied"}
+
+
+def test_demo_runs_the_sweep_so_the_supervisor_has_escalations_to_see(client):
+    from notifications.models import Alert, AlertKind, Notification
+
+    output = load(date(2026, 11, 20))
+    assert "巡查" in output
+    duban = User.objects.get(username="duban")
+    escalated = Alert.objects.filter(kind=AlertKind.ESCALATED, recipient=duban)
+    assert escalated.exists() and Notification.objects.filter(user=duban, alert__in=escalated).exists()
+    assert Alert.objects.filter(kind=AlertKind.OVERDUE).exists() and Alert.objects.filter(kind=AlertKind.REMINDER).exists()
+    # and the board shows them
+    client.force_login(duban)
+    page = client.get("/admin/board/").content.decode()
+    assert page.count('class="ws-escalation"') >= 1
