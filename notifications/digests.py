@@ -28,6 +28,7 @@ SECTIONS = (
     (_("答复期限临近"), frozenset({AlertKind.REMINDER})),
 )
 ROBOT_MAX_ITEMS = 30  # a robot text message holds about 4,000 characters
+PERSON_MAX_ITEMS = 500  # an e-mail or notification a person can still read; the rest: log in
 _TAG = re.compile(r"^【[^】]*】\s*")
 
 
@@ -84,11 +85,8 @@ def digest_message(alerts: list) -> DigestMessage:
         items = [_item(a) for a in alerts if a.kind in kinds]
         if not items:
             continue
-        if robot:
-            room = max(ROBOT_MAX_ITEMS - shown, 0)
-            items, more = items[:room], len(items) - room if len(items) > room else 0
-        else:
-            more = 0
+        room = max((ROBOT_MAX_ITEMS if robot else PERSON_MAX_ITEMS) - shown, 0)
+        items, more = items[:room], max(len(items) - room, 0)
         shown += len(items)
         sections.append({"title": title, "items": items, "more": more,
                          "count": sum(1 for a in alerts if a.kind in kinds)})

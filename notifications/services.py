@@ -34,9 +34,10 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from disclosure import deadlines as dl
 from disclosure.models import Consultation, DisclosureRequest, FeeNotice, StaffRole, Unit, User
@@ -44,14 +45,13 @@ from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import OPEN_STATUSES, Status
 
 from .delivery import enqueue
-from .models import Alert, AlertChannel, AlertKind, PersonPreference, UnitPreference
+from .models import Alert, AlertChannel, AlertKind, AlertStatus, PersonPreference, UnitPreference
 
 
 ESCALATE_AFTER_DAYS = 3
 DIGEST_HORIZON_DAYS = 2
 DIGEST_MAX_LINES = 300
 BATCH_SIZE = 500
-INSERT_BATCH_SIZE = 5000
 ONE_DAY = timedelta(days=1)
 # The request columns a consultation or fee notice alert reads (never the encrypted applicant fields).
 CHILD_FIELDS = ("request", "request__id", "request__ref", "request__unit_id", "request__handler_id", "request__status")
@@ -166,9 +166,10 @@ class Directory:
         return [c for c, on in ((AlertChannel.DINGTALK, pref.uses_dingtalk), (AlertChannel.WECOM, pref.uses_wecom)) if on]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Planned:
-    """An alert a rule calls for; becomes an Alert row unless its key exists already."""
+    """An alert a rule calls for; becomes an Alert row unless its key exists already. (Not frozen:
+    a frozen dataclass's __init__ was a visible share of the sweep's time; nothing mutates these.)"""
 
     kind: str
     deadline: date
@@ -181,11 +182,11 @@ class Planned:
     recipient_id: int | None = None
     stage: int = 0
     bulletin_id: int | None = None
+    key: str = field(init=False, default="")
 
-    @property
-    def key(self) -> str:
-        return Alert.make_key(self.request_id, self.kind, self.stage, self.deadline, self.recipient_id,
-                              self.unit_id, self.channel)
+    def __post_init__(self):
+        self.key = Alert.make_key(self.request_id, self.kind, self.stage, self.deadline, self.recipient_id,
+                                  self.unit_id, self.channel)
 
     def to_alert(self, *, digest: str = "", run: str = "") -> Alert:
         return Alert(
@@ -194,6 +195,34 @@ class Planned:
             subject=self.subject[:300], body=self.body, link=self.link[:500], bulletin_id=self.bulletin_id,
             digest=digest, run=run,
         )
+
+
+INSERT_FIELDS = ("request", "unit", "kind", "stage", "deadline", "recipient", "channel", "key", "subject", "body",
+                 "link", "bulletin", "digest", "run", "status", "attempts", "last_error", "claim", "created_at")
+
+
+def insert_alerts(planned: list[Planned], *, digest_for: Callable[[Planned], str], run: str) -> None:
+    """INSERT … ON CONFLICT DO NOTHING as one executemany (PostgreSQL and SQLite alike).
+
+    bulk_create prepares every value of every row through the field classes and, on SQLite, splits
+    into a statement per 40-odd rows: 80 % of a 10,000-request sweep went there. The values here are
+    plain str/int/date; the unique key still decides, so exactly-once is the database's as before."""
+    meta = Alert._meta
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in INSERT_FIELDS)
+    sql = (f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
+           f"VALUES ({', '.join(['%s'] * len(INSERT_FIELDS))}) ON CONFLICT DO NOTHING")
+    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    adapt_date = connection.ops.adapt_datefield_value
+    dates: dict[date, object] = {}
+    rows = []
+    for p in planned:
+        if p.deadline not in dates:
+            dates[p.deadline] = adapt_date(p.deadline)
+        rows.append((p.request_id, p.unit_id, p.kind, p.stage, dates[p.deadline], p.recipient_id, p.channel, p.key,
+                     p.subject[:300], p.body, p.link[:500], p.bulletin_id, digest_for(p), run, AlertStatus.PENDING.value,
+                     0, "", "", created_at))
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def fan_out(directory: Directory, *, user_ids: Iterable[int], robot_units: Iterable[int], unit_id: int | None,
@@ -398,7 +427,7 @@ class Outbox:
         return digest_key(self.digest_day, p)
 
     def write(self, planned: list[Planned]) -> None:
-        """Two statements whatever the size: one INSERT … ON CONFLICT DO NOTHING, one SELECT of the
+        """Two statements whatever the size: one INSERT … ON CONFLICT DO NOTHING (executemany), one SELECT of the
         keys this run inserted (a row a concurrent sweep inserted first is not ours to report)."""
         if not planned:
             return
@@ -407,10 +436,7 @@ class Outbox:
             existing = set(Alert.objects.filter(key__in=list(unique)).values_list("key", flat=True))
             self.created.extend(p for k, p in unique.items() if k not in existing)
             return
-        Alert.objects.bulk_create(
-            [p.to_alert(digest=self.digest_for(p), run=self.run) for p in unique.values()],
-            ignore_conflicts=True, batch_size=INSERT_BATCH_SIZE,
-        )
+        insert_alerts(list(unique.values()), digest_for=self.digest_for, run=self.run)
         mine = set(Alert.objects.filter(run=self.run, key__in=list(unique)).values_list("key", flat=True))
         self.created.extend(p for k, p in unique.items() if k in mine)
 
