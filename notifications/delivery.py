@@ -13,12 +13,14 @@ import time
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
+from disclosure.models import Unit, User
 from disclosure.workflow import OPEN_STATUSES
 
 from .channels import SENDERS, ChannelError
@@ -69,7 +71,7 @@ def deliver(alert_id: int) -> dict[int, str]:
         return {}
     if not digest:
         return {alert_id: _deliver_single(alert_id, token)}
-    return _deliver_digest(token)
+    return _deliver_digest(digest, token)
 
 
 def _deliver_single(alert_id: int, token: str) -> str:
@@ -101,14 +103,20 @@ def _finish_claim(token: str, ids: list[int], **fields) -> int:
     return Alert.objects.filter(pk__in=ids, status=AlertStatus.SENDING, claim=token).update(**fields)
 
 
-def _deliver_digest(token: str) -> dict[int, str]:
+def _deliver_digest(digest: str, token: str) -> dict[int, str]:
     """The alerts this claim holds go out as one message; each row records the outcome."""
-    alerts = list(
-        Alert.objects.filter(claim=token, status=AlertStatus.SENDING)
-        .select_related("recipient", "unit")
-        .annotate(request_status=F("request__status"), request_ref=F("request__ref"))
+    alerts = [
+        SimpleNamespace(**row) for row in
+        Alert.objects.filter(digest=digest, claim=token, status=AlertStatus.SENDING)
         .order_by("deadline", "pk")
-    )
+        .values("pk", "kind", "subject", "body", "link", "key", "deadline", "digest", "channel", "request_id",
+                "recipient_id", "unit_id", request_status=F("request__status"), request_ref=F("request__ref"))
+    ]
+    if alerts:  # one recipient (or robot unit) and one channel per digest: read them once
+        first = alerts[0]
+        first.recipient = User.objects.filter(pk=first.recipient_id).first() if first.recipient_id else None
+        first.unit = Unit.objects.select_related("notification_preference").filter(pk=first.unit_id).first() \
+            if first.unit_id else None
     outcomes: dict[int, str] = {}
     closed = [a.pk for a in alerts if a.kind in REQUEST_DEADLINE_KINDS and a.request_id is not None
               and a.request_status not in OPEN_STATUSES]

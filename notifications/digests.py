@@ -55,13 +55,10 @@ def _overview_link() -> str:
     return settings.GONGKAI_SITE_URL + path
 
 
-def _item(alert) -> dict:
-    return {
-        "what": _TAG.sub("", alert.subject),
-        "deadline": alert.deadline,
-        "link": alert.link,
-        "ref": getattr(alert, "request_ref", "") or "",
-    }
+def _line(alert, due_word: str) -> str:
+    """One request of the digest, formatted here rather than by template tags per item (a digest of
+    a thousand lines rendered item by item cost a tenth of a second)."""
+    return f"  · {_TAG.sub('', alert.subject)}（{due_word} {alert.deadline:%Y-%m-%d}）\n    {alert.link}"
 
 
 def digest_day(alerts) -> date | None:
@@ -81,14 +78,15 @@ def digest_message(alerts: list) -> DigestMessage:
                              unit=first.unit, unit_id=first.unit_id, key=keys, alert_ids=ids)
     robot = first.recipient_id is None
     sections, shown = [], 0
+    due_word = str(_("期限"))
     for title, kinds in SECTIONS:
-        items = [_item(a) for a in alerts if a.kind in kinds]
+        items = [_line(a, due_word) for a in alerts if a.kind in kinds]
         if not items:
             continue
         room = max((ROBOT_MAX_ITEMS if robot else PERSON_MAX_ITEMS) - shown, 0)
         items, more = items[:room], max(len(items) - room, 0)
         shown += len(items)
-        sections.append({"title": title, "items": items, "more": more,
+        sections.append({"title": title, "text": "\n".join(items), "more": more,
                          "count": sum(1 for a in alerts if a.kind in kinds)})
     context = {
         "day": digest_day(alerts),
