@@ -44,7 +44,7 @@ from disclosure.models import Consultation, DisclosureRequest, FeeNotice, StaffR
 from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import OPEN_STATUSES, Status
 
-from .delivery import enqueue
+from .delivery import REQUEST_DEADLINE_KINDS, enqueue
 from .models import Alert, AlertChannel, AlertKind, AlertStatus, PersonPreference, UnitPreference
 
 
@@ -387,13 +387,9 @@ class Rules:
 
 # --- writing the outbox ------------------------------------------------------------------------
 
-# Kinds the daily sweep sends as one digest per person (or group robot) and channel.
-DIGEST_KINDS = frozenset(
-    {
-        AlertKind.REMINDER, AlertKind.OVERDUE, AlertKind.ESCALATED, AlertKind.CORRECTION_NOTICE_LATE,
-        AlertKind.CONSULTATION_LAPSED, AlertKind.CORRECTION_PERIOD_LAPSED, AlertKind.FEE_PERIOD_LAPSED,
-    }
-)
+# Kinds the daily sweep sends as one digest per person (or group robot) and channel: those about one
+# request's deadline (the 天天监测, bulletins and calendar alerts are messages of their own).
+DIGEST_KINDS = REQUEST_DEADLINE_KINDS
 # Kinds a person may take at once, one message each (PersonPreference.immediate_escalations).
 IMMEDIATE_KINDS = frozenset({AlertKind.OVERDUE, AlertKind.ESCALATED})
 
