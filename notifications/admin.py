@@ -111,7 +111,7 @@ class NotificationAdmin(AdminsOnly, admin.ModelAdmin):
 
 @admin.register(PersonPreference)
 class PersonPreferenceAdmin(AdminsOnly, admin.ModelAdmin):
-    list_display = ("user", "email_enabled", "in_app_enabled")
+    list_display = ("user", "email_enabled", "in_app_enabled", "immediate_escalations")
     search_fields = ("user__username", "user__full_name")
     autocomplete_fields = ()
     raw_id_fields = ("user",)

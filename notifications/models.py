@@ -110,6 +110,17 @@ class Alert(models.Model):
         "notifications.MonthlyBulletin", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts",
         verbose_name=_("月度通报"),
     )
+    # One message per person (or group robot) and channel per sweep: the alerts of one sweep day that
+    # share this key go out together as one digest (delivery claims them all in one compare-and-set).
+    # Empty: sent on its own (staff actions, bulletins, escalations the person wants at once).
+    digest = models.CharField(_("摘要分组"), max_length=120, blank=True, db_index=True, editable=False)
+    # The sweep run that inserted the row: bulk_create(ignore_conflicts=True) returns no ids, so the
+    # sweep selects what it created by this token (a row a concurrent sweep inserted keeps the other's).
+    run = models.CharField(_("巡查批次"), max_length=32, blank=True, editable=False)
+    digest_notification = models.ForeignKey(
+        "notifications.Notification", null=True, blank=True, on_delete=models.SET_NULL, related_name="digest_alerts",
+        verbose_name=_("站内通知"), editable=False,
+    )
 
     status = models.CharField(_("状态"), max_length=12, choices=AlertStatus.choices, default=AlertStatus.PENDING,
                               db_index=True)
@@ -173,6 +184,10 @@ class PersonPreference(models.Model):
                                 related_name="notification_preference")
     email_enabled = models.BooleanField(_("接收电子邮件"), default=True)
     in_app_enabled = models.BooleanField(_("接收站内通知"), default=True)
+    immediate_escalations = models.BooleanField(
+        _("超期、督办提醒即时发送"), default=False,
+        help_text=_("默认每次巡查的提醒合并为一条摘要发送；勾选后，答复超期和超期督办提醒逐条即时发送。"),
+    )
 
     class Meta:
         verbose_name = _("个人提醒设置")

@@ -25,8 +25,12 @@ def delivered(tree, people):
 def test_admin_header_shows_the_unread_count_and_the_page_lists_and_marks_read(client, people, delivered):
     clerk = people["clerk"]
     unread = Notification.objects.filter(user=clerk, read_at=None).count()
-    # a first sweep on 10-31: R1, R2, R4 overdue; R5, R6 consultations and R7 correction period lapsed
-    assert unread == 6
+    # a first sweep on 10-31: R1, R2, R4 overdue; R5, R6 consultations and R7 correction period lapsed —
+    # six alerts, one in-app digest listing them all
+    assert unread == 1
+    digest = Notification.objects.get(user=clerk)
+    assert digest.digest_alerts.count() == 6
+    assert all(ref in digest.message for ref in ("R1", "R2", "R4", "R5", "R6", "R7"))
     client.force_login(clerk)
     index = client.get(reverse("admin:index"))
     assert index.status_code == 200
@@ -37,7 +41,7 @@ def test_admin_header_shows_the_unread_count_and_the_page_lists_and_marks_read(c
     assert page.status_code == 200 and page.content.decode().count('class="unread"') == unread
     note = Notification.objects.filter(user=clerk).first()
     opened = client.get(reverse("notifications:open", args=[note.pk]))
-    assert opened.status_code == 302 and opened["Location"] == f"/admin/disclosure/disclosurerequest/{note.alert.request_id}/change/"
+    assert opened.status_code == 302 and opened["Location"] == "/admin/disclosure/disclosurerequest/"
     note.refresh_from_db()
     assert note.read_at is not None
     client.post(reverse("notifications:read_all"))

@@ -37,10 +37,15 @@ def test_run_sends_in_process_and_a_second_run_sends_nothing(scenario):
     created = Alert.objects.count()
     assert f"2025-10-31 巡查：已创建{created}条提醒。" in out
     assert f"发送完成：成功{created}条，失败0条" in out
-    assert Notification.objects.count() == created
+    # one in-app message per person and sweep (the digest), every alert on one of them
+    in_app = Alert.objects.filter(channel="in_app")
+    messages = in_app.exclude(digest="").values("digest").distinct().count() + in_app.filter(digest="").count()
+    assert f"（合并为{messages}条消息；" in out
+    assert Notification.objects.count() == messages < created
+    assert not in_app.exclude(digest="").filter(digest_notification=None).exists()
     again = sweep_command("--today", "2025-10-31")
     assert "已创建0条提醒" in again and "发送完成：成功0条" in again
-    assert Notification.objects.count() == created
+    assert Notification.objects.count() == messages
 
 
 @pytest.mark.django_db

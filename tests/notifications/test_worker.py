@@ -133,13 +133,23 @@ class Env:
         )
         return proc, log
 
-    def delivered_keys(self) -> Counter:
-        keys = Counter()
+    def delivered_messages(self) -> list[list[str]]:
+        """The alert keys of each e-mail written (a digest's header lists all its alerts' keys)."""
+        messages = []
         for path in self.mail.glob("*.log") if self.mail.exists() else []:
+            current = None
             for line in path.read_text(errors="replace").splitlines():
                 if line.startswith("X-Gongkai-Alert: "):
-                    keys[line.split(": ", 1)[1].strip()] += 1
-        return keys
+                    current = line.split(": ", 1)[1].split()
+                    messages.append(current)
+                elif current is not None and line[:1] in (" ", "\t"):  # a folded header line
+                    current.extend(line.split())
+                else:
+                    current = None
+        return messages
+
+    def delivered_keys(self) -> Counter:
+        return Counter(key for message in self.delivered_messages() for key in message)
 
 
 def wait_for(condition, timeout, what, proc=None, log_path=None):
@@ -177,14 +187,21 @@ def test_worker_killed_mid_send_and_restarted_delivers_each_alert_exactly_once(t
         assert total >= 8, out
         keys = {k for (k,) in env.query("SELECT key FROM notifications_alert")}
 
-        # kill -9 while one alert is claimed (sleeping before delivery) and some are already sent
-        wait_for(lambda: env.statuses()["sent"] >= 2 and env.statuses()["sending"] == 1, 60,
-                 "two sends and a third in flight", first, tmp_path / "first.log")
+        # one message per person per sweep: the alerts of each digest group go out together
+        groups = {d for (d,) in env.query("SELECT DISTINCT digest FROM notifications_alert WHERE digest <> ''")}
+        singles = env.query("SELECT COUNT(*) FROM notifications_alert WHERE digest = ''")[0][0]
+        assert len(groups) < total - singles  # some people have several alerts
+
+        # kill -9 mid-digest: a digest of several alerts is claimed (sleeping before delivery) and
+        # some messages are already sent
+        wait_for(lambda: env.statuses()["sent"] >= 2 and env.statuses()["sending"] >= 2, 60,
+                 "two sends and a digest in flight", first, tmp_path / "first.log")
         os.kill(first.pid, signal.SIGKILL)
         first.wait(10)
         first_log.close()
         killed = env.statuses()
-        assert killed["sending"] == 1 and killed["sent"] < total
+        assert killed["sending"] >= 2 and killed["sent"] < total
+        in_flight = {k for (k,) in env.query("SELECT key FROM notifications_alert WHERE status = 'sending'")}
 
         # restart; the next sweep (after the claim went stale) re-enqueues what the broker lost
         second, second_log = env.worker("second", delay=0)
@@ -198,6 +215,9 @@ def test_worker_killed_mid_send_and_restarted_delivers_each_alert_exactly_once(t
         delivered = env.delivered_keys()
         assert set(delivered) == keys
         assert set(delivered.values()) == {1}, [k for k, n in delivered.items() if n > 1]
+        # the digest in flight at the kill went out once, whole, as one message
+        assert any(set(message) == in_flight for message in env.delivered_messages())
+        assert len(env.delivered_messages()) == len(groups) + singles
         (attempts,) = env.query("SELECT MAX(attempts) FROM notifications_alert")[0]
         assert attempts == 2  # the alert in flight at the kill was claimed twice, delivered once
         # a third sweep sends nothing more

@@ -62,7 +62,8 @@ class Command(BaseCommand):
                               f"{alert.recipient or alert.unit}：{alert.subject}")
         sent = sum(1 for o in outcomes.values() if o == "sent")
         failed = sum(1 for o in outcomes.values() if o.startswith("failed"))
-        self.stdout.write(f"发送完成：成功{sent}条，失败{failed}条（失败的留在发件箱，下次巡查重试）。")
+        messages = len({alerts[pk].digest or pk for pk, o in outcomes.items() if o == "sent"})
+        self.stdout.write(f"发送完成：成功{sent}条，失败{failed}条（合并为{messages}条消息；失败的留在发件箱，下次巡查重试）。")
 
     def _describe(self, p, directory) -> str:
         who = directory.users.get(p.recipient_id) if p.recipient_id else directory.units.get(p.unit_id)
