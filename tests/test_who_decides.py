@@ -288,7 +288,7 @@ def test_the_migration_fills_in_who_registered_and_drafted_from_the_log(handling
 
     services.submit_for_legal_review(handling, actor=people["clerk"], outcome="unavailable.not_held", reply_data={})
     DisclosureRequest.objects.update(registered_by=None, drafted_by=None)  # as before the migration
-    migration = importlib.import_module("disclosure.migrations.0013_review_duties")
+    migration = importlib.import_module("disclosure.migrations.0015_review_duties")
     migration.authors_from_events(apps, None)
     row = fresh(handling)
     assert (row.registered_by, row.drafted_by) == (people["clerk"], people["clerk"])

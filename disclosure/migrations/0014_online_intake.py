@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disclosure', '0012_unit_letter_fields'),
+        ('disclosure', '0013_fees_blind_index'),
     ]
 
     operations = [

@@ -23,7 +23,7 @@ def authors_from_events(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disclosure', '0012_unit_letter_fields'),
+        ('disclosure', '0014_online_intake'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0003_alert_requeue'),
+        ('notifications', '0005_applicant_alerts'),
     ]
 
     operations = [
