@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,6 +23,8 @@ from .access import Access, access_for, mask_contact, mask_id_number
 from .admin_access import NotFoundWhenInvisible, SeenWithItsUnit
 from .admin_changelist import (
     DueThisWeekFilter,
+    MineFilter,
+    OpenFilter,
     OverdueFilter,
     ReceivedYearFilter,
     RequestRows,
@@ -44,6 +46,7 @@ from .forms import (
     EDITABLE_AFTER_REGISTRATION,
     RECEIPT_FIELDS,
     AttachmentForm,
+    BulkAssignForm,
     RegisterRequestForm,
     UpdateRegistrationForm,
 )
@@ -52,7 +55,9 @@ from .models import (
     DisclosureRequest,
     Unit,
 )
-from .workflow import ACTION_ROLES, Action, available_actions
+from .ledger.export import ledger_file
+from .workcalendar import load_work_calendar
+from .workflow import ACTION_ROLES, Action, WorkflowError, available_actions
 
 CONCURRENT_CHANGE = _("该申请已被他人修改，请刷新页面后重试。")
 
@@ -62,6 +67,8 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
     list_display = ("ref", "unit", "channel", "received_on", "status", "due_on")  # columns: get_list_display
     list_display_links = ("ref",)
     list_filter = (
+        OpenFilter,
+        MineFilter,
         "status",
         UnitFilter,
         "channel",
@@ -70,7 +77,8 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
         DueThisWeekFilter,
         ReceivedYearFilter,
     )
-    list_select_related = ("unit",)
+    list_select_related = ("unit", "handler")
+    actions = ("assign_selected", "export_selected")
     # Reference by its start (a full reference included), applicant by the start of the name,
     # content anywhere. Case-insensitive on purpose: on PostgreSQL these build UPPER(col) LIKE
     # UPPER(...), the very expression the trigram indexes of migration 0009 are on (1M rows:
@@ -168,7 +176,78 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
 
     def get_list_display(self, request):
         rows = RequestRows(request)
-        return ("ref", rows.applicant, "unit", "channel", "received_on", rows.status, rows.due_on, rows.days_left)
+        return (
+            "ref", rows.applicant, "unit", rows.handler, "channel", "received_on", rows.status, rows.due_on,
+            rows.days_left,
+        )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        access = access_for(request.user)
+        if not (access.is_admin or any(roles & ACTION_ROLES[Action.ASSIGN] for roles in access.roles.values())):
+            actions.pop("assign_selected", None)
+        if not (access.is_admin or access.roles or access.supervised_paths):
+            actions.pop("export_selected", None)
+        return actions
+
+    @admin.action(description=_("指定经办人（所选申请）"))
+    def assign_selected(self, request, queryset):
+        """One handler for many requests: each assigned by the service (one event each); a request the
+        user may not assign, or that refuses (concluded, handler of another unit), is reported by ref."""
+        access = access_for(request.user)
+        requests = list(queryset.select_related("unit").order_by("unit__path", "ref", "pk"))
+        form = BulkAssignForm(
+            request.POST if "apply" in request.POST else None, unit_ids={r.unit_id for r in requests}
+        )
+        if "apply" in request.POST and form.is_valid():
+            handler = form.cleaned_data["handler"]
+            done, refused = [], []
+            for req in requests:
+                if not access.can(Action.ASSIGN, req.unit_id):
+                    refused.append((req.ref, gettext("您在该单位没有指定经办人的权限。")))
+                    continue
+                try:
+                    services.assign_handler(req, actor=request.user, handler=handler)
+                except WorkflowError as exc:
+                    refused.append((req.ref, str(exc.message)))
+                else:
+                    done.append(req.ref)
+            name = str(handler)
+            if done:
+                self.message_user(
+                    request,
+                    gettext("已将 %(n)d 件申请的经办人指定为 %(name)s：%(refs)s。")
+                    % {"n": len(done), "name": name, "refs": "、".join(done)},
+                    messages.SUCCESS,
+                )
+            for ref, reason in refused:
+                self.message_user(
+                    request, gettext("%(ref)s 未指定：%(reason)s") % {"ref": ref, "reason": reason}, messages.ERROR
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("指定经办人"),
+            "form": form,
+            "requests": requests,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        return TemplateResponse(request, "admin/disclosure/disclosurerequest/assign_selected.html", context)
+
+    @admin.action(description=_("导出所选申请（台账格式）"))
+    def export_selected(self, request, queryset):
+        access = access_for(request.user)
+        exported = ledger_file(
+            access, year=None, unit=None, fmt="xlsx", headers="zh", calendar=load_work_calendar(),
+            today=timezone.localdate(), ids=queryset.values_list("pk", flat=True),
+        )
+        audit.export("ledger", request=request, detail=exported.detail)
+        response = HttpResponse(exported.content, content_type=exported.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     # --- add and change forms ---
 
