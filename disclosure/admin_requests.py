@@ -395,6 +395,8 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
             "gk_attachment_form": AttachmentForm() if can_act else None,
             "gk_attachment_upload_url": reverse("admin:%s_%s_attachment_upload" % info, args=[obj.pk]),
             "gk_today": today,
+            "gk_summary_url": reverse("admin:%s_%s_summary" % info, args=[obj.pk]),
+            "gk_applicant_id": mask_id_number(obj.applicant_id_number) if obj.applicant_id_number else "",
             "gk_overdue_days": -explanation["workdays_left"] if (explanation["workdays_left"] or 0) < 0 else 0,
             **self.letter_panel(request, obj),
         }
@@ -409,6 +411,11 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
                 "<path:object_id>/action/<str:action>/",
                 wrap(self.action_view),
                 name="%s_%s_action" % info,
+            ),
+            path(
+                "<path:object_id>/summary/",
+                wrap(self.summary_view),
+                name="%s_%s_summary" % info,
             ),
             path(
                 "<path:object_id>/attachments/upload/",
@@ -476,6 +483,56 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
             ),
         }
         return TemplateResponse(request, self.action_form_template, context)
+
+    # The 办理单 (case summary) to print and sign: the facts, the deadline, the timeline and the
+    # sign-offs of 审核, 法制审核 and 签发, each with who and when. ID number and contact are masked:
+    # paper leaves the system and its audit log.
+    SIGN_OFFS = (
+        (Action.ACCEPT, _("审核意见")),
+        (Action.APPROVE_LEGAL_REVIEW, _("法制审核意见")),
+        (Action.APPROVE_EXTENSION, _("延期审批")),
+        (Action.REPLY, _("签发")),
+    )
+
+    def summary_view(self, request, object_id):
+        obj = self.visible_or_404(request, object_id)
+        today = timezone.localdate()
+        events = list(obj.events.select_related("actor").order_by("at", "id"))
+        latest = {}
+        for event in events:
+            latest[event.action] = event
+        sign_offs = [
+            {
+                "label": label,
+                "action": Action(action).label,
+                "event": latest.get(action),
+                "lines": event_data_lines(latest[action].data) if action in latest else [],
+            }
+            for action, label in self.SIGN_OFFS
+        ]
+        context = {  # a sheet of its own, without the admin's chrome (nor its sidebar's queries)
+            "opts": self.opts,
+            "original": obj,
+            "title": gettext("政府信息公开申请办理单"),
+            "gk_deadline": services.explain_deadline(obj, today),
+            "gk_today": today,
+            "gk_applicant_id": mask_id_number(obj.applicant_id_number) if obj.applicant_id_number else "",
+            "gk_applicant_contact": mask_contact(obj.applicant_contact) if obj.applicant_contact else "",
+            "gk_events": [
+                {
+                    "at": event.at,
+                    "actor": event.actor,
+                    "action": event_action_label(event.action),
+                    "from": status_label(event.from_status),
+                    "to": status_label(event.to_status),
+                    "data": event_data_lines(event.data),
+                }
+                for event in events
+            ],
+            "gk_sign_offs": sign_offs,
+            "change_url": self.change_url(obj),
+        }
+        return TemplateResponse(request, "admin/disclosure/disclosurerequest/summary.html", context)
 
     def attachment_upload_view(self, request, object_id):
         obj = self.visible_or_404(request, object_id)

@@ -187,3 +187,82 @@ def test_the_list_query_count_does_not_grow_with_rows(client, tree, people, djan
     assert len(few.captured_queries) == len(many.captured_queries)
     with django_assert_max_num_queries(15):
         client.get(CHANGELIST + query)
+
+
+# --- the request page in one screen, the printable summary ------------------------------------------
+
+
+def change_url(req):
+    return reverse("admin:disclosure_disclosurerequest_change", args=[req.pk])
+
+
+def summary_url(req):
+    return reverse("admin:disclosure_disclosurerequest_summary", args=[req.pk])
+
+
+def test_the_request_page_puts_actions_facts_and_deadline_first_and_folds_the_rest(client, people, cases):
+    client.force_login(people["clerk"])
+    body = client.get(change_url(cases["live"])).content.decode()
+    order = [body.index(marker) for marker in (
+        'id="gk-action-panel"', 'id="gk-facts"', 'id="gk-deadline"', 'id="gk-letters-section"',
+        'id="gk-registration-section"', 'id="gk-timeline-section"', 'id="gk-attachments-section"',
+    )]
+    assert order == sorted(order)
+    assert '<details class="gk-section" id="gk-timeline-section">' in body  # folded
+    assert '<details class="gk-section" id="gk-registration-section">' in body
+    assert "330***********1234" in body.partition('id="gk-facts"')[2].partition("</dl>")[0]
+    assert summary_url(cases["live"]) in body
+
+
+def test_a_refused_edit_opens_the_registration_section(client, people, cases):
+    client.force_login(people["clerk"])
+    req = cases["live"]
+    response = client.post(change_url(req), {"applicant_name": "", "seen_version": req.version, "_save": "1"})
+    assert response.status_code == 200
+    assert '<details class="gk-section" id="gk-registration-section" open>' in response.content.decode()
+
+
+def test_the_summary_has_facts_timeline_and_sign_offs_with_ids_masked(client, tree, people):
+    req = register(tree["dept"], people["clerk"], name="欧阳修")
+    services.start_review(req, actor=people["reviewer"])
+    services.accept(req, actor=people["reviewer"])
+    client.force_login(people["clerk"])
+    response = client.get(summary_url(req))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "政府信息公开申请办理单" in body and req.ref in body and "欧阳修" in body
+    assert "330101199003151234" not in body and "330***********1234" in body
+    assert body.count('class="gk-event"') == 3
+    sign_offs = body.partition('id="gk-summary-signoffs"')[2].partition("</table>")[0]
+    assert f"{people['reviewer']}（审核通过，进入办理" in sign_offs
+    assert sign_offs.count("（尚未进行）") == 3  # 法制审核, 延期, 签发
+    assert "@media print" in body
+
+
+def test_the_summary_of_another_units_request_is_not_found(client, tree, people, cases):
+    client.force_login(people["other_clerk"])
+    assert client.get(summary_url(cases["live"])).status_code == 404
+    client.force_login(people["supervisor"])  # the district's supervisor sees the subtree, read-only
+    assert client.get(summary_url(cases["live"])).status_code == 200
+
+
+def test_the_summary_query_count_does_not_grow_with_events(client, tree, people, django_assert_max_num_queries):
+    req = register(tree["dept"], people["clerk"])
+    services.assign_handler(req, actor=people["reviewer"], handler=people["clerk"])
+    client.force_login(people["clerk"])
+    client.get(summary_url(req))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(summary_url(req))
+    for handler in ("reviewer", "head", "clerk"):
+        req.refresh_from_db()
+        services.assign_handler(req, actor=people["reviewer"], handler=people[handler])
+    with CaptureQueriesContext(connection) as many:
+        client.get(summary_url(req))
+    assert len(few.captured_queries) == len(many.captured_queries)
+    # session, user, roles, the request, its events, calendar (2), consultations, fee notices, unit,
+    # handler, the session's save
+    with django_assert_max_num_queries(14):
+        client.get(summary_url(req))
