@@ -56,6 +56,7 @@ from .models import (
     Unit,
 )
 from .ledger.export import ledger_file
+from .search import search_requests
 from .workcalendar import load_work_calendar
 from .workflow import ACTION_ROLES, Action, WorkflowError, available_actions
 
@@ -79,13 +80,10 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
     )
     list_select_related = ("unit", "handler")
     actions = ("assign_selected", "export_selected")
-    # Reference by its start (a full reference included), applicant by the start of the name,
-    # content anywhere. Case-insensitive on purpose: on PostgreSQL these build UPPER(col) LIKE
-    # UPPER(...), the very expression the trigram indexes of migration 0009 are on (1M rows:
-    # 112–237 ms → 0.5–8.5 ms); the case-sensitive lookups match no index there. SQLite's LIKE
-    # is case-insensitive either way, so nothing changes on SQLite.
-    search_fields = ("ref__istartswith", "applicant_name__istartswith", "content__icontains")
-    search_help_text = _("按申请编号（完整或开头）、申请人姓名（开头）或申请内容搜索。")
+    # Reference by its start, applicant's name, content and the reply's text anywhere: search.py
+    # (PostgreSQL trigram indexes, SQLite FTS5 trigram), fast at a million requests.
+    search_fields = ("ref", "applicant_name", "content")  # what shows the search box; get_search_results decides
+    search_help_text = _("按申请编号（完整或开头）、申请人姓名、申请内容或答复内容搜索。")
     show_full_result_count = False
     list_per_page = 50
     inlines = (ConsultationInline, FeeNoticeInline)
@@ -173,6 +171,9 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
         if request.GET.get("q"):
             return ("-id",)
         return super().get_ordering(request)
+
+    def get_search_results(self, request, queryset, search_term):
+        return search_requests(queryset, search_term), False
 
     def get_list_display(self, request):
         rows = RequestRows(request)
