@@ -20,8 +20,11 @@ from .workflow import Status
 class OpenFilter(admin.SimpleListFilter):
     """办理情况: the list opens on the requests still being handled (未办结); 全部 is one click away.
 
-    A chosen 状态 (?status=…) or a search is taken as it is: whoever asks for 已归档 or for a reference
-    wants it whatever this filter says."""
+    The default holds only for the plain list (sorted, paged, 我经办的 or a unit chosen): a link that
+    names its requests (a report cell's ?id__in=…, a chosen 状态, a search, the board's filters) is taken
+    as it is — whoever asks for 已归档 or for a reference wants it whatever this filter says."""
+
+    PLAIN = frozenset({"o", "p", "mine", "unit", "e", "_changelist_filters"})
 
     title = _("办理情况")
     parameter_name = "state"
@@ -48,7 +51,7 @@ class OpenFilter(admin.SimpleListFilter):
         value = self.value()
         if value == self.CONCLUDED:
             return queryset.concluded()
-        if value is None and not (request.GET.get("status") or request.GET.get("q")):
+        if value is None and set(request.GET) <= self.PLAIN:
             return queryset.open()
         return queryset
 

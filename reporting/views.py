@@ -70,6 +70,11 @@ def _selection(request, data=None):
     today = timezone.localdate()
     units = _units(request)
     data = (data or request.GET).copy()
+    code = data.get("unit", "")
+    if code and not code.isdigit():  # ?unit=jindong: the unit code as well as the id
+        match = units.filter(code__iexact=code).values_list("pk", flat=True).first()
+        if match is not None:
+            data["unit"] = str(match)  # a code the user may not see stays unknown: the form says so
     if not data.get("unit"):
         first = units.first()
         if first is None:

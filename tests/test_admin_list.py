@@ -266,3 +266,16 @@ def test_the_summary_query_count_does_not_grow_with_events(client, tree, people,
     # handler, the session's save
     with django_assert_max_num_queries(14):
         client.get(summary_url(req))
+
+
+@pytest.mark.parametrize("query", ["?id__in={done}", "?overdue=no", "?year={year}"])
+def test_a_link_that_names_its_requests_is_not_narrowed_to_open_ones(client, people, cases, query):
+    client.force_login(people["clerk"])
+    url = CHANGELIST + query.format(done=cases["done"].pk, year=cases["done"].received_on.year)
+    assert cases["done"].ref in table(client.get(url))
+
+
+def test_the_plain_list_sorted_paged_or_mine_stays_on_open_requests(client, people, cases):
+    client.force_login(people["clerk"])
+    for query in ("?o=1", "?p=1", "?o=-5&mine=none"):
+        assert cases["done"].ref not in table(client.get(CHANGELIST + query)), query
