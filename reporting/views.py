@@ -93,7 +93,7 @@ def _may_publish(access, unit: Unit) -> bool:
 
 
 def _may_edit_text(access, unit: Unit) -> bool:
-    return access.can_act_on_unit(unit.pk)
+    return access.can_compile_report(unit)
 
 
 def _query(unit, year, edition, **extra) -> str:
@@ -208,7 +208,7 @@ def save_texts(request):
     if unit is None:
         raise Http404(_("单位或年度无效。"))
     if not _may_edit_text(access_for(request.user), unit):
-        messages.error(request, _("只有本单位工作人员可以编辑报告正文。"))
+        messages.error(request, _("只有本单位工作人员或报告编制人可以编辑报告正文。"))
         return _back(unit, year, edition)
     for section, _label in ReportText.Section.choices:
         key = f"text_{section}"

@@ -1,4 +1,5 @@
-"""Full-text search over the applicant's name, the content and the reply's text (答复要素).
+"""Full-text search over the applicant's name, the content and the reply's text (答复要素); and the
+报告编制人 staff role.
 
 PostgreSQL: a pg_trgm GIN index on the reply's text, `UPPER(reply_data::text)` — the expression the
 admin's search builds (disclosure/search.py); ref, applicant_name and content have theirs since 0009.
@@ -11,7 +12,7 @@ json_each, so the text is searched as written (Django stores JSON on SQLite with
 Neither is declared in models.py (vendor-specific): `makemigrations --check` stays clean.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 TABLE = "disclosure_disclosurerequest"
 PG_INDEX = "disclosure_request_reply_trgm"
@@ -48,4 +49,18 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(create, drop, elidable=False),
+        # 报告编制人 (StaffRole.Role.COMPILER), in this migration to keep the branch's migrations to one
+        migrations.AlterField(
+            model_name="staffrole",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("clerk", "经办人"), ("reviewer", "审核人"), ("legal_reviewer", "法制审核人"),
+                    ("head", "工作机构负责人"), ("supervisor", "督办人"), ("admin", "系统管理员"),
+                    ("compiler", "报告编制人"),
+                ],
+                max_length=20,
+                verbose_name="角色",
+            ),
+        ),
     ]
