@@ -127,6 +127,9 @@ def run(args: list[str]) -> int:
     demo = "--no-demo" not in args
     ensure_venv("requirements.txt")
     os.environ.setdefault("DJANGO_DEBUG", "1")  # a developer's server: tracebacks and static files
+    port = int(os.environ.get("PORT") or 8000)
+    # Links in e-mails and notifications point at the address this server is served on.
+    os.environ.setdefault("GONGKAI_SITE_URL", f"http://127.0.0.1:{port}")
     say("migrating the database ...")
     manage("migrate", "--noinput", "-v", "0")
     logins = ""
@@ -134,7 +137,6 @@ def run(args: list[str]) -> int:
         say("loading the demo data (once) ...")
         logins = manage("load_demo", capture=True)
         print(logins.splitlines()[0] if logins else "", flush=True)
-    port = int(os.environ.get("PORT") or 8000)
     celery = [str(BIN / "celery"), "-A", "config"]
     children = Children()
 

@@ -27,6 +27,7 @@ class Access:
     is_admin: bool = False
     roles: dict[int, set[str]] = field(default_factory=dict)  # unit id -> roles held there
     supervised_paths: list[str] = field(default_factory=list)
+    compiled_paths: list[str] = field(default_factory=list)  # 报告编制人: the subtrees whose reports they compile
 
     @property
     def acting_unit_ids(self) -> set[int]:
@@ -75,6 +76,12 @@ class Access:
             actor_id=self.user_id, authors=req.authors,
         )
 
+    def can_compile_report(self, unit: Unit) -> bool:
+        """Edit a report's text and compile it: the unit's own staff, its 报告编制人 (and above), admins."""
+        if self.is_admin or unit.pk in self.acting_unit_ids:
+            return True
+        return any(unit.path.startswith(path) for path in self.compiled_paths)
+
     def can_reveal_id(self, unit_id: int) -> bool:
         return self.is_admin or bool(self.roles_in(unit_id) & ID_REVEAL_ROLES)
 
@@ -91,6 +98,9 @@ def access_for(user) -> Access:
             access.is_admin = True
         elif role == StaffRole.Role.SUPERVISOR:
             access.supervised_paths.append(path)
+        elif role == StaffRole.Role.COMPILER:  # sees the subtree read-only, as a supervisor does
+            access.supervised_paths.append(path)
+            access.compiled_paths.append(path)
         else:
             access.roles.setdefault(unit_id, set()).add(role)
     user._gongkai_access = access

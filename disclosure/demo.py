@@ -241,11 +241,11 @@ class DemoBuilder:
     def build_staff(self) -> None:
         password = make_password(demo_password())  # hashed once: every demo account shares it
 
-        def account(username: str, unit: Unit, roles: list[str], *, superuser: bool = False) -> User:
+        def account(username: str, unit: Unit, roles: list[str], *, superuser: bool = False, name: str = "") -> User:
             user, _ = User.objects.get_or_create(
                 username=username,
                 defaults={
-                    "full_name": self.person_name(), "is_staff": True, "is_superuser": superuser,
+                    "full_name": name or self.person_name(), "is_staff": True, "is_superuser": superuser,
                     "password": password, "email": f"{username}@jindong.example.gov.cn",
                 },
             )
@@ -264,6 +264,8 @@ class DemoBuilder:
             self.staff.reviewer[code] = account(f"{short}_shr", unit, [StaffRole.Role.REVIEWER])
             self.staff.head[code] = account(f"{short}_fzr", unit, [StaffRole.Role.HEAD])
         self.staff.legal = legal
+        # 报告编制人 compiles the district's annual report (a fixed name: the seeded draws stay as they were)
+        account("bianzhi", root, [StaffRole.Role.COMPILER], name="编制员")
 
     # --- applicants -------------------------------------------------------------------------
 

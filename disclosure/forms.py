@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.db.models import Prefetch
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from documents import services as letters
 
 from . import services
-from .access import ACTING_ROLES
-from .models import Channel, Consultation, DisclosureRequest, FeeNotice, ProceedingOutcome, User
+from .models import Channel, Consultation, DisclosureRequest, FeeNotice, ProceedingOutcome, StaffRole, User
 from .workcalendar import CalendarCSVError, decode_calendar_csv, load_from_csv, load_from_package, package_years
 from .workflow import (
     CLOSING_OUTCOMES,
@@ -379,19 +379,65 @@ class SetDelayedReplyForm(ActionForm):
     notified_on = forms.DateField(label=_("告知申请人日期"), initial=today, widget=DateInput())
 
 
+# Who can be a request's 经办人: the people who carry a case (经办人, 审核人, 负责人). A 法制审核人 reviews
+# the reply and is not offered (a reviewer of one's own draft is what GONGKAI_SEPARATE_DUTIES forbids).
+HANDLER_ROLES = ("clerk", "reviewer", "head")
+
+
+def handlers_for(unit_ids):
+    """The active people with a handling role in these units, each with its roles (to label them)."""
+    return (
+        User.objects.filter(is_active=True, roles__unit_id__in=list(unit_ids), roles__role__in=HANDLER_ROLES)
+        .distinct()
+        .order_by("username")
+        .prefetch_related(
+            Prefetch(
+                "roles",
+                queryset=StaffRole.objects.filter(unit_id__in=list(unit_ids), role__in=HANDLER_ROLES)
+                .select_related("unit")
+                .order_by("unit__path", "role"),
+                to_attr="handler_roles",
+            )
+        )
+    )
+
+
+class HandlerChoiceField(forms.ModelChoiceField):
+    """张三（经办人）: the dropdown says what each person is; with several units, where."""
+
+    def __init__(self, *args, show_unit: bool = False, **kwargs):
+        self.show_unit = show_unit
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        name = str(obj)
+        roles = getattr(obj, "handler_roles", ())
+        parts = [
+            f"{r.get_role_display()} · {r.unit.name}" if self.show_unit else str(r.get_role_display()) for r in roles
+        ]
+        return f"{name}（{'、'.join(parts)}）" if parts else name
+
+
 class AssignForm(ActionForm):
     action = Action.ASSIGN
     service = "assign_handler"
-    handler = forms.ModelChoiceField(label=_("经办人"), queryset=User.objects.none())
+    handler = HandlerChoiceField(label=_("经办人"), queryset=User.objects.none())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = (
-            User.objects.filter(is_active=True, roles__unit_id=self.req.unit_id, roles__role__in=ACTING_ROLES)
-            .distinct()
-            .order_by("username")
-        )
+        self.fields["handler"].queryset = handlers_for([self.req.unit_id])
         self.fields["handler"].initial = self.req.handler_id
+
+
+class BulkAssignForm(forms.Form):
+    """The list's 批量指定经办人: one handler for the selected requests (each assigned by the service)."""
+
+    handler = HandlerChoiceField(label=_("经办人"), queryset=User.objects.none(), show_unit=True)
+
+    def __init__(self, *args, unit_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = handlers_for(unit_ids)
+        self.fields["handler"].show_unit = len(set(unit_ids)) > 1
 
 
 # The elements a reply may need (workflow.REPLY_REQUIREMENTS), as optional fields: the service says

@@ -144,6 +144,9 @@ class StaffRole(models.Model):
         HEAD = "head", _("工作机构负责人")
         SUPERVISOR = "supervisor", _("督办人")
         ADMIN = "admin", _("系统管理员")
+        # Compiles the unit's annual report (its subtree's figures, sections 五 and 六), sees the
+        # requests read-only; publishing stays the head's.
+        COMPILER = "compiler", _("报告编制人")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="staff_roles")

@@ -23,6 +23,9 @@ from .exports import Grid, table_grids
 SHEETS = {"table2": "表二", "table3": "表三", "table4": "表四"}
 CHART_SHEET = "图表"
 INFO_SHEET = "报告信息"
+# The 报告信息 sheet's labels, read back on import; files written before they were Chinese carry the
+# keys themselves (unit_code, …), which the reader still accepts.
+INFO_LABELS = {"unit_code": "单位代码", "unit_name": "单位名称", "year": "报告年度", "edition": "格式版本"}
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_HEIGHTS = {"table3": {1: 22, 2: 22, 3: 30}, "table4": {1: 20, 2: 20, 3: 30}}
@@ -103,13 +106,13 @@ def write_xlsx(doc: dict) -> bytes:
         _place(ws, grid)
     _chart_sheet(wb, doc)
     info = wb.create_sheet(INFO_SHEET)
-    for i, (key, value) in enumerate(
-        (("unit_code", doc["unit"]["code"]), ("unit_name", doc["unit"]["name"]), ("year", doc["year"]),
-         ("edition", doc["edition"])),
-        start=1,
-    ):
-        info.cell(row=i, column=1, value=key)
-        info.cell(row=i, column=2, value=value)
+    values = {"unit_code": doc["unit"]["code"], "unit_name": doc["unit"]["name"], "year": doc["year"],
+              "edition": doc["edition"]}
+    for i, (key, label) in enumerate(INFO_LABELS.items(), start=1):
+        info.cell(row=i, column=1, value=label)
+        info.cell(row=i, column=2, value=values[key])
+    info.column_dimensions["A"].width = 14
+    info.column_dimensions["B"].width = 36
     neutralise_workbook(wb)  # a unit's name or a label could start like a formula
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -284,7 +287,9 @@ def read_xlsx(path_or_file) -> dict:
         table4 = _read_table4(ws4)
         info = {}
         if INFO_SHEET in wb.sheetnames:
-            info = {str(k): v for k, v in wb[INFO_SHEET].iter_rows(max_col=2, values_only=True) if k}
+            keys = {label: key for key, label in INFO_LABELS.items()}
+            info = {keys.get(str(k).strip(), str(k).strip()): v
+                    for k, v in wb[INFO_SHEET].iter_rows(max_col=2, values_only=True) if k}
         edition = str(info.get("edition") or edition)
         ws2 = _find_sheet(wb, "table2", "第二十条第（一）项")
         table2 = _read_table2(ws2, edition) if ws2 is not None and edition in t.EDITIONS else {}

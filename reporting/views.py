@@ -70,6 +70,11 @@ def _selection(request, data=None):
     today = timezone.localdate()
     units = _units(request)
     data = (data or request.GET).copy()
+    code = data.get("unit", "")
+    if code and not code.isdigit():  # ?unit=jindong: the unit code as well as the id
+        match = units.filter(code__iexact=code).values_list("pk", flat=True).first()
+        if match is not None:
+            data["unit"] = str(match)  # a code the user may not see stays unknown: the form says so
     if not data.get("unit"):
         first = units.first()
         if first is None:
@@ -88,7 +93,7 @@ def _may_publish(access, unit: Unit) -> bool:
 
 
 def _may_edit_text(access, unit: Unit) -> bool:
-    return access.can_act_on_unit(unit.pk)
+    return access.can_compile_report(unit)
 
 
 def _query(unit, year, edition, **extra) -> str:
@@ -203,7 +208,7 @@ def save_texts(request):
     if unit is None:
         raise Http404(_("单位或年度无效。"))
     if not _may_edit_text(access_for(request.user), unit):
-        messages.error(request, _("只有本单位工作人员可以编辑报告正文。"))
+        messages.error(request, _("只有本单位工作人员或报告编制人可以编辑报告正文。"))
         return _back(unit, year, edition)
     for section, _label in ReportText.Section.choices:
         key = f"text_{section}"

@@ -159,10 +159,11 @@ class LedgerFile:
 
 
 def ledger_file(access, *, year: int | None, unit: Unit | None, fmt: str, headers: str,
-                calendar: dl.WorkCalendar, today: date) -> LedgerFile:
+                calendar: dl.WorkCalendar, today: date, ids: Iterable[int] | None = None) -> LedgerFile:
     """export_ledger --year --unit --format --headers as `access` (disclosure.access) may see it: only
     the requests of its visible units, the ID number and contact in full only where it may reveal
-    them. The bytes are those of the command's -o file (CSV with a BOM, for Excel)."""
+    them. The bytes are those of the command's -o file (CSV with a BOM, for Excel). `ids` narrows it to
+    those requests (the admin list's 导出所选)."""
     shown = 0
 
     def may_reveal(unit_id: int) -> bool:
@@ -171,8 +172,11 @@ def ledger_file(access, *, year: int | None, unit: Unit | None, fmt: str, header
         shown += allowed
         return allowed
 
-    rows = export_rows(access.visible_requests(ledger_queryset(year=year, unit=unit)),
-                       calendar=calendar, today=today, reveal=may_reveal)
+    queryset = ledger_queryset(year=year, unit=unit)
+    if ids is not None:
+        ids = sorted(set(ids))
+        queryset = queryset.filter(pk__in=ids)
+    rows = export_rows(access.visible_requests(queryset), calendar=calendar, today=today, reveal=may_reveal)
     if fmt == "xlsx":
         binary = io.BytesIO()
         count = write_xlsx(rows, binary, headers=headers)
@@ -181,7 +185,8 @@ def ledger_file(access, *, year: int | None, unit: Unit | None, fmt: str, header
         text = io.StringIO(newline="")
         count = write_csv(rows, text, headers=headers) if fmt == "csv" else write_json(rows, text)
         content = text.getvalue().encode("utf-8-sig" if fmt == "csv" else "utf-8")
-    name = "-".join(["ledger", *([str(year)] if year else []), *([unit.code] if unit else [])])
+    name = "-".join(["ledger", *([str(year)] if year else []), *([unit.code] if unit else []),
+                     *(["selected"] if ids is not None else [])])
     detail = {"year": year, "unit": unit.code if unit else None, "format": fmt, "headers": headers,
-              "rows": count, "revealed": shown}
+              "rows": count, "revealed": shown, **({"ids": ids} if ids is not None else {})}
     return LedgerFile(content, CONTENT_TYPES[fmt], f"{name}.{fmt}", detail)

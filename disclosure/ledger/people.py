@@ -228,7 +228,7 @@ def import_staff(source, *, password: str | None = None, limits: SheetLimits | N
             complain("unit", _("单位编码“%(code)s”不存在，请先导入单位。") % {"code": values["unit"]})
         role = roles.get(_norm_value(values["role"])) if values["role"] else None
         if values["role"] and role is None:
-            complain("role", _("“%(value)s”不是有效的角色（clerk 经办人、reviewer 审核人、legal_reviewer 法制审核人、head 工作机构负责人、supervisor 督办人、admin 系统管理员）。") % {"value": excerpt(values["role"])})
+            complain("role", _("“%(value)s”不是有效的角色（clerk 经办人、reviewer 审核人、legal_reviewer 法制审核人、head 工作机构负责人、supervisor 督办人、admin 系统管理员、compiler 报告编制人）。") % {"value": excerpt(values["role"])})
         if username in people and not bad:
             first_number, first = people[username]
             for key in ("full_name", "email"):

@@ -158,3 +158,31 @@ def test_a_webhook_that_is_not_http_is_refused_without_being_opened(url):
 
     with pytest.raises(ChannelError, match="http"):
         _post_json(url, {"msgtype": "text"})
+
+
+def test_links_in_an_email_are_clickable_and_carry_the_site_address(tree, people, settings):
+    settings.GONGKAI_SITE_URL = "http://127.0.0.1:8103"
+    people["clerk"].email = "clerk@example.gov.cn"
+    people["clerk"].save()
+    req = make_request(tree["dept"], "M1", date(2025, 9, 26), handler=people["clerk"])
+    services.sweep(date(2025, 10, 23))
+    delivery.deliver_now(delivery.waiting_alert_ids())
+    message = mail.outbox[0]
+    link = f"http://127.0.0.1:8103/admin/disclosure/disclosurerequest/{req.pk}/change/"
+    assert link in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and f'<a href="{link}">' in html
+
+
+def test_links_in_in_app_notifications_are_clickable(client, tree, people, settings):
+    from django.urls import reverse
+
+    from notifications.models import Notification
+
+    settings.GONGKAI_SITE_URL = "http://127.0.0.1:8103"
+    link = services.request_link(42)
+    Notification.objects.create(user=people["clerk"], message=f"<b>请及时办理</b>。查看：{link}", link=link)
+    client.force_login(people["clerk"])
+    body = client.get(reverse("notifications:list")).content.decode()
+    assert f'<a href="{link}"' in body and "gk-open-note" in body
+    assert "&lt;b&gt;请及时办理" in body  # the text is escaped, only the links are markup
