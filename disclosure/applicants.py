@@ -13,6 +13,7 @@ from django.db.models import Q
 from . import fees
 from .blindindex import applicant_id_hash
 from .models import DisclosureRequest
+from .workflow import UNRECEIVED_STATUSES
 
 # pg_trgm similarity from which an earlier request's content counts as a possible 重复申请
 SIMILARITY_THRESHOLD = 0.4
@@ -40,7 +41,7 @@ def applicant_ordinal(req: DisclosureRequest) -> int:
     start, _end = month_bounds(req.received_on)
     earlier = DisclosureRequest.objects.filter(
         unit_id=req.unit_id, applicant_id_hash=key, received_on__gte=start
-    ).filter(Q(received_on__lt=req.received_on) | Q(received_on=req.received_on, id__lt=req.pk))
+    ).exclude(status__in=UNRECEIVED_STATUSES).filter(Q(received_on__lt=req.received_on) | Q(received_on=req.received_on, id__lt=req.pk))
     return earlier.count() + 1
 
 
@@ -52,7 +53,7 @@ def month_count(req: DisclosureRequest) -> int:
     start, end = month_bounds(req.received_on)
     return DisclosureRequest.objects.filter(
         unit_id=req.unit_id, applicant_id_hash=key, received_on__gte=start, received_on__lt=end
-    ).count()
+    ).exclude(status__in=UNRECEIVED_STATUSES).count()
 
 
 def fee_quote(req: DisclosureRequest, *, pages=None, method: str | None = None) -> fees.Quote:

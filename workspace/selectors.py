@@ -39,6 +39,7 @@ REGISTERING_ROLES = frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD})
 
 # The one action each state waits for, best first: the first the user may take is offered.
 NEXT_ACTIONS: dict[str, tuple[str, ...]] = {
+    "submitted": (Action.CONFIRM_RECEIPT,),
     Status.REGISTERED: (Action.ACCEPT, Action.START_REVIEW),
     Status.REVIEWING: (Action.ACCEPT, Action.REQUEST_CORRECTION),
     Status.AWAITING_CORRECTION: (Action.RECORD_CORRECTION,),

@@ -26,6 +26,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..blindindex import applicant_id_hash
 from ..idnumbers import InvalidIdNumber, check_id_number, is_person
 from ..models import ApplicantType, Attachment, Channel, DeliveryMethod, DisclosureRequest, ProvisionForm, RequestEvent
 from ..workflow import Action, Status, target_status
@@ -246,6 +247,8 @@ def submit_application(*, unit, data: dict, attachments=(), channel=Channel.ONLI
             unit=unit, status=Status.SUBMITTED, channel=channel, submitted_on=day, received_on=day,
             submitted_at=now, tracking_hash=digest, **fields,
         )
+        # 109号's count of the same applicant (disclosure/blindindex.py), as every writer of the number
+        req.applicant_id_hash = applicant_id_hash(req.applicant_id_number)
         req.save()
         RequestEvent.objects.create(
             request=req, actor=None, action=Action.SUBMIT, from_status="", to_status=Status.SUBMITTED,

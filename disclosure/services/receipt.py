@@ -57,6 +57,8 @@ def confirm_receipt(req, *, actor, received_on: date | None = None, reason: str 
                         "confirmed_on": today, "received_on": received_on,
                         "receipt_override_reason": reason if received_on != derived else "",
                         "ref": ref, "ref_year": year, "ref_seq": seq,
+                        # the clerk who confirms an online application is its registrar (岗位分离)
+                        "registered_by": actor if getattr(actor, "pk", None) else None,
                     },
                     data={"ref": ref, "received_on": received_on, "derived_received_on": derived,
                           "reason": reason},

@@ -44,7 +44,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disclosure", "0012_unit_letter_fields"),
+        ("disclosure", "0015_review_duties"),
     ]
 
     operations = [
