@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from config import health
 from security import password_reset
 
 urlpatterns = [
@@ -17,5 +18,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),
     path("security/", include("security.urls")),
-    path("public/", include("public.urls")),  # the applicants' side: no login (文书核验)
+    path("public/", include("public.urls")),
+    path("health/live", health.LiveView.as_view(), name="health-live"),  # deploy/: the supervisor's probe
+    path("health/ready", health.ReadyView.as_view(), name="health-ready"),  # the balancer's: db, broker, cache  # the applicants' side: no login (文书核验)
 ]
