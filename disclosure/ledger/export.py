@@ -44,7 +44,7 @@ def ledger_queryset(*, year: int | None = None, unit: Unit | None = None):
 _REQUEST_VALUES = (
     "pk", "unit_id", "unit__code", *MODEL_FIELDS.values(), "status", "due_on", "due_is_provisional",
 )
-EXPORT_CHUNK = 2000  # requests per batch: one query for their consultations, one for their fee notices
+EXPORT_CHUNK = 1000  # requests per batch: one query for their consultations, one for their fee notices
 
 
 class _Record(SimpleNamespace):
@@ -115,6 +115,10 @@ def export_rows(
                 overdue=overdue,
             )
             yield row
+        # let this batch go before the next is read, so memory holds one batch, not two
+        batch.clear()
+        consultations_of.clear()
+        fees_of.clear()
 
 
 EXPORT_COLUMNS = LEDGER_COLUMNS + COMPUTED_COLUMNS
