@@ -119,7 +119,18 @@ _indexes: OrderedDict[WorkCalendar, CalendarIndex] = OrderedDict()
 
 def calendar_index(calendar: WorkCalendar, first: int, last: int) -> CalendarIndex:
     """The index of `calendar` covering the ordinals first..last, built once per calendar version
-    (the calendar's contents are the key) and grown when asked about days outside it."""
+    (the calendar's contents are the key) and grown when asked about days outside it. The index is
+    also kept on the calendar object itself, so a caller holding one calendar (an export of a
+    million rows) does not compare calendars at every call."""
+    index = calendar.__dict__.get("_ordinal_index")
+    if index is not None and index.covers(first, last):
+        return index
+    index = _shared_index(calendar, first, last)
+    object.__setattr__(calendar, "_ordinal_index", index)  # not a field: equality and hash ignore it
+    return index
+
+
+def _shared_index(calendar: WorkCalendar, first: int, last: int) -> CalendarIndex:
     with _index_lock:
         index = _indexes.get(calendar)
         if index is not None:
