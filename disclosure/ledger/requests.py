@@ -332,7 +332,8 @@ def _set_ledger_fields(req: DisclosureRequest, merged: dict, *, is_new: bool) ->
     elif not req.correction_rounds:
         req.correction_rounds = 1
     # Columns derived from a row's values (helper `fees`: the blind index of the ID number) are set
-    # here, on the instance: fast_insert_statements and bulk_update write every concrete field.
+    # here, on the instance: fast_insert_statements writes every concrete field of a new request; for
+    # an updated one, add the column to REQUEST_UPDATE_FIELDS.
 
 
 REQUEST_UPDATE_FIELDS = [
