@@ -10,7 +10,7 @@ over GONGKAI_LEDGER_INLINE_MAX_BYTES is imported by a worker: 202 and the job, G
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from disclosure.ledger import (
     EXPORT_YEARS,
     LedgerFileError,
     LedgerInvalid,
-    ledger_file,
+    ledger_download,
 )
 from disclosure.ledger import jobs
 from disclosure.ledger.upload import ImportKind, UploadTooLarge
@@ -112,10 +112,10 @@ class LedgerExportView(APIView):
             unit = access.visible_units().filter(code=data["unit"]).first()
             if unit is None:  # another unit's code reads like an unknown one
                 raise NotFound(_("没有编码为“%(code)s”的可查看单位。") % {"code": data["unit"]})
-        exported = ledger_file(access, year=data.get("year"), unit=unit, fmt=data["format"], headers=data["headers"],
+        exported = ledger_download(access, year=data.get("year"), unit=unit, fmt=data["format"], headers=data["headers"],
                                calendar=load_work_calendar(), today=timezone.localdate())
         audit.export("ledger", request=request, detail=exported.detail)
-        response = HttpResponse(exported.content, content_type=exported.content_type)
+        response = StreamingHttpResponse(exported.chunks, content_type=exported.content_type)  # rows as they come
         response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
         response["X-Content-Type-Options"] = "nosniff"
         return response

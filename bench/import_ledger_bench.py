@@ -6,7 +6,8 @@
 With no DATABASE_URL it uses a new SQLite file in a temporary directory. With a PostgreSQL URL it
 creates a database of its own next to the one named (gk_ledger_bench_<pid>) and drops it at the end.
 It times `manage.py import_ledger` on the file (first import: every row created), then the same
-file again (every row unchanged), then `export_ledger` to CSV.
+file again (every row unchanged), then `export_ledger` to CSV, and in the same run the floor
+(bench/ledger_floor.py: a bare sqlite3 script doing the essential work) with the ratios to it.
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ def timed(label: str, rows: int, fn) -> float:
     fn()
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     print(f"{label:<26} {rows:>6} rows  {seconds:6.2f} s  {rows / seconds:6.0f} rows/s   (CPU {cpu:5.2f} s in this process)")
-    return seconds
+    return seconds, cpu
 
 
 def main() -> None:
@@ -145,11 +146,19 @@ def main() -> None:
         path = tmp / "ledger.csv"
         generate(path, args.rows)
         quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
-        timed("import (all created)", args.rows, lambda: call_command("import_ledger", str(path), **quiet))
+        imported = timed("import (all created)", args.rows, lambda: call_command("import_ledger", str(path), **quiet))
         assert DisclosureRequest.objects.count() == args.rows, quiet["stderr"].getvalue()[:2000]
         timed("re-import (all unchanged)", args.rows, lambda: call_command("import_ledger", str(path), **quiet))
         out = tmp / "export.csv"
-        timed("export_ledger csv", args.rows, lambda: call_command("export_ledger", "-o", str(out), **quiet))
+        exported = timed("export_ledger csv", args.rows, lambda: call_command("export_ledger", "-o", str(out), **quiet))
+        sys.path.insert(0, str(ROOT / "bench"))
+        from ledger_floor import floors
+
+        floor_in, floor_out = floors(path)
+        print(f"floor import (sqlite3)     {args.rows:>6} rows  {floor_in[0]:6.2f} s   (CPU {floor_in[1]:5.2f} s)")
+        print(f"floor export (sqlite3)     {args.rows:>6} rows  {floor_out[0]:6.2f} s   (CPU {floor_out[1]:5.2f} s)")
+        print(f"ratio to the floor, wall: import {imported[0] / floor_in[0]:4.1f}x  export {exported[0] / floor_out[0]:4.1f}x;"
+              f"  CPU of this process: import {imported[1] / floor_in[1]:4.1f}x  export {exported[1] / floor_out[1]:4.1f}x")
     finally:
         cleanup()
 

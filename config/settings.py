@@ -450,6 +450,7 @@ if GONGKAI_SECURE:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]  # probes come over plain HTTP from the host itself
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
@@ -458,6 +459,22 @@ if GONGKAI_SECURE:
     if GONGKAI_TRUSTED_PROXIES > 0:
         # the proxy terminates TLS and says so; it must strip this header from client requests
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Every line carries the request id (config/requestid.py; "-" outside a request). GONGKAI_LOG_FORMAT=json
+# writes one JSON object per line (python-json-logger) for a log collector: time, level, logger,
+# message, request_id, and the exception when there is one; the default stays plain text as before.
+MIDDLEWARE.insert(0, "config.requestid.RequestIdMiddleware")
+GONGKAI_LOG_FORMAT = os.environ.get("GONGKAI_LOG_FORMAT", "text").strip().lower()
+LOGGING.setdefault("filters", {})["request_id"] = {"()": "config.requestid.RequestIdFilter"}
+LOGGING["formatters"]["json"] = {
+    "()": "security.logfilter.MaskingJsonFormatter",
+    "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("request_id")
+    if GONGKAI_LOG_FORMAT == "json":
+        _handler["formatter"] = "json"
 
 # Logs never carry an unmasked resident ID number.
 LOGGING.setdefault("filters", {})["mask_id_numbers"] = {"()": "security.logfilter.MaskIdNumbers"}

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from config import health
 from security import password_reset
 
 urlpatterns = [
@@ -20,4 +21,6 @@ urlpatterns = [
     path("security/", include("security.urls")),
     path("public/", include("public.urls")),  # the applicants' side: no login (portal.md; 文书核验)
     path("captcha/", include("captcha.urls")),  # the public form's CAPTCHA images
+    path("health/live", health.LiveView.as_view(), name="health-live"),  # deploy/: the supervisor's probe
+    path("health/ready", health.ReadyView.as_view(), name="health-ready"),  # the balancer's: db, broker, cache
 ]

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -25,7 +25,7 @@ from security import audit
 
 from .access import Access, access_for
 from .admin_access import has_any_role
-from .ledger import EXPORT_YEARS, LedgerFileError, LedgerInvalid, ledger_file
+from .ledger import EXPORT_YEARS, LedgerFileError, LedgerInvalid, ledger_download
 from .ledger import jobs
 from .ledger.upload import MAX_UPLOAD_BYTES, ImportKind
 from .models import LedgerImport
@@ -148,12 +148,12 @@ class LedgerViews:
             form = LedgerExportForm(request.POST, access=access)
             if form.is_valid():
                 data = form.cleaned_data
-                exported = ledger_file(
+                exported = ledger_download(
                     access, year=data["year"], unit=data["unit"], fmt=data["format"], headers=data["headers"],
                     calendar=load_work_calendar(), today=timezone.localdate(),
                 )
                 audit.export("ledger", request=request, detail=exported.detail)
-                response = HttpResponse(exported.content, content_type=exported.content_type)
+                response = StreamingHttpResponse(exported.chunks, content_type=exported.content_type)  # rows as they come
                 response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
                 response["X-Content-Type-Options"] = "nosniff"
                 return response

@@ -4,10 +4,16 @@ Nothing here reads the clock or the database: the calendar and "today" are argum
 A day is a working day when the official schedule says so (holidays and make-up working days,
 调休); for a year whose schedule is not loaded, Monday–Friday less the fixed-date public
 holidays, and every deadline that touched such a year is marked provisional.
+
+Counting is done on the calendar's ordinal index (CalendarIndex: each day → the working days so far),
+built once per calendar and cached in the process, so a deadline is a few lookups, not a walk.
 """
 
 from __future__ import annotations
 
+import threading
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -61,32 +67,142 @@ class Walk:
     provisional: bool = False
 
 
+# Days the index covers on either side of the dates asked about when it is first built or grown.
+INDEX_MARGIN = 400
+# Indexes kept (one per calendar version seen); a calendar edit makes a new WorkCalendar, which is a
+# new key, so a stale index is never used, only evicted.
+INDEX_CACHE_SIZE = 16
+_FIRST_ORDINAL = date.min.toordinal()
+_END_ORDINAL = date.max.toordinal() + 1
+
+
+class CalendarIndex:
+    """A calendar as ordinals over the days [lo, hi): for each day the working days counted from `lo`
+    up to and including it, the working days in order, and the days a walk reports as skipped
+    holidays. Counting and finding the n-th working day become lookups. Immutable once built."""
+
+    __slots__ = ("lo", "hi", "cumulative", "workdays", "holidays", "flags")
+
+    def __init__(self, calendar: WorkCalendar, lo: int, hi: int):
+        self.lo, self.hi = lo, hi
+        cumulative = []  # cumulative[o - lo]: working days in [lo, o]
+        workdays = []  # ordinals of the working days, ascending
+        holidays = []  # ordinals of non-working weekdays and of holidays (the walk's skipped_holidays)
+        flags = bytearray(hi - lo)
+        count = 0
+        is_workday, declared = calendar.is_workday, calendar.holidays
+        for ordinal in range(lo, hi):
+            day = date.fromordinal(ordinal)
+            if is_workday(day):
+                count += 1
+                workdays.append(ordinal)
+                flags[ordinal - lo] = 1
+            elif day.weekday() < 5 or day in declared:
+                holidays.append(ordinal)
+            cumulative.append(count)
+        self.cumulative, self.workdays, self.holidays, self.flags = cumulative, workdays, holidays, flags
+
+    def covers(self, first: int, last: int) -> bool:
+        return self.lo <= first and last < self.hi
+
+    def count(self, ordinal: int) -> int:
+        """Working days in [lo, ordinal]."""
+        return self.cumulative[ordinal - self.lo]
+
+    def is_workday(self, ordinal: int) -> bool:
+        return self.flags[ordinal - self.lo] == 1
+
+
+_index_lock = threading.Lock()
+_indexes: OrderedDict[WorkCalendar, CalendarIndex] = OrderedDict()
+
+
+def calendar_index(calendar: WorkCalendar, first: int, last: int) -> CalendarIndex:
+    """The index of `calendar` covering the ordinals first..last, built once per calendar version
+    (the calendar's contents are the key) and grown when asked about days outside it. The index is
+    also kept on the calendar object itself, so a caller holding one calendar (an export of a
+    million rows) does not compare calendars at every call."""
+    index = calendar.__dict__.get("_ordinal_index")
+    if index is not None and index.covers(first, last):
+        return index
+    index = _shared_index(calendar, first, last)
+    object.__setattr__(calendar, "_ordinal_index", index)  # not a field: equality and hash ignore it
+    return index
+
+
+def _shared_index(calendar: WorkCalendar, first: int, last: int) -> CalendarIndex:
+    with _index_lock:
+        index = _indexes.get(calendar)
+        if index is not None:
+            _indexes.move_to_end(calendar)
+            if index.covers(first, last):
+                return index
+    if index is None:
+        lo, hi = first - INDEX_MARGIN, last + 1 + INDEX_MARGIN
+    else:  # grow by at least the current span on the side asked, so growth is amortised
+        span = index.hi - index.lo
+        lo = min(index.lo, first - max(INDEX_MARGIN, span)) if first < index.lo else index.lo
+        hi = max(index.hi, last + 1 + max(INDEX_MARGIN, span)) if last >= index.hi else index.hi
+    index = CalendarIndex(calendar, max(lo, _FIRST_ORDINAL), min(hi, _END_ORDINAL))
+    with _index_lock:
+        _indexes[calendar] = index
+        _indexes.move_to_end(calendar)
+        while len(_indexes) > INDEX_CACHE_SIZE:
+            _indexes.popitem(last=False)
+    return index
+
+
+def clear_calendar_indexes() -> None:
+    """Forget every built index (tests; a calendar edit does not need it, see INDEX_CACHE_SIZE)."""
+    with _index_lock:
+        _indexes.clear()
+
+
 def walk_workdays(start: date, n: int, calendar: WorkCalendar, *, skip: Collection[date] = ()) -> Walk:
     """The n-th working day strictly after `start`, not counting working days in `skip`.
 
     条例 counts from the day after receipt (次日起计算); a non-working start day changes nothing.
+    Lookups in the calendar's index (`calendar_index`), not a walk day by day; the result, the
+    skipped days and the provisional flag are those of the walk (tests hold it as the reference).
     """
     if n < 0:
         raise ValueError("n must not be negative")
-    walk = Walk(end=start)
-    day = start
-    counted = 0
-    while counted < n:
-        day += ONE_DAY
-        if day - start > MAX_WALK:
+    if n == 0:
+        return Walk(end=start)
+    origin = start.toordinal()
+    limit = origin + MAX_WALK.days  # the last day a walk may reach
+    index = calendar_index(calendar, origin, origin + 2 * n + 14)
+    paused: list[int] = []
+    skip_ordinals = sorted({d.toordinal() for d in skip if d.toordinal() > origin}) if skip else []
+    position = index.count(origin) + n - 1  # index.workdays[position] is the n-th after start
+    pending = iter(skip_ordinals)
+    candidate = next(pending, None)
+    while True:
+        while position >= len(index.workdays):
+            if index.hi > limit:
+                raise CalendarError(f"no {n} working days within ten years after {start.isoformat()}")
+            index = calendar_index(calendar, index.lo, min(index.hi + (index.hi - index.lo), limit + 1))
+        end = index.workdays[position]
+        if end > limit:
             raise CalendarError(f"no {n} working days within ten years after {start.isoformat()}")
-        if not calendar.is_known(day):
-            walk.provisional = True
-        if not calendar.is_workday(day):
-            if day.weekday() < 5 or day in calendar.holidays:
-                walk.skipped_holidays.append(day)
-            continue
-        if day in skip:
-            walk.skipped_paused.append(day)
-            continue
-        counted += 1
-    walk.end = day
-    return walk
+        # a paused working day on or before the current end pushes the end one working day on
+        if candidate is None or candidate > end:
+            break
+        if index.is_workday(candidate):
+            paused.append(candidate)
+            position += 1
+        candidate = next(pending, None)
+    holidays = index.holidays
+    skipped = holidays[bisect_right(holidays, origin):bisect_right(holidays, end)]
+    end_day = date.fromordinal(end)
+    known = calendar.known_years
+    provisional = any(year not in known for year in range(date.fromordinal(origin + 1).year, end_day.year + 1))
+    return Walk(
+        end=end_day,
+        skipped_holidays=[date.fromordinal(o) for o in skipped],
+        skipped_paused=[date.fromordinal(o) for o in paused],
+        provisional=provisional,
+    )
 
 
 def add_workdays(start: date, n: int, calendar: WorkCalendar, *, skip: Collection[date] = ()) -> date:
@@ -98,24 +214,27 @@ def workdays_between(start: date, end: date, calendar: WorkCalendar, *, skip: Co
     """Working days d with start < d <= end, less those in `skip`; negative when end < start."""
     if end < start:
         return -workdays_between(end, start, calendar, skip=skip)
-    count = 0
-    day = start
-    while day < end:
-        day += ONE_DAY
-        if calendar.is_workday(day) and day not in skip:
-            count += 1
+    first, last = start.toordinal(), end.toordinal()
+    if first == last:
+        return 0
+    index = calendar_index(calendar, first, last)
+    count = index.count(last) - index.count(first)
+    if skip:
+        for day in set(skip):
+            ordinal = day.toordinal()
+            if first < ordinal <= last and index.is_workday(ordinal):
+                count -= 1
     return count
 
 
 def workdays_in(first: date, last: date, calendar: WorkCalendar) -> set[date]:
     """The working days from `first` to `last`, both included."""
-    days = set()
-    day = first
-    while day <= last:
-        if calendar.is_workday(day):
-            days.add(day)
-        day += ONE_DAY
-    return days
+    if last < first:
+        return set()
+    lo, hi = first.toordinal(), last.toordinal()
+    index = calendar_index(calendar, lo, hi)
+    workdays = index.workdays
+    return {date.fromordinal(o) for o in workdays[bisect_left(workdays, lo):bisect_right(workdays, hi)]}
 
 
 @dataclass(frozen=True)
@@ -197,7 +316,9 @@ def compute_deadline(case: CaseDates, calendar: WorkCalendar) -> Deadline:
             extension_days=case.extension_days,
             paused_days=[],
             skipped_holidays=[],
-            is_provisional=provisional,
+            # no reply deadline, so nothing provisional about it (the notice period's own years
+            # do not make the empty due date "provisional")
+            is_provisional=False,
         )
     start = case.correction_received_on or case.received_on
     paused = paused_days(case.pauses, calendar)

@@ -23,3 +23,17 @@ class MaskIdNumbers(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_id_numbers_in_text(record.stack_info)
         return True
+
+
+def _json_formatter_base():
+    from pythonjsonlogger.json import JsonFormatter
+
+    return JsonFormatter
+
+
+class MaskingJsonFormatter(_json_formatter_base()):
+    """python-json-logger's formatter (GONGKAI_LOG_FORMAT=json), the whole JSON line masked once more:
+    it formats exceptions and extra fields itself, after MaskIdNumbers has run on the message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_id_numbers_in_text(super().format(record))

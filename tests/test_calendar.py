@@ -261,3 +261,18 @@ def test_a_file_in_neither_utf8_nor_gbk_is_refused(tmp_path):
     _, err = run_failing("--csv", str(path))
     assert "编码" in err
     assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_a_request_waiting_for_a_correction_is_not_provisional(people, tree):
+    # issue 13 item 8: stored as the export and the changelist read it
+    req = services.register_request(
+        actor=people["clerk"], unit=tree["dept"], today=D("2026-12-29"), applicant_type="natural_person",
+        applicant_name="张三", channel="in_person", submitted_on=D("2026-12-28"), content="申请公开2026年度决算",
+    )
+    assert DisclosureRequest.objects.get(pk=req.pk).due_is_provisional
+    services.request_correction(DisclosureRequest.objects.get(pk=req.pk), actor=people["clerk"],
+                                requested_on=D("2026-12-29"), items="请写明所需信息的名称", period_until=D("2027-01-15"),
+                                today=D("2026-12-29"))
+    row = DisclosureRequest.objects.get(pk=req.pk)
+    assert (row.due_on, row.due_is_provisional) == (None, False)

@@ -342,3 +342,17 @@ def test_a_calendar_without_working_days_stops_instead_of_looping():
     every_day = frozenset(year + timedelta(days=i) for i in range(4000))
     with pytest.raises(CalendarError):
         add_workdays(year, 1, WorkCalendar(holidays=every_day, known_years=frozenset(range(2030, 2042))))
+
+
+def test_waiting_for_a_correction_has_no_provisional_deadline():
+    # issue 13 item 8: the 7-day notice period crosses into unloaded 2027, but while the correction is
+    # awaited there is no reply deadline, so nothing about it is provisional
+    received = CaseDates(received_on=D("2026-12-28"))
+    assert compute_deadline(received, OFFICIAL).is_provisional  # the reply deadline is in 2027
+    waiting = CaseDates(received_on=D("2026-12-28"), correction_requested_on=D("2026-12-29"))
+    deadline = compute_deadline(waiting, OFFICIAL)
+    assert deadline.correction_due_on == D("2027-01-07")  # the notice period did cross the year
+    assert (deadline.due_on, deadline.is_provisional) == (None, False)
+    corrected = CaseDates(received_on=D("2026-12-28"), correction_requested_on=D("2026-12-29"),
+                          correction_received_on=D("2027-01-04"))
+    assert compute_deadline(corrected, OFFICIAL).is_provisional  # the clock runs again, into 2027

@@ -18,6 +18,7 @@ from .ledger_samples import (
     ID_NUMBER,
     command_export,
     csv_rows,
+    downloaded,
     ledger_csv,
     load_sample,
     upload,
@@ -178,7 +179,7 @@ def test_only_system_admins_may_import(client, people, name):
 
 
 def post_export(client, **params):
-    return client.post(EXPORT, {**EXPORT_DEFAULTS, **params})
+    return downloaded(client.post(EXPORT, {**EXPORT_DEFAULTS, **params}))
 
 
 def test_an_admin_s_export_is_the_command_s_file(client, people, tmp_path):

@@ -17,6 +17,7 @@ from tests.ledger_samples import (
     ID_NUMBER,
     command_export,
     csv_rows,
+    downloaded,
     ledger_csv,
     load_sample,
     upload,
@@ -24,7 +25,13 @@ from tests.ledger_samples import (
 )
 
 EXPORT = "/api/v1/ledger/export/"
+
+
 IMPORT = "/api/v1/ledger/import/"
+
+
+def get_export(client, *args, **kwargs):
+    return downloaded(client.get(EXPORT, *args, **kwargs))
 
 
 def exports():
@@ -40,7 +47,7 @@ def post_file(client, content, name="ledger.csv", **data):
 
 def test_the_json_export_is_the_command_s_json(people, as_user, tmp_path):
     load_sample()
-    response = as_user(people["admin"]).get(EXPORT, {"format": "json"})
+    response = get_export(as_user(people["admin"]), {"format": "json"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert response.content == command_export(tmp_path, "--format", "json")
@@ -55,24 +62,24 @@ def test_the_json_export_is_the_command_s_json(people, as_user, tmp_path):
 def test_csv_and_xlsx_give_the_command_s_figures(people, as_user, tmp_path, query, args):
     load_sample()
     client = as_user(people["admin"])
-    response = client.get(EXPORT, query)
+    response = get_export(client, query)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response.content == command_export(tmp_path, *args)
     assert csv_rows(response.content)
-    response = client.get(EXPORT, {**query, "format": "xlsx"})
+    response = get_export(client, {**query, "format": "xlsx"})
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert xlsx_rows(response.content) == xlsx_rows(command_export(tmp_path, *args, "--format", "xlsx"))
 
 
 def test_the_download_is_named_after_year_and_unit(people, as_user):
-    response = as_user(people["clerk"]).get(EXPORT, {"year": 2026, "unit": "jd-fgj"})
+    response = get_export(as_user(people["clerk"]), {"year": 2026, "unit": "jd-fgj"})
     assert response["Content-Disposition"] == 'attachment; filename="ledger-2026-jd-fgj.csv"'
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
 def test_a_clerk_gets_only_their_unit_with_ids_in_full(people, as_user):
     load_sample()
-    rows = as_user(people["clerk"]).get(EXPORT, {"format": "json"}).json()
+    rows = get_export(as_user(people["clerk"]), {"format": "json"}).json()
     assert {r["unit"] for r in rows} == {"jd-fgj"}
     assert {r["applicant_id_number"] for r in rows} == {ID_NUMBER, None}
     assert CONTACT in {r["applicant_contact"] for r in rows}
@@ -81,7 +88,7 @@ def test_a_clerk_gets_only_their_unit_with_ids_in_full(people, as_user):
 @pytest.mark.parametrize("unit", ["wucheng", "jd-dxz", "jindong", "nowhere"])
 def test_another_unit_reads_like_an_unknown_one(people, as_user, unit):
     load_sample()
-    response = as_user(people["clerk"]).get(EXPORT, {"unit": unit, "format": "json"})
+    response = get_export(as_user(people["clerk"]), {"unit": unit, "format": "json"})
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
     assert "WC-2026-001" not in response.content.decode()
@@ -90,7 +97,7 @@ def test_another_unit_reads_like_an_unknown_one(people, as_user, unit):
 
 def test_a_supervisor_gets_the_subtree_masked(people, as_user, tmp_path):
     load_sample()
-    rows = as_user(people["supervisor"]).get(EXPORT, {"format": "json"}).json()
+    rows = get_export(as_user(people["supervisor"]), {"format": "json"}).json()
     assert {r["unit"] for r in rows} == {"jindong", "jd-fgj", "jd-dxz"}
     assert {r["applicant_id_number"] for r in rows} == {"330***********1234", None}
     assert "138****1111" in {r["applicant_contact"] for r in rows}
@@ -103,7 +110,7 @@ def test_a_supervisor_gets_the_subtree_masked(people, as_user, tmp_path):
 
 def test_the_export_is_recorded_in_the_audit_log(people, as_user):
     load_sample()
-    as_user(people["clerk"]).get(EXPORT, {"year": 2025, "format": "xlsx", "headers": "en"})
+    get_export(as_user(people["clerk"]), {"year": 2025, "format": "xlsx", "headers": "en"})
     [entry] = exports()
     assert (entry.actor, entry.via) == (people["clerk"], "api")
     assert entry.detail == {"what": "ledger", "year": 2025, "unit": None, "format": "xlsx", "headers": "en",
@@ -115,7 +122,7 @@ def test_the_export_is_recorded_in_the_audit_log(people, as_user):
     ({"headers": "fr"}, "headers"), ({"unit": ""}, "unit"), ({"unit": "x" * 65}, "unit"),
 ])
 def test_bad_parameters_are_400_naming_the_field(people, as_user, query, field):
-    response = as_user(people["clerk"]).get(EXPORT, query)
+    response = get_export(as_user(people["clerk"]), query)
     assert response.status_code == 400
     body = response.json()["error"]
     assert body["code"] == "invalid" and list(body["fields"]) == [field]
@@ -124,7 +131,7 @@ def test_bad_parameters_are_400_naming_the_field(people, as_user, query, field):
 
 def test_an_accept_header_does_not_change_the_file(people, as_user, tmp_path):
     load_sample()
-    response = as_user(people["admin"]).get(EXPORT, {"format": "xlsx"}, HTTP_ACCEPT="application/json")
+    response = get_export(as_user(people["admin"]), {"format": "xlsx"}, HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     assert response.content[:4] == b"PK\x03\x04"
 
@@ -133,7 +140,7 @@ def test_the_export_costs_the_same_queries_for_ten_rows_or_a_hundred(people, as_
     load_sample(extra=120)
     client = as_user(people["clerk"])
     with django_assert_max_num_queries(12):
-        rows = client.get(EXPORT, {"format": "json", "unit": "jd-fgj"}).json()
+        rows = get_export(client, {"format": "json", "unit": "jd-fgj"}).json()
     assert len(rows) == 122
 
 
