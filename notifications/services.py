@@ -198,7 +198,8 @@ class Planned:
 
 
 INSERT_FIELDS = ("request", "unit", "kind", "stage", "deadline", "recipient", "channel", "key", "subject", "body",
-                 "link", "bulletin", "digest", "run", "status", "attempts", "last_error", "claim", "created_at")
+                 "link", "bulletin", "digest", "run", "status", "attempts", "last_error", "claim", "created_at",
+                 "address", "secret")  # the last two are the applicants' (notifications/applicants.py): empty here
 
 
 def insert_alerts(planned: list[Planned], *, digest_for: Callable[[Planned], str], run: str) -> None:
@@ -220,7 +221,7 @@ def insert_alerts(planned: list[Planned], *, digest_for: Callable[[Planned], str
             dates[p.deadline] = adapt_date(p.deadline)
         rows.append((p.request_id, p.unit_id, p.kind, p.stage, dates[p.deadline], p.recipient_id, p.channel, p.key,
                      p.subject[:300], p.body, p.link[:500], p.bulletin_id, digest_for(p), run, AlertStatus.PENDING.value,
-                     0, "", "", created_at))
+                     0, "", "", created_at, "", ""))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # one multi-row VALUES per 1,000 alerts: psycopg's executemany still parses one INSERT per row
