@@ -32,14 +32,14 @@ def test_live_answers_without_login_and_checks_nothing(client):
     assert "no-cache" in response["Cache-Control"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as every transactional test: a plain flush re-creates content types that a later serialized test then collides with
 def test_ready_checks_database_cache_and_broker(client):
     response = client.get("/health/ready")
     assert response.status_code == 200, response.content
     assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "broker": "ok"}}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as every transactional test: a plain flush re-creates content types that a later serialized test then collides with
 def test_ready_is_503_when_the_broker_is_down(client):
     with override_settings(CELERY_BROKER_URL=DEAD_REDIS, CELERY_BROKER_TRANSPORT_OPTIONS={}):
         response = client.get("/health/ready")
@@ -51,7 +51,7 @@ def test_ready_is_503_when_the_broker_is_down(client):
     assert "127.0.0.1" not in response.content.decode()  # no addresses in a public answer
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as every transactional test: a plain flush re-creates content types that a later serialized test then collides with
 def test_ready_is_503_when_the_cache_is_down(client):
     dead = {"default": {"BACKEND": "config.cache.FailOpenRedisCache", "LOCATION": DEAD_REDIS}}
     from config.cache import reset_warnings

@@ -9,6 +9,7 @@ from datetime import timezone as tz
 import pytest
 from django.core import mail
 
+from tests.steps import office_reply
 from disclosure import deadlines as dl
 from disclosure import services
 from notifications import delivery
@@ -65,10 +66,10 @@ def test_each_step_is_told_once_by_email_and_sms(tree, people):
     services.request_correction(req, actor=people["clerk"], requested_on=date(2026, 3, 4), items="请写明文号",
                                 period_until=date(2026, 3, 20), today=date(2026, 3, 4))
     services.record_correction(req, actor=people["clerk"], received_on=date(2026, 3, 5), today=date(2026, 3, 5))
-    services.accept(req, actor=people["clerk"])
+    services.accept(req, actor=people["reviewer"])  # the confirming clerk registered it (岗位分离)
     services.approve_extension(req, actor=people["head"], days=10, reason="需要协调多个部门",
                                approved_on=date(2026, 3, 6), notified_on=date(2026, 3, 6), today=date(2026, 3, 6))
-    services.reply(req, actor=people["clerk"], outcome="granted", replied_on=date(2026, 3, 9), today=date(2026, 3, 9))
+    office_reply(req, people, outcome="granted", replied_on=date(2026, 3, 9), today=date(2026, 3, 9))
     kinds = {AlertKind.APPLICANT_SUBMITTED, AlertKind.APPLICANT_REGISTERED, AlertKind.APPLICANT_CORRECTION,
              AlertKind.APPLICANT_EXTENSION, AlertKind.APPLICANT_REPLIED}
     for kind in kinds:
