@@ -45,6 +45,11 @@ class DigestMessage:
     key: str
     bulletin_id: None = None
     alert_ids: list[int] = field(default_factory=list)
+    address: str = ""  # an applicant's address (notifications/applicants.py); digests go to staff only
+
+    @property
+    def recipient_id(self) -> int | None:
+        return getattr(self.recipient, "pk", None)
 
 
 def _overview_link() -> str:

@@ -185,7 +185,7 @@ def test_the_list_query_count_does_not_grow_with_rows(client, tree, people, djan
     with CaptureQueriesContext(connection) as many:
         assert client.get(CHANGELIST + query).status_code == 200
     assert len(few.captured_queries) == len(many.captured_queries)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):  # 16: the 网上申请 filter counts both of its groups in one query
         client.get(CHANGELIST + query)
 
 

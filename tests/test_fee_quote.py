@@ -15,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from tests.steps import accept_as_colleague, office_reply
 from disclosure import applicants, blindindex, services
 from disclosure.idnumbers import resident_id_check
 from disclosure.ledger import import_ledger
@@ -185,7 +186,7 @@ def test_a_request_before_2021_is_quoted_free_with_a_message(tree, people):
     out = io.StringIO()
     call_command("fee_quote", "--unit", "jd-fgj", "--ref", old.ref, "--pages", "250", stdout=out, stderr=err)
     assert json.loads(out.getvalue())["amount"] == 0 and "2021年1月1日" in err.getvalue()
-    services.accept(old, actor=people["clerk"])
+    accept_as_colleague(old, people["clerk"])  # 岗位分离
     with pytest.raises(services.write.WorkflowError, match="2021年1月1日"):
         services.issue_fee_notice(DisclosureRequest.objects.get(pk=old.pk), actor=people["clerk"],
                                   notice_on=D("2026-11-20"), amount="100", amount_reason="x", today=TODAY)
@@ -212,7 +213,7 @@ def test_a_fee_notice_takes_the_quote_and_a_different_amount_needs_a_reason(tree
     clerk = people["clerk"]
     reqs = [register(clerk, tree["dept"], D("2026-02-02")) for _ in range(31)]
     req = reqs[-1]
-    services.accept(req, actor=clerk)
+    accept_as_colleague(req, clerk)  # 岗位分离
     api = as_user(clerk)
     url = f"/api/v1/requests/{req.pk}/fee-notices/"
     r = api.post(url, {"notice_on": "2026-02-10"}, format="json")
@@ -235,7 +236,7 @@ def test_a_fee_notice_takes_the_quote_and_a_different_amount_needs_a_reason(tree
 
 def test_nothing_to_charge_is_refused_clearly(tree, people, as_user):
     req = register(people["clerk"], tree["dept"], D("2026-02-02"))
-    services.accept(req, actor=people["clerk"])
+    accept_as_colleague(req, people["clerk"])  # 岗位分离
     r = as_user(people["clerk"]).post(f"/api/v1/requests/{req.pk}/fee-notices/", {"notice_on": "2026-02-10"},
                                       format="json")
     assert r.status_code == 400 and "amount" in r.json()["error"]["fields"]
@@ -245,7 +246,7 @@ def test_the_admin_form_is_prefilled_with_the_quote(client, tree, people):
     clerk = people["clerk"]
     reqs = [register(clerk, tree["dept"], D("2026-02-02")) for _ in range(12)]
     req = reqs[-1]
-    services.accept(req, actor=clerk)
+    accept_as_colleague(req, clerk)  # 岗位分离
     client.force_login(clerk)
     url = reverse("admin:disclosure_disclosurerequest_action", args=[req.pk, "issue_fee_notice"])
     page = client.get(url).content.decode()
@@ -317,9 +318,8 @@ def test_fee_quote_over_a_generated_ledger(tree):
 def test_the_request_page_shows_earlier_requests_and_flags_similar_ones(client, tree, people, django_assert_max_num_queries):
     clerk = people["clerk"]
     same = register(clerk, tree["dept"], D("2026-01-05"), content="请公开金东区2025年道路改造项目的立项批复文件")
-    services.accept(same, actor=clerk)
-    services.reply(DisclosureRequest.objects.get(pk=same.pk), actor=clerk, outcome="granted",
-                   replied_on=D("2026-01-20"), reply_data={}, today=TODAY)
+    accept_as_colleague(same, clerk)  # 岗位分离
+    office_reply(same, people, outcome="granted", replied_on=D("2026-01-20"), reply_data={}, today=TODAY)
     other = register(clerk, tree["dept"], D("2026-01-06"), content="本单位2024年度部门预算执行情况")
     register(people["other_clerk"], tree["other"], D("2026-01-07"), content="请公开金东区2025年道路改造项目的立项批复文件")
     now = register(clerk, tree["dept"], D("2026-02-02"), content="金东区2025年道路改造项目立项批复文件")
@@ -356,7 +356,7 @@ def test_the_fee_notice_letter_states_basis_standard_amount_payment_and_deadline
     dept.save()
     reqs = [register(clerk, dept, D("2025-03-03")) for _ in range(12)]
     req = reqs[-1]
-    services.accept(req, actor=clerk)
+    accept_as_colleague(req, clerk)  # 岗位分离
     fee = services.issue_fee_notice(DisclosureRequest.objects.get(pk=req.pk), actor=clerk,
                                     notice_on=D("2025-03-10"), today=TODAY)
     body = "\n".join(context_for(DisclosureRequest.objects.get(pk=req.pk), "fee_notice").fields["body"])

@@ -161,17 +161,18 @@ def test_the_json_export_is_not_a_spreadsheet_and_keeps_the_text(hostile_ledger,
 
 def test_the_admin_and_api_exports_are_neutralised_too(hostile_ledger, client, as_user, tmp_path):
     from tests.factories import staff
+    from tests.ledger_samples import downloaded
 
     admin = staff("sysadmin", Unit.objects.get(code="jindong"), "admin")
     for fmt in ("csv", "xlsx"):
         response = as_user(admin).get("/api/v1/ledger/export/", {"format": fmt})
         assert response.status_code == 200
-        (assert_safe_csv if fmt == "csv" else assert_safe_xlsx)(response.content)
+        (assert_safe_csv if fmt == "csv" else assert_safe_xlsx)(downloaded(response).content)
     client.force_login(admin)
     response = client.post(reverse("admin:disclosure_disclosurerequest_ledger_export"),
                            {"format": "xlsx", "headers": "zh"})
     assert response.status_code == 200
-    assert_safe_xlsx(response.content)
+    assert_safe_xlsx(downloaded(response).content)
 
 
 @pytest.fixture
@@ -188,8 +189,8 @@ def test_the_annual_report_csv_and_xlsx_have_no_live_formula(hostile_unit):
     content = render_xlsx(doc)
     book = assert_safe_xlsx(content)
     info = {r[0].value: r[1].value for r in book["报告信息"].iter_rows()}
-    assert info["unit_name"] == "'" + hostile_unit.name
-    assert isinstance(info["year"], int)
+    assert info["单位名称"] == "'" + hostile_unit.name
+    assert isinstance(info["报告年度"], int)
     # read back: the name as it was, the figures as numbers
     back = read_report_xlsx(io.BytesIO(content))
     assert back["unit"]["name"] == hostile_unit.name and back["table3"]["rows"] == doc["table3"]["rows"]
@@ -200,7 +201,7 @@ def test_the_api_s_report_xlsx_has_no_live_formula(hostile_unit, people, as_user
                                             {"year": 2025, "unit": "jindong", "format": "xlsx"})
     assert response.status_code == 200
     info = {r[0].value: r[1] for r in assert_safe_xlsx(response.content)["报告信息"].iter_rows()}
-    assert info["unit_name"].value == "'" + hostile_unit.name and info["unit_name"].data_type == "s"
+    assert info["单位名称"].value == "'" + hostile_unit.name and info["单位名称"].data_type == "s"
 
 
 def test_the_monthly_bulletin_xlsx_has_no_live_formula():
