@@ -4,7 +4,8 @@
     python3 dev.py run    create .venv, migrate, load the demo data once, then start the web server,
                           a Celery worker and Celery beat; Ctrl-C stops all three
     python3 dev.py test   create .venv with the test requirements and run pytest (extra arguments
-                          are passed on: python3 dev.py test -k deadline -x)
+                          are passed on: python3 dev.py test -k deadline -x; --no-cov skips coverage)
+    python3 dev.py lint   ruff, django-upgrade and mypy as pyproject.toml configures them (CI runs it)
 
 With no environment variables set Gongkai runs on SQLite and Celery's filesystem transport under
 var/; DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis (see README.md).
@@ -176,11 +177,35 @@ def run(args: list[str]) -> int:
 
 def test(args: list[str]) -> int:
     ensure_venv("requirements-dev.txt")
-    return subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT).returncode
+    # Coverage of the application code is reported at the end (pyproject.toml [tool.coverage]).
+    coverage = ["--cov", "--cov-report=term:skip-covered"] if "--no-cov" not in args else []
+    args = [a for a in args if a != "--no-cov"]
+    return subprocess.run([str(PYTHON), "-m", "pytest", *coverage, *args], cwd=ROOT).returncode
+
+
+def lint(args: list[str]) -> int:
+    """ruff, django-upgrade and mypy as pyproject.toml configures them; non-zero if any complains."""
+    ensure_venv("requirements-dev.txt")
+    tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, check=True, text=True,
+                             stdout=subprocess.PIPE).stdout.split()
+    sources = [f for f in tracked if "/migrations/" not in f]
+    failed = []
+    for name, command in [
+        ("ruff", [str(BIN / "ruff"), "check", *args, "."]),
+        # django-upgrade rewrites what an older Django idiom it finds and exits 1 if it did
+        ("django-upgrade", [str(BIN / "django-upgrade"), "--target-version", "5.2", *sources]),
+        ("mypy", [str(BIN / "mypy")]),
+    ]:
+        say(f"{name} ...")
+        if subprocess.run(command, cwd=ROOT).returncode != 0:
+            failed.append(name)
+    if failed:
+        say("failed: " + ", ".join(failed))
+    return 1 if failed else 0
 
 
 def main(argv: list[str]) -> int:
-    commands = {"run": run, "test": test}
+    commands = {"run": run, "test": test, "lint": lint}
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2

@@ -32,9 +32,9 @@ from disclosure.ledger import (
     EXPORT_YEARS,
     LedgerFileError,
     LedgerInvalid,
+    jobs,
     ledger_download,
 )
-from disclosure.ledger import jobs
 from disclosure.ledger.upload import ImportKind, UploadTooLarge
 from disclosure.models import LedgerImport
 from disclosure.workcalendar import load_work_calendar

@@ -19,6 +19,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+
 class KeysetPagination(BasePagination):
     """The page size and cursor parameters, the links and their schema; subclasses order and cut."""
 

@@ -17,7 +17,7 @@ class JSONParser(parsers.JSONParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if request is not None and limit is not None:
             try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
+                length = int(request.headers.get("content-length") or 0)
             except ValueError:
                 length = 0
             if length > limit:

@@ -350,7 +350,10 @@ LOGGING = {
 # =========================================================================================
 import datetime as _dt  # noqa: E402
 
-from csp.constants import NONCE as _NONCE, NONE as _NONE, SELF as _SELF, UNSAFE_INLINE as _UNSAFE_INLINE  # noqa: E402
+from csp.constants import NONCE as _NONCE  # noqa: E402
+from csp.constants import NONE as _NONE
+from csp.constants import SELF as _SELF
+from csp.constants import UNSAFE_INLINE as _UNSAFE_INLINE
 
 INSTALLED_APPS += [
     "security.apps.AxesConfig", "django_otp", "security.apps.TOTPConfig", "security.apps.StaticConfig", "csp", "security",

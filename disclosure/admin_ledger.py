@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -25,8 +25,7 @@ from security import audit
 
 from .access import Access, access_for
 from .admin_access import has_any_role
-from .ledger import EXPORT_YEARS, LedgerFileError, LedgerInvalid, ledger_download
-from .ledger import jobs
+from .ledger import EXPORT_YEARS, LedgerFileError, LedgerInvalid, jobs, ledger_download
 from .ledger.upload import MAX_UPLOAD_BYTES, ImportKind
 from .models import LedgerImport
 from .workcalendar import load_work_calendar

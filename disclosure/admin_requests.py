@@ -30,6 +30,7 @@ from .admin_changelist import (
     RequestRows,
     UnitFilter,
 )
+from .admin_intake import SubmittedFilter, intake_panel
 from .admin_ledger import LedgerViews
 from .admin_records import (
     ConsultationInline,
@@ -50,16 +51,15 @@ from .forms import (
     RegisterRequestForm,
     UpdateRegistrationForm,
 )
+from .ledger.export import ledger_file
 from .models import (
     Attachment,
     DisclosureRequest,
     Unit,
 )
-from .admin_intake import SubmittedFilter, intake_panel
-from .ledger.export import ledger_file
 from .search import search_requests
 from .workcalendar import load_work_calendar
-from .workflow import ACTION_ROLES, ROLE_ONLY_ACTIONS, Action, Status, WorkflowError, available_actions, duty_conflict
+from .workflow import ACTION_ROLES, ROLE_ONLY_ACTIONS, Action, Status, WorkflowError, duty_conflict
 
 CONCURRENT_CHANGE = _("该申请已被他人修改，请刷新页面后重试。")
 

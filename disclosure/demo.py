@@ -27,7 +27,17 @@ from documents import services as letters
 from . import deadlines as dl
 from . import services
 from .idnumbers import credit_code_check
-from .models import ApplicantType, Channel, Consultation, DisclosureRequest, PostKind, ProvisionForm, StaffRole, Unit, User
+from .models import (
+    ApplicantType,
+    Channel,
+    Consultation,
+    DisclosureRequest,
+    PostKind,
+    ProvisionForm,
+    StaffRole,
+    Unit,
+    User,
+)
 from .workcalendar import load_work_calendar
 from .workflow import CLOSING_OUTCOMES, REFUSALS, Outcome, Status, legal_review_required
 

@@ -16,7 +16,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .crypto import EncryptedCharField
-from .workflow import CONCLUDED_STATUSES, OPEN_STATUSES, UNRECEIVED_STATUSES, Authors, LegalReview, Outcome, Status, UnitRules
+from .workflow import (
+    CONCLUDED_STATUSES,
+    OPEN_STATUSES,
+    UNRECEIVED_STATUSES,
+    Authors,
+    LegalReview,
+    Outcome,
+    Status,
+    UnitRules,
+)
 
 
 class User(AbstractUser):
@@ -281,7 +290,7 @@ class DisclosureRequest(models.Model):
     ref_seq = models.PositiveIntegerField(_("编号序号"), null=True, blank=True, editable=False)
 
     # Applicant (申请人)
-    applicant_type = models.CharField(_("申请人类型"), max_length=20, choices=ApplicantType.choices)
+    applicant_type = models.CharField(_("申请人类型"), max_length=20, choices=ApplicantType)
     applicant_name = models.CharField(_("申请人"), max_length=200)
     applicant_id_number = EncryptedCharField(_("证件号码"), max_length=64, blank=True)  # encrypted at rest (PIPL)
     # HMAC of the normalised number (blindindex.py): "the same applicant" without decrypting
@@ -301,8 +310,8 @@ class DisclosureRequest(models.Model):
     online_correction_at = models.DateTimeField(_("网上补正提交时间"), null=True, blank=True)
 
     # Channel and the Art. 31 receipt date
-    channel = models.CharField(_("申请方式"), max_length=16, choices=Channel.choices)
-    post_kind = models.CharField(_("邮寄方式"), max_length=16, choices=PostKind.choices, blank=True)
+    channel = models.CharField(_("申请方式"), max_length=16, choices=Channel)
+    post_kind = models.CharField(_("邮寄方式"), max_length=16, choices=PostKind, blank=True)
     submitted_on = models.DateField(_("提交日期"))
     # For an online submission not yet confirmed (Status.SUBMITTED), received_on holds the day of
     # submission until confirm_receipt sets the receipt date; reports and sweeps skip those states.
@@ -312,9 +321,9 @@ class DisclosureRequest(models.Model):
     receipt_override_reason = models.CharField(_("收到日期调整理由"), max_length=500, blank=True)
 
     content = models.TextField(_("申请内容"), max_length=CONTENT_MAX_LENGTH)
-    provision_form = models.CharField(_("提供形式"), max_length=16, choices=ProvisionForm.choices, blank=True)
+    provision_form = models.CharField(_("提供形式"), max_length=16, choices=ProvisionForm, blank=True)
     requested_delivery = models.CharField(
-        _("获取信息的方式"), max_length=16, choices=DeliveryMethod.choices, blank=True
+        _("获取信息的方式"), max_length=16, choices=DeliveryMethod, blank=True
     )
     purpose = models.CharField(_("用途"), max_length=300, blank=True)
 
@@ -384,12 +393,12 @@ class DisclosureRequest(models.Model):
     # Later proceedings (table 四)
     reconsideration_filed_on = models.DateField(_("申请复议日期"), null=True, blank=True)
     reconsideration_outcome = models.CharField(
-        _("复议结果"), max_length=16, choices=ProceedingOutcome.choices, blank=True
+        _("复议结果"), max_length=16, choices=ProceedingOutcome, blank=True
     )
     reconsideration_decided_on = models.DateField(_("复议决定日期"), null=True, blank=True)
     litigation_filed_on = models.DateField(_("起诉日期"), null=True, blank=True)
     litigation_after_reconsideration = models.BooleanField(_("是否复议后起诉"), null=True, blank=True)
-    litigation_outcome = models.CharField(_("诉讼结果"), max_length=16, choices=ProceedingOutcome.choices, blank=True)
+    litigation_outcome = models.CharField(_("诉讼结果"), max_length=16, choices=ProceedingOutcome, blank=True)
     litigation_decided_on = models.DateField(_("判决日期"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -540,7 +549,7 @@ class FeeNotice(models.Model):
     request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="fee_notices")
     amount = models.DecimalField(_("金额（元）"), max_digits=10, decimal_places=2)
     # the quote the amount was checked against (blank on notices recorded before quotes existed)
-    method = models.CharField(_("计收方式"), max_length=10, choices=FeeMethod.choices, blank=True)
+    method = models.CharField(_("计收方式"), max_length=10, choices=FeeMethod, blank=True)
     ordinal = models.PositiveIntegerField(_("当月第几件"), null=True, blank=True)
     pages = models.PositiveIntegerField(_("页数"), null=True, blank=True)
     quoted_amount = models.DecimalField(_("按标准计算的金额（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
@@ -644,7 +653,7 @@ class LedgerImport(models.Model):
         CHECKING = "checking", _("逐行检查")
         WRITING = "writing", _("核对并写入")
 
-    kind = models.CharField(_("导入内容"), max_length=10, choices=ImportKind.choices)
+    kind = models.CharField(_("导入内容"), max_length=10, choices=ImportKind)
     file = models.FileField(_("文件"), upload_to="ledger-imports/", blank=True)
     file_name = models.CharField(_("文件名"), max_length=255)
     size = models.PositiveBigIntegerField(_("大小"), default=0)

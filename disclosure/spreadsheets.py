@@ -22,9 +22,9 @@ import zlib
 from dataclasses import dataclass, replace
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
-from django.utils.translation import gettext as _
 
 # --- writing -------------------------------------------------------------------------------------
 

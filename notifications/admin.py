@@ -16,9 +16,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from disclosure.access import access_for, mask_contact
+from disclosure.forms import CalendarCSVForm
 from disclosure.models import CalendarYear
 from disclosure.tasks import recompute_after_calendar_edit
-from disclosure.forms import CalendarCSVForm
 from disclosure.workcalendar import (
     CalendarCSVError,
     decode_calendar_csv,
@@ -29,7 +29,15 @@ from disclosure.workcalendar import (
 
 from . import delivery
 from .bulletin import HEADERS, rows_visible_to
-from .models import Alert, AlertStatus, CalendarCoverage, MonthlyBulletin, Notification, PersonPreference, UnitPreference
+from .models import (
+    Alert,
+    AlertStatus,
+    CalendarCoverage,
+    MonthlyBulletin,
+    Notification,
+    PersonPreference,
+    UnitPreference,
+)
 
 
 def is_admin(request) -> bool:

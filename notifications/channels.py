@@ -143,7 +143,8 @@ def send_in_app(alert) -> None:
 
 def send_sms(alert) -> None:
     """To the applicant's phone through settings.GONGKAI_SMS_BACKEND (notifications/sms/)."""
-    from .sms import SmsError, SmsMessage, send_sms as deliver
+    from .sms import SmsError, SmsMessage
+    from .sms import send_sms as deliver
 
     if not alert.address:
         raise ChannelError("没有手机号码")

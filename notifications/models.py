@@ -84,7 +84,7 @@ class Alert(models.Model):
     unit = models.ForeignKey(
         "disclosure.Unit", verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    kind = models.CharField(_("类型"), max_length=32, choices=AlertKind.choices)
+    kind = models.CharField(_("类型"), max_length=32, choices=AlertKind)
     # The reminder threshold (working days) an alert belongs to; 0 for other kinds. Part of the key so
     # the 5-day and the 1-day reminder of one deadline are two alerts.
     stage = models.PositiveSmallIntegerField(_("提醒阈值"), default=0)
@@ -93,7 +93,7 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("接收人"), null=True, blank=True, on_delete=models.CASCADE,
         related_name="alerts",
     )
-    channel = models.CharField(_("渠道"), max_length=16, choices=AlertChannel.choices)
+    channel = models.CharField(_("渠道"), max_length=16, choices=AlertChannel)
     # One string carrying the whole identity: SQL unique constraints treat NULLs as distinct, so the
     # composite constraint alone would not stop two digests (request NULL) or two group-robot alerts
     # (recipient NULL).
@@ -122,7 +122,7 @@ class Alert(models.Model):
         verbose_name=_("站内通知"), editable=False,
     )
 
-    status = models.CharField(_("状态"), max_length=12, choices=AlertStatus.choices, default=AlertStatus.PENDING,
+    status = models.CharField(_("状态"), max_length=12, choices=AlertStatus, default=AlertStatus.PENDING,
                               db_index=True)
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)

@@ -47,7 +47,6 @@ from disclosure.workflow import OPEN_STATUSES, Status
 from .delivery import REQUEST_DEADLINE_KINDS, enqueue
 from .models import Alert, AlertChannel, AlertKind, AlertStatus, PersonPreference, UnitPreference
 
-
 ESCALATE_AFTER_DAYS = 3
 DIGEST_HORIZON_DAYS = 2
 DIGEST_MAX_LINES = 300

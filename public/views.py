@@ -37,7 +37,6 @@ from security.clientip import client_ip
 from . import throttles
 from .forms import ApplicationForm, CorrectionForm, LookupForm, online_units
 
-
 CODE = re.compile(r"^[A-Z2-7]{10}$")
 # Guessing codes (2^50 of them) is hopeless, but a page per guess is still load: 30 a minute per address.
 RATE_PER_MINUTE = 30

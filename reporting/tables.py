@@ -349,7 +349,7 @@ class Table2Node:
     """A unit for the table-二 roll-up: its own entries (empty if none entered) and its children."""
 
     entries: Mapping[tuple[str, str], Decimal]
-    children: tuple["Table2Node", ...] = ()
+    children: tuple[Table2Node, ...] = ()
 
 
 def roll_up_table2(node: Table2Node) -> dict[tuple[str, str], Decimal]:

@@ -25,7 +25,7 @@ def client_ip(request) -> str | None:
     trusted = int(getattr(settings, "GONGKAI_TRUSTED_PROXIES", 0) or 0)
     if trusted <= 0:
         return remote
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
     chain = forwarded + ([remote] if remote else [])
     if not chain:
         return None

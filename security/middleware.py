@@ -50,7 +50,7 @@ class SecondFactorMiddleware:
         if path.startswith(self.ALWAYS_OPEN) or path.startswith(static):
             return None
         if path.startswith("/api/"):
-            if request.META.get("HTTP_AUTHORIZATION"):
+            if request.headers.get("authorization"):
                 return None  # token calls: a token is only issued with a second factor
             return JsonResponse(
                 {"detail": _("该账号须先完成双因素认证（网页端登录后按提示输入身份验证器验证码）。"),

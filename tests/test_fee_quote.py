@@ -15,11 +15,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from tests.steps import accept_as_colleague, office_reply
 from disclosure import applicants, blindindex, services
 from disclosure.idnumbers import resident_id_check
 from disclosure.ledger import import_ledger
 from disclosure.models import DisclosureRequest, RequestEvent
+from tests.steps import accept_as_colleague, office_reply
 
 D = date.fromisoformat
 TODAY = D("2026-11-26")

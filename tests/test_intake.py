@@ -1,8 +1,7 @@
 """The applicants' side (portal.md): online submission, lookup, public status, online correction, and
 the staff's confirm_receipt / reject_submission arrows."""
 
-from datetime import date, datetime
-from datetime import timezone as tz
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -33,7 +32,7 @@ def application(**overrides):
     return data
 
 
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=tz.utc)  # a Monday
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday
 
 
 @pytest.fixture
@@ -289,7 +288,7 @@ def _awaiting_correction(submitted, people):
 def test_an_online_correction_waits_for_the_clerk_and_restarts_the_clock(submitted, people):
     req, code = _awaiting_correction(submitted, people)
     services.submit_correction(req=req, tracking_code=code, data={"content": "文号为金东发改〔2025〕12号"},
-                               now=datetime(2026, 3, 5, 2, 0, tzinfo=tz.utc))
+                               now=datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
     req.refresh_from_db()
     assert req.status == Status.AWAITING_CORRECTION and req.online_correction_at is not None
     assert services.public_status(req)["can_correct"] is False

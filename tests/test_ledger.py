@@ -16,11 +16,11 @@ from disclosure import deadlines as dl
 from disclosure import services
 from disclosure.ledger import (
     LEDGER_KEYS,
+    _parse_choice,
     check_consistency,
     import_ledger,
     import_units,
     parse_date,
-    _parse_choice,
 )
 from disclosure.models import Consultation, DisclosureRequest, FeeNotice, RequestEvent, Unit
 from disclosure.workcalendar import load_work_calendar

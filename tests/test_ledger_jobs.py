@@ -84,7 +84,7 @@ def test_the_uploaded_file_is_deleted_when_the_job_ends(people, published, djang
 def test_an_invalid_file_ends_with_every_error_and_nothing_written(
     client, people, published, django_capture_on_commit_callbacks
 ):
-    bad = ledger_csv() + "FG-BAD-1,nowhere,in_person,2025-03-03,2025-03-03,natural_person,,,,x,,,,,,\n".encode()
+    bad = ledger_csv() + b"FG-BAD-1,nowhere,in_person,2025-03-03,2025-03-03,natural_person,,,,x,,,,,,\n"
     client.force_login(people["admin"])
     submit(client, bad, django_capture_on_commit_callbacks)
     job = LedgerImport.objects.get()

@@ -14,7 +14,6 @@ from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import ConcurrentChange, InvalidTransition, Status, WorkflowError
 
 from .documents.records import issued_reply
-
 from .factories import staff
 from .steps import office_reply, to_sign_off
 

@@ -13,7 +13,6 @@ from ..models import Attachment, DisclosureRequest, RequestEvent
 from ..workflow import Action
 from .write import NotPermitted
 
-
 # --- attachments -------------------------------------------------------------------------------
 
 

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from .. import deadlines as dl
 from .. import fees
-from ..applicants import fee_quote
 from ..access import ACTING_ROLES
+from ..applicants import fee_quote
 from ..models import Consultation, FeeNotice
 from ..workcalendar import load_work_calendar
 from ..workflow import Action, InvalidTransition, WorkflowError

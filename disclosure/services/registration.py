@@ -18,7 +18,6 @@ from ..workcalendar import load_work_calendar
 from ..workflow import Action, WorkflowError
 from .write import NotPermitted, _apply, _check_date, case_dates, deadline_fields
 
-
 # --- Art. 31: the receipt date ---------------------------------------------------------------
 
 

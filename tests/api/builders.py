@@ -70,10 +70,9 @@ def public_schemathesis_schema(app):
     import schemathesis
     from drf_spectacular.generators import SchemaGenerator
     from drf_spectacular.renderers import OpenApiJsonRenderer
+    from drf_spectacular.settings import patched_settings
 
     from api.public import PublicSchemaView
-
-    from drf_spectacular.settings import patched_settings
 
     with patched_settings(PublicSchemaView.custom_settings):
         generator = SchemaGenerator(patterns=PublicSchemaView.patterns)

@@ -45,7 +45,7 @@ def test_a_pdf_is_stored_and_downloaded_as_an_attachment(req, people, as_user, s
         ("scan.pdf", b"<html><script>alert(1)</script></html>"),  # says PDF, is HTML
         ("scan.pdf", PDF + b"<script>alert(1)</script>"),  # a polyglot
         ("photo.png", PDF),  # content does not match the name
-        ("notes.txt", "<!DOCTYPE html><p>x</p>".encode()),
+        ("notes.txt", b"<!DOCTYPE html><p>x</p>"),
         ("photo.png", PNG + b"<script>alert(1)</script>"),  # a polyglot
         ("notes.txt", b"\x00\x01binary"),
         ("run.exe", b"MZ\x90\x00"),

@@ -161,7 +161,7 @@ def test_an_admin_imports_a_ledger_and_gets_the_counts(people, as_user):
 
 def test_an_invalid_ledger_is_400_with_every_error_and_nothing_written(people, as_user):
     bad = ledger_csv() + "FG-BAD-1,jd-fgj,in_person,2025-13-01,2025-03-03,natural_person,张三,,,x,,,,,,\n".encode()
-    bad += "FG-BAD-2,nowhere,in_person,2025-03-03,2025-03-03,natural_person,,,,x,,,,,,\n".encode()
+    bad += b"FG-BAD-2,nowhere,in_person,2025-03-03,2025-03-03,natural_person,,,,x,,,,,,\n"
     response = post_file(as_user(people["admin"]), bad)
     assert response.status_code == 400
     error = response.json()["error"]

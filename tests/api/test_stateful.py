@@ -10,8 +10,8 @@ from collections import Counter, defaultdict
 
 import hypothesis
 import pytest
-from django.db import transaction
 from django.core.wsgi import get_wsgi_application
+from django.db import transaction
 from django.utils import timezone
 from schemathesis import GenerationMode
 

@@ -20,7 +20,6 @@ from disclosure import services
 from disclosure.models import Unit
 from documents.models import Document
 from documents.pdf import pdf_available
-from documents.tasks import convert_document_pdf
 from tests.factories import UnitFactory, staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

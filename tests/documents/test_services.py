@@ -1,10 +1,10 @@
 """documents.services: issuing takes the 文号 and stores the DOCX once; refusals leave nothing behind."""
 
-from datetime import date, datetime, timezone as tz
+import io
+from datetime import UTC, date, datetime
 
 import pytest
 from docx import Document as Docx
-import io
 
 from disclosure import services as disclosure_services
 from disclosure.models import RequestEvent
@@ -15,7 +15,7 @@ from security.models import AuditEntry
 
 from .records import TODAY, handling, replied, with_prefix
 
-NOW = datetime(2026, 3, 16, 9, 30, tzinfo=tz.utc)
+NOW = datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
 
 
 def docx_text(data: bytes) -> str:

@@ -99,7 +99,7 @@ def test_calendar_page_loads_the_package_in_one_click_and_rejects_a_bad_csv(clie
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    bad = SimpleUploadedFile("x.csv", "date,is_workday,note\n2027-13-01,0,x\n".encode())
+    bad = SimpleUploadedFile("x.csv", b"date,is_workday,note\n2027-13-01,0,x\n")
     response = client.post(url, {"upload_csv": "1", "csv_file": bad}, follow=True)
     assert response.status_code == 200 and "date列" in response.content.decode()
     assert not CalendarYear.objects.filter(year=2027).exists()

@@ -3,13 +3,11 @@ and the sweep's alert about online submissions left unconfirmed (clerks, then th
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from datetime import timezone as tz
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core import mail
 
-from tests.steps import office_reply
 from disclosure import deadlines as dl
 from disclosure import services
 from notifications import delivery
@@ -17,6 +15,7 @@ from notifications import services as sweeping
 from notifications.models import Alert, AlertChannel, AlertKind, AlertStatus
 from notifications.sms import SmsMessage, get_backend, locmem
 from notifications.submissions import unconfirmed_submission_alerts
+from tests.steps import office_reply
 
 ID_NUMBER = "110101199003070038"
 APPLICATION = {
@@ -24,7 +23,7 @@ APPLICATION = {
     "phone": "13500135000", "email": "sun@example.com", "content": "申请公开某项目的批复",
     "provision_form": "email", "delivery_method": "online",
 }
-MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=tz.utc)
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CALENDAR = dl.WorkCalendar(holidays=frozenset(), extra_workdays=frozenset(), known_years=frozenset({2026}))
 
 

@@ -13,9 +13,9 @@ from disclosure.workcalendar import load_from_csv
 from disclosure.workflow import Outcome, Status
 from notifications import bulletin, delivery, services
 from notifications.models import Alert, AlertKind, MonthlyBulletin
+from tests.factories import staff
 
 from .scenario import build, make_request
-from tests.factories import staff
 
 
 @pytest.mark.django_db

@@ -151,8 +151,8 @@ def test_dry_run_writes_nothing_but_reports_what_a_real_run_creates(scenario):
 
 @pytest.mark.django_db
 def test_concluded_request_alert_is_cancelled_instead_of_sent(scenario):
-    from disclosure.workflow import Status
     from disclosure.models import DisclosureRequest
+    from disclosure.workflow import Status
 
     services.sweep(date(2025, 10, 13))  # R4's 1-day reminder
     alert = Alert.objects.get(request__ref="R4", kind=R, stage=1)

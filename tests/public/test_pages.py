@@ -3,7 +3,6 @@ fields, the receipt, the lookup's single 404, the letters, the online correction
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest

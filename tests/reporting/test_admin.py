@@ -1,7 +1,7 @@
 """Reporting admin: frozen reports read-only, table 二 entry and report upload, isolated by access.py."""
 
 import json
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,7 +11,7 @@ from reporting import services
 from reporting.models import ImportedReport, PublishedReport, Table2Entry
 from tests.factories import RequestFactory
 
-NOW = datetime(2026, 1, 20, 9, 0, tzinfo=dt_timezone.utc)
+NOW = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture

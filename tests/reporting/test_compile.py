@@ -3,7 +3,7 @@ roll-up, drill-down, commands, and a constant number of queries."""
 
 import io
 import json
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -20,7 +20,7 @@ from reporting.models import ImportedReport, PublishedReport, Table2Entry
 from tests.factories import RequestFactory, UnitFactory
 from tests.steps import office_reply
 
-NOW = datetime(2026, 1, 20, 9, 0, tzinfo=dt_timezone.utc)
+NOW = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
 
 
 def make(unit, received, concluded=None, outcome="", applicant_type="natural_person", **fields):

@@ -15,7 +15,6 @@ from documents.pdf import PdfFailed, PdfUnavailable
 from reporting import services
 from reporting import tables as t
 
-
 _NUMBER_LIST = re.compile(r"\[\s+(-?[\d.]+(?:,\s+-?[\d.]+)*)\s+\]")
 
 
