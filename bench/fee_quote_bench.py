@@ -123,8 +123,8 @@ def main():
             ordinal = applicants.applicant_ordinal(req)
         quote = applicants.fee_quote(req)
         print(f"request {pk} ({req.unit_id}, {req.received_on}): ordinal {ordinal}, {quote.amount} 元; "
-              f"{len(queries)} query; ordinal {median_ms(lambda: applicants.applicant_ordinal(req)):.2f} ms, "
-              f"fee_quote {median_ms(lambda: applicants.fee_quote(req)):.2f} ms (median of 50)")
+              f"{len(queries)} query; ordinal {median_ms(lambda req=req: applicants.applicant_ordinal(req)):.2f} ms, "
+              f"fee_quote {median_ms(lambda req=req: applicants.fee_quote(req)):.2f} ms (median of 50)")
     req = DisclosureRequest.objects.get(pk=picks[0])
     with CaptureQueriesContext(connection) as queries:
         applicants.applicant_ordinal(req)
