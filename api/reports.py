@@ -22,6 +22,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
 from disclosure.access import access_for
+from disclosure.periods import Period
 from reporting import narrative, periodic, services
 from reporting import tables as t
 from reporting.management.commands.annual_report import render_json, renderers
@@ -330,5 +331,5 @@ class ReportViewSet(viewsets.GenericViewSet):
     def statistics(self, request):
         data = self._input(PeriodQuery, request.query_params.dict())
         unit = self._unit(data.get("unit"))
-        rows = periodic.period_statistics(unit, periodic.Range(data["start"], data["end"]))
+        rows = periodic.period_statistics(unit, Period.between(data["start"], data["end"]))
         return Response(PeriodRowSerializer(rows, many=True).data)

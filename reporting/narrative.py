@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from disclosure.models import Channel, FeeNotice, Unit
+from disclosure.periods import Period
 
 from . import queries as q
 from . import tables as t
@@ -233,13 +234,13 @@ def previous_new(unit: Unit, year: int) -> int | None:
     published = PublishedReport.objects.filter(unit=unit, year=year - 1, is_superseded=False).only("figures").first()
     if published is not None:
         return published.figures["table3"]["rows"]["new"][-1]
-    return q.requests_in(unit).filter(q.q_new(q.Period(year - 1))).count()
+    return q.requests_in(unit).filter(q.q_new(Period.of_year(year - 1))).count()
 
 
 def fees_collected(unit: Unit, year: int) -> tuple[Decimal, int]:
     """信息处理费 paid in the year on requests of the unit and everything below it."""
     agg = FeeNotice.objects.filter(
-        request__unit__path__startswith=unit.path, paid_on__gte=q.Period(year).start, paid_on__lte=q.Period(year).end
+        Period.of_year(year).q("paid_on"), request__unit__path__startswith=unit.path
     ).aggregate(amount=Sum("amount"), n=Count("pk"))
     return Decimal(agg["amount"] or 0).quantize(Decimal("0.01")), agg["n"]
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disclosure.models import Channel, Unit
+from disclosure.periods import Period
 from disclosure.spreadsheets import excerpt
 
 from . import queries as q
@@ -166,7 +167,7 @@ def compile_report(
     edition = t.edition_for(year, edition)
     rule = rule or table4_rule()
     mapping = mapping or row_mapping()
-    period = q.Period(year)
+    period = Period.of_year(year)
     imported, imported_previous = _imported_in_scope(unit, year, with_previous=True)
     unit_info = {"code": unit.code, "name": unit.name}
     previous, previous_source = _previous_carried_out(unit, year, imported_previous)
@@ -217,7 +218,7 @@ def requests_for_cell(
 ) -> QuerySet:
     """The requests one table-三 cell counts (the compile's own Q objects)."""
     edition = t.edition_for(year, edition)
-    period = q.Period(year)
+    period = Period.of_year(year)
     # q_relevant too: exactly the compile's rows, even for a record concluded before it was received
     where = q.q_relevant(period) & q.q_row(row_code, period, edition, mapping or row_mapping()) & q.q_column(column_code)
     return _scope_for(unit, year).filter(where)
@@ -225,14 +226,14 @@ def requests_for_cell(
 
 def overdue_requests(unit: Unit, year: int) -> QuerySet:
     """Check 7's list: open on 31 December past the deadline, or replied late in the year."""
-    return _scope_for(unit, year).filter(q.q_overdue_or_late(q.Period(year))).order_by("due_on", "pk")
+    return _scope_for(unit, year).filter(q.q_overdue_or_late(Period.of_year(year))).order_by("due_on", "pk")
 
 
 def requests_for_table4_cell(unit: Unit, year: int, group: str, column: str, *, rule: str | None = None) -> QuerySet:
     """The requests one table-四 cell counts."""
     if group not in t.TABLE4_GROUPS or column not in t.TABLE4_COLUMNS:
         raise ValueError(f"no table-四 cell {group}/{column}")
-    return _scope_for(unit, year).filter(q.q_table4(group, column, q.Period(year), rule or table4_rule()))
+    return _scope_for(unit, year).filter(q.q_table4(group, column, Period.of_year(year), rule or table4_rule()))
 
 
 # --- Publish and revise --------------------------------------------------------------------------------
@@ -315,7 +316,7 @@ def overview(unit: Unit, year: int, edition: str | None = None) -> list[dict]:
     """Each child unit (and the unit's own cases, first): figures, check results, published or not.
     A constant number of queries: the counts are grouped by the handling unit's path."""
     edition = t.edition_for(year, edition)
-    rule, mapping, period = table4_rule(), row_mapping(), q.Period(year)
+    rule, mapping, period = table4_rule(), row_mapping(), Period.of_year(year)
     children = list(unit.children.order_by("path"))
     imported = _imported_in_scope(unit, year)
     scope = q.requests_in(unit, tuple(r.unit.path for r in imported))

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from disclosure.access import access_for
 from disclosure.models import Unit
+from disclosure.periods import Period
 from security import audit
 
 from . import exports, narrative, periodic, services
@@ -331,7 +332,7 @@ def statistics(request):
     ctx = _context(request, title=_("依申请公开统计（任意时段）"), form=form, groups=narrative.OUTCOME_GROUPS)
     if form.is_valid():
         rows = periodic.period_statistics(
-            form.cleaned_data["unit"], periodic.Range(form.cleaned_data["start"], form.cleaned_data["end"])
+            form.cleaned_data["unit"], Period.between(form.cleaned_data["start"], form.cleaned_data["end"])
         )
         for r in rows:
             r["group_counts"] = [r["figures"][code] for code, _label in narrative.OUTCOME_GROUPS]
