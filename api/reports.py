@@ -25,8 +25,8 @@ from disclosure.access import access_for
 from disclosure.periods import Period
 from reporting import narrative, periodic, services
 from reporting import tables as t
-from reporting.management.commands.annual_report import render_json, renderers
-from reporting.views import CONTENT_TYPES, _may_publish
+from reporting.exports import CONTENT_TYPES, RENDERERS, render_json
+from reporting.permissions import may_publish
 from security import audit
 
 from .exceptions import error_body
@@ -269,7 +269,7 @@ class ReportViewSet(viewsets.GenericViewSet):
         data = self._input(FileQuery, request.query_params.dict())
         fmt = data["format"]
         unit, doc, figures = self._document(data)
-        render = renderers()[fmt]
+        render = RENDERERS[fmt]
         content = render(doc, narrative.report_context(unit, doc)) if fmt in ("docx", "html") else render(doc)
         self._audit(unit, data["year"], fmt, figures)
         response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
@@ -281,7 +281,7 @@ class ReportViewSet(viewsets.GenericViewSet):
     def _publishing(self, request, serializer_class):
         data = self._input(serializer_class, request.data)
         unit = self._unit(data["unit"])
-        if not _may_publish(self.access, unit):  # the admin report page's rule
+        if not may_publish(self.access, unit):  # the admin report page's rule
             raise PermissionDenied(_("只有本单位负责人或系统管理员可以发布、修订年度报告。"))
         return unit, data
 

@@ -18,7 +18,8 @@ from disclosure.spreadsheets import SheetLimits, SheetRefused, excerpt, neutrali
 
 from . import narrative as n
 from . import tables as t
-from .exports import Grid, table_grids
+from .errors import ReportError
+from .grids import Grid, table_grids
 
 SHEETS = {"table2": "表二", "table3": "表三", "table4": "表四"}
 CHART_SHEET = "图表"
@@ -254,8 +255,6 @@ class _Book:
 
 def _open(path_or_file) -> _Book:
     """The workbook checked before openpyxl reads it (spreadsheets.check_xlsx), then bounded."""
-    from .services import ReportError
-
     if hasattr(path_or_file, "read"):
         data = path_or_file.read()
     else:
@@ -273,8 +272,6 @@ def _open(path_or_file) -> _Book:
 def read_xlsx(path_or_file) -> dict:
     """A unit's XLSX in the statutory layout → the annual-report.md document (without checks).
     The year and unit come from the 报告信息 sheet our export writes, else from a “2019年” in a title."""
-    from .services import ReportError
-
     wb = _open(path_or_file)
     try:
         ws3 = _find_sheet(wb, "table3", t.TABLE3_HEADER_NOTE)

@@ -26,17 +26,9 @@ from disclosure.spreadsheets import excerpt
 
 from . import queries as q
 from . import tables as t
+from .errors import ReportError
+from .exports import read_report_xlsx
 from .models import ImportedReport, PublishedReport, Table2Entry
-
-
-class ReportError(Exception):
-    """A report cannot be published, revised or imported; the message says why (in Chinese)."""
-
-    def __init__(self, message, *, checks=None):
-        super().__init__(str(message))
-        self.message = message
-        self.checks = checks or []
-
 
 # --- Deployment settings ---------------------------------------------------------------------------
 
@@ -384,7 +376,7 @@ REPORT_FILE_MAX_BYTES = 5 * 1024 * 1024  # a statutory report is tens of kilobyt
 
 def load_report_file(path_or_file, name: str | None = None) -> dict:
     """A submitted report: JSON in the annual-report.md shape, or XLSX in the statutory layout (read
-    by reporting.exports.read_report_xlsx once that exists). At most REPORT_FILE_MAX_BYTES."""
+    by reporting.exports.read_report_xlsx). At most REPORT_FILE_MAX_BYTES."""
     name = name or getattr(path_or_file, "name", None) or str(path_or_file)
     suffix = Path(name).suffix.lower()
     if isinstance(path_or_file, str | Path):  # OSError (no such file) is the caller's to report
@@ -397,10 +389,6 @@ def load_report_file(path_or_file, name: str | None = None) -> dict:
         raise ReportError(_("报告文件超过%(limit)d MB，不予读取。") % {"limit": REPORT_FILE_MAX_BYTES // 2**20})
     path_or_file = io.BytesIO(data)
     if suffix == ".xlsx":
-        try:
-            from .exports import read_report_xlsx  # noqa: PLC0415 - optional until the exports land
-        except ImportError:
-            raise ReportError(_("暂不支持读取XLSX格式的报告，请提交JSON文件。")) from None
         try:
             return read_report_xlsx(path_or_file)
         except ReportError:

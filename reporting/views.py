@@ -29,17 +29,9 @@ from security import audit
 from . import exports, narrative, periodic, services
 from . import tables as t
 from .models import ReportText
+from .permissions import may_edit_text, may_publish
 
 CHANGELIST_LIMIT = 200
-
-CONTENT_TYPES = {
-    "json": "application/json; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
-
 
 class ReportForm(forms.Form):
     unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none(), empty_label=None)
@@ -86,15 +78,6 @@ def _selection(request, data=None):
     if not form.is_valid():
         return form, None, None, None
     return form, form.cleaned_data["unit"], form.cleaned_data["year"], form.cleaned_data["edition"] or None
-
-
-def _may_publish(access, unit: Unit) -> bool:
-    """Publishing and revising: the head of the unit (负责人), or an administrator."""
-    return access.is_admin or "head" in access.roles_in(unit.pk)
-
-
-def _may_edit_text(access, unit: Unit) -> bool:
-    return access.can_compile_report(unit)
 
 
 def _query(unit, year, edition, **extra) -> str:
@@ -148,7 +131,7 @@ def report_page(request):
         new=new, previous_new=words.previous_new, change=narrative.change_text(new, words.previous_new),
         overview_text=narrative.draft_overview(doc, words),
         checks=doc["checks"], has_errors=t.has_errors(doc["checks"]),
-        may_publish=_may_publish(access, unit), may_edit_text=_may_edit_text(access, unit),
+        may_publish=may_publish(access, unit), may_edit_text=may_edit_text(access, unit),
         texts={s: words.texts.get(s, "") for s, _label in ReportText.Section.choices},
         text_sections=ReportText.Section.choices,
         query=_query(unit, year, edition), formats=["xlsx", "docx", "html", "csv", "json"],
@@ -184,7 +167,7 @@ def publish(request):
     _form, unit, year, edition = _selection(request, request.POST)
     if unit is None:
         raise Http404(_("单位或年度无效。"))
-    if not _may_publish(access_for(request.user), unit):
+    if not may_publish(access_for(request.user), unit):
         messages.error(request, _("只有本单位负责人或系统管理员可以发布、修订年度报告。"))
         return _back(unit, year, edition)
     try:
@@ -208,7 +191,7 @@ def save_texts(request):
     _form, unit, year, edition = _selection(request, request.POST)
     if unit is None:
         raise Http404(_("单位或年度无效。"))
-    if not _may_edit_text(access_for(request.user), unit):
+    if not may_edit_text(access_for(request.user), unit):
         messages.error(request, _("只有本单位工作人员或报告编制人可以编辑报告正文。"))
         return _back(unit, year, edition)
     for section, _label in ReportText.Section.choices:
@@ -225,7 +208,7 @@ def save_texts(request):
 def download(request):
     _form, unit, year, edition = _selection(request)
     fmt = request.GET.get("format", "")
-    renderers = _renderers()
+    renderers = exports.RENDERERS
     if unit is None or fmt not in renderers:
         raise Http404(_("单位、年度或格式无效。"))
     published = services.published_report(unit, year)
@@ -240,16 +223,10 @@ def download(request):
         data = renderers[fmt](doc)
     audit.export("report", request=request, detail={"unit": unit.code, "year": year, "format": fmt,
                                                     "figures": "published" if doc is not live_doc else "live"})
-    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+    response = HttpResponse(data, content_type=exports.CONTENT_TYPES[fmt])
     filename = f"{unit.code}-{year}-annual-report.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _renderers():
-    from .management.commands.annual_report import renderers
-
-    return renderers()
 
 
 def cell_requests(request):

@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import re
-
 from django.core.management.base import BaseCommand, CommandError
 
 from disclosure.models import Unit
-from disclosure.spreadsheets import neutralise
 from documents.pdf import PdfFailed, PdfUnavailable
 from reporting import services
 from reporting import tables as t
+from reporting.exports import RENDERERS, render_csv, render_json
 
-_NUMBER_LIST = re.compile(r"\[\s+(-?[\d.]+(?:,\s+-?[\d.]+)*)\s+\]")
-
-
-def render_json(doc: dict) -> bytes:
-    """Indented, with each table row's numbers on one line."""
-    text = json.dumps(doc, ensure_ascii=False, indent=2)
-    text = _NUMBER_LIST.sub(lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text)
-    return (text + "\n").encode("utf-8")
-
-
-def render_csv(doc: dict) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows([neutralise(cell) for cell in row] for row in t.csv_rows(doc))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: spreadsheets open UTF-8 correctly
-
-
-# Format → renderer(doc) -> bytes. reporting/exports.py may add more (xlsx, docx, html) in its RENDERERS.
-RENDERERS = {"json": render_json, "csv": render_csv}
+__all__ = ["Command", "render_csv", "render_json", "renderers"]  # render_*: imported from here before exports
 
 
 def renderers() -> dict:
-    result = dict(RENDERERS)
-    try:
-        from reporting import exports  # noqa: PLC0415 - optional: the exports land separately
-    except ImportError:
-        return result
-    result.update(getattr(exports, "RENDERERS", {}))
-    return result
+    """Format → renderer(doc) -> bytes (reporting.exports.RENDERERS)."""
+    return dict(RENDERERS)
 
 
 class Command(BaseCommand):
