@@ -219,7 +219,9 @@ class ReportViewSet(viewsets.GenericViewSet):
         units = self.access.visible_units().order_by("path")
         unit = units.filter(code=code).first() if code else units.first()
         if unit is None:
-            raise NotFound(_("没有编码为“%(code)s”的可查看单位。") % {"code": code} if code else _("没有可查看的单位。"))
+            raise NotFound(
+                _("没有编码为“%(code)s”的可查看单位。") % {"code": code} if code else _("没有可查看的单位。")
+            )
         return unit
 
     def _document(self, data):
@@ -244,7 +246,8 @@ class ReportViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="年度报告（annual-report.md 的 JSON 文档）", tags=["reports"],
         parameters=[AnnualQuery, _figures_header(FIGURES_DOC)],
-        responses={200: OpenApiResponse(AnnualDocumentSerializer, description="与 `annual_report --format json` 的输出相同"
+        responses={200: OpenApiResponse(AnnualDocumentSerializer,
+                                        description="与 `annual_report --format json` 的输出相同"
                                         "（已发布时默认返回发布的数据）。")},
     )
     @action(detail=False, methods=["get"], url_path="annual")
@@ -260,7 +263,9 @@ class ReportViewSet(viewsets.GenericViewSet):
         summary="下载年度报告文件（XLSX、DOCX、CSV、HTML）", tags=["reports"],
         parameters=[FileQuery, _figures_header(FIGURES_DOC)],
         responses={
-            (200, CONTENT_TYPES[fmt].split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY, description="报告文件，类型由 format 决定（作为附件下载）")
+            (200, CONTENT_TYPES[fmt].split(";")[0]): OpenApiResponse(
+                OpenApiTypes.BINARY, description="报告文件，类型由 format 决定（作为附件下载）"
+            )
             for fmt in FILE_FORMATS
         },
     )

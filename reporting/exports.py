@@ -57,7 +57,8 @@ def grid_html(
             body = format_html('<a href="{}">{}</a>', url, text) if url else text
             if live and c.key in live:
                 body = format_html('{}<span class="diff" title="{}">→{}</span>', body, _("现在的数字"), live[c.key])
-            parts.append(format_html("<{} {}>{}</{}>", "th" if c.is_head else "td", attrs, body, "th" if c.is_head else "td"))
+            tag = "th" if c.is_head else "td"
+            parts.append(format_html("<{} {}>{}</{}>", tag, attrs, body, tag))
         lines.append(format_html("<tr>{}</tr>", mark_safe("".join(parts))))
     return format_html(
         '<table class="statutory {}">{}</table>', grid.code, mark_safe("\n".join(lines))
@@ -74,7 +75,9 @@ def chart_svg(chart: n.Chart, width: int = 560) -> SafeString:
     parts = []
     for i, category in enumerate(chart.categories):
         y = top + i * (bar_h + gap)
-        parts.append(format_html('<text x="{}" y="{}" text-anchor="end" class="cat">{}</text>', label_w - 6, y + 15, category))
+        parts.append(
+            format_html('<text x="{}" y="{}" text-anchor="end" class="cat">{}</text>', label_w - 6, y + 15, category)
+        )
         x = label_w
         for s, (name, values) in enumerate(chart.series):
             w = values[i] * scale
@@ -89,7 +92,9 @@ def chart_svg(chart: n.Chart, width: int = 560) -> SafeString:
         y = height - 8
         for s, (name, _v) in enumerate(chart.series):
             x = label_w + s * 75
-            parts.append(format_html('<rect x="{}" y="{}" width="10" height="10" fill="{}"/>', x, y - 9, COLOURS[s % len(COLOURS)]))
+            parts.append(format_html(
+                '<rect x="{}" y="{}" width="10" height="10" fill="{}"/>', x, y - 9, COLOURS[s % len(COLOURS)]
+            ))
             parts.append(format_html('<text x="{}" y="{}" class="legend">{}</text>', x + 13, y, name))
     return format_html(
         '<figure class="chart" id="chart-{}"><figcaption>{}</figcaption>'

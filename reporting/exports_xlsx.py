@@ -36,9 +36,12 @@ WIDTHS = {"table3": (14, 16, 44) + (9,) * 7, "table4": (9,) * 15, "table2": (22,
 def _place(ws, grid: Grid) -> None:
     """Every cell of the grid at its place, merged over its span, bordered (merged areas included)."""
     for cell in grid.cells:
-        target = ws.cell(row=cell.row + 1, column=cell.col + 1, value=cell.value if cell.value is not None else cell.text)
+        value = cell.value if cell.value is not None else cell.text
+        target = ws.cell(row=cell.row + 1, column=cell.col + 1, value=value)
         target.alignment = Alignment(
-            horizontal="center" if (cell.is_head or cell.value is not None) else "left", vertical="center", wrap_text=True
+            horizontal="center" if (cell.is_head or cell.value is not None) else "left",
+            vertical="center",
+            wrap_text=True,
         )
         if cell.is_head:
             target.font = Font(bold=True)
@@ -147,7 +150,8 @@ def _count(ws, row: int, col: int) -> int:
         ) from None
     if not number.is_integer() or number < 0:
         raise XlsxFormatError(
-            _("工作表“%(sheet)s”%(cell)s单元格应为非负整数。") % {"sheet": ws.title, "cell": f"{get_column_letter(col)}{row}"}
+            _("工作表“%(sheet)s”%(cell)s单元格应为非负整数。")
+            % {"sheet": ws.title, "cell": f"{get_column_letter(col)}{row}"}
         )
     return int(number)
 
@@ -183,8 +187,8 @@ def _read_table3(ws) -> tuple[dict[str, list[int]], str]:
 def _read_table4(ws) -> dict[str, dict[str, int]]:
     width = len(t.TABLE4_COLUMNS)
     for r in range(1, ws.max_row + 1):
-        if all(_text(ws.cell(row=r, column=c).value) == "" or _text(ws.cell(row=r, column=c).value).replace(".", "").isdigit()
-               for c in range(1, 3 * width + 1)) and _text(ws.cell(row=r, column=1).value) != "":
+        texts = [_text(ws.cell(row=r, column=c).value) for c in range(1, 3 * width + 1)]
+        if all(x == "" or x.replace(".", "").isdigit() for x in texts) and texts[0] != "":
             return {
                 g: {col: _count(ws, r, gi * width + i + 1) for i, col in enumerate(t.TABLE4_COLUMNS)}
                 for gi, g in enumerate(t.TABLE4_GROUPS)
@@ -210,7 +214,8 @@ def _read_table2(ws, edition: str) -> dict:
                         value = float(text) if text else 0
                     except ValueError:
                         raise XlsxFormatError(
-                            _("工作表“%(sheet)s”%(cell)s单元格应为数字。") % {"sheet": ws.title, "cell": f"{get_column_letter(2 + i)}{r}"}
+                            _("工作表“%(sheet)s”%(cell)s单元格应为数字。")
+                            % {"sheet": ws.title, "cell": f"{get_column_letter(2 + i)}{r}"}
                         ) from None
                     result[item][col] = int(value) if float(value).is_integer() else value
     return result

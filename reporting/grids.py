@@ -95,7 +95,9 @@ def table4_grid(doc: dict) -> Grid:
     ]
     for g, group in enumerate(t.TABLE4_GROUPS[1:], start=1):
         cells.append(Cell(1, g * width, t.TABLE4_GROUP_LABELS[group], colspan=width, is_head=True))
-        cells += [Cell(2, g * width + i, t.TABLE4_COLUMN_LABELS[c], is_head=True) for i, c in enumerate(t.TABLE4_COLUMNS)]
+        cells += [
+            Cell(2, g * width + i, t.TABLE4_COLUMN_LABELS[c], is_head=True) for i, c in enumerate(t.TABLE4_COLUMNS)
+        ]
     for g, group in enumerate(t.TABLE4_GROUPS):
         for i, col in enumerate(t.TABLE4_COLUMNS):
             v = doc["table4"][group][col]

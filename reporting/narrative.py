@@ -153,7 +153,9 @@ def draft_overview(doc: dict, ctx: Context) -> list[str]:
     change = change_text(new, ctx.previous_new)
     kinds = [(str(UNIT_KIND_LABELS.get(k, k)), n) for k, n in (doc["breakdowns"].get("by_unit_kind") or {}).items()]
     channels = [(str(CHANNEL_LABELS.get(c, c)), n) for c, n in (doc["breakdowns"].get("by_channel") or {}).items()]
-    text = _("1、受理情况。%(year)s年，%(name)s共新收政府信息公开申请%(new)s件") % {"year": year, "name": name, "new": new}
+    text = _("1、受理情况。%(year)s年，%(name)s共新收政府信息公开申请%(new)s件") % {
+        "year": year, "name": name, "new": new
+    }
     text += f"，{change}" if change else ""
     if len(kinds) > 1:
         text += _("，其中") + "，".join(_("%(kind)s收到%(n)s件") % {"kind": k, "n": n} for k, n in kinds)
@@ -216,7 +218,8 @@ def section_texts(doc: dict, ctx: Context) -> dict[str, list[str]]:
         amount, count = ctx.fees
         other.insert(
             0,
-            _("%(year)s年度共收取政府信息公开信息处理费%(amount)s元（%(n)s件）。") % {"year": year, "amount": amount, "n": count}
+            _("%(year)s年度共收取政府信息公开信息处理费%(amount)s元（%(n)s件）。")
+            % {"year": year, "amount": amount, "n": count}
             if count else _("%(year)s年度未收取政府信息公开信息处理费。") % {"year": year},
         )
     if not other:

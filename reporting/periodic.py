@@ -70,7 +70,10 @@ def period_statistics(unit: Unit, period: Period, mapping: t.RowMapping | None =
         for key, value in f.items():
             total[key] += value
     result = [
-        {"unit": m, "is_self": m.pk == unit.pk, "figures": figures[m.path], "on_time_rate": on_time_rate(figures[m.path])}
+        {
+            "unit": m, "is_self": m.pk == unit.pk, "figures": figures[m.path],
+            "on_time_rate": on_time_rate(figures[m.path]),
+        }
         for m in members
     ]
     result.append({"unit": None, "is_self": False, "figures": total, "on_time_rate": on_time_rate(total)})

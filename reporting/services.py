@@ -58,7 +58,9 @@ def _imported_in_scope(unit: Unit, year: int, *, with_previous: bool = False):
     with_previous: also return the unit's own imported report of the year before (same query)."""
     years = (year, year - 1) if with_previous else (year,)
     reports = sorted(
-        ImportedReport.objects.filter(year__in=years, unit__path__startswith=unit.path).select_related("unit").order_by(),
+        ImportedReport.objects.filter(year__in=years, unit__path__startswith=unit.path)
+        .select_related("unit")
+        .order_by(),
         key=lambda r: r.unit.path,
     )
     outermost: list[ImportedReport] = []
@@ -138,8 +140,10 @@ def _breakdowns(rows: list[dict], imported: list[ImportedReport]) -> dict:
             by_channel[key] += int(value)
         for key, value in (b.get("by_unit_kind") or {}).items():
             by_kind[key] += int(value)
-    channel_order = [c for c in Channel.values if by_channel.get(c)] + sorted(k for k in by_channel if k not in Channel.values)
-    kind_order = [k for k in Unit.Kind.values if by_kind.get(k)] + sorted(k for k in by_kind if k not in Unit.Kind.values)
+    channel_order = [c for c in Channel.values if by_channel.get(c)]
+    channel_order += sorted(k for k in by_channel if k not in Channel.values)
+    kind_order = [k for k in Unit.Kind.values if by_kind.get(k)]
+    kind_order += sorted(k for k in by_kind if k not in Unit.Kind.values)
     return {
         "by_channel": {c: by_channel[c] for c in channel_order},
         "by_unit_kind": {k: by_kind[k] for k in kind_order},
@@ -212,7 +216,8 @@ def requests_for_cell(
     edition = t.edition_for(year, edition)
     period = Period.of_year(year)
     # q_relevant too: exactly the compile's rows, even for a record concluded before it was received
-    where = q.q_relevant(period) & q.q_row(row_code, period, edition, mapping or row_mapping()) & q.q_column(column_code)
+    row = q.q_row(row_code, period, edition, mapping or row_mapping())
+    where = q.q_relevant(period) & row & q.q_column(column_code)
     return _scope_for(unit, year).filter(where)
 
 
@@ -245,7 +250,9 @@ def _compile_for_publishing(unit: Unit, year: int, edition: str | None) -> dict:
     return doc
 
 
-def publish_report(unit: Unit, year: int, *, actor, edition: str | None = None, now: datetime | None = None) -> PublishedReport:
+def publish_report(
+    unit: Unit, year: int, *, actor, edition: str | None = None, now: datetime | None = None
+) -> PublishedReport:
     """Freeze the figures with who and when; refused while any error check fails or if already published."""
     already = _("%(unit)s %(year)s年度报告已发布；如需更正请修订并说明理由。") % {"unit": unit, "year": year}
     try:
@@ -292,7 +299,9 @@ def differences(frozen: dict, live: dict) -> list[dict]:
         live_values = live["table3"]["rows"].get(code, [0] * len(t.COLUMNS))
         for i, col in enumerate(t.COLUMNS):
             if values[i] != live_values[i]:
-                diffs.append({"table": "table3", "row": code, "column": col, "frozen": values[i], "live": live_values[i]})
+                diffs.append(
+                    {"table": "table3", "row": code, "column": col, "frozen": values[i], "live": live_values[i]}
+                )
     for group in t.TABLE4_GROUPS:
         for col in t.TABLE4_COLUMNS:
             a, b = frozen["table4"][group][col], live["table4"][group][col]
@@ -327,9 +336,9 @@ def overview(unit: Unit, year: int, edition: str | None = None) -> list[dict]:
         rows4[bucket(row["unit__path"])].append(row)
     published = {
         p.unit_id: p
-        for p in PublishedReport.objects.filter(unit__in=[unit, *children], year=year, is_superseded=False).select_related(
-            "published_by"
-        )
+        for p in PublishedReport.objects.filter(
+            unit__in=[unit, *children], year=year, is_superseded=False
+        ).select_related("published_by")
     }
     previous = {
         p.unit_id: p.figures["table3"]["rows"]["carried_out"]
@@ -362,7 +371,10 @@ def overview(unit: Unit, year: int, edition: str | None = None) -> list[dict]:
                 "imported": [r.unit.code for r in imported_here],
                 "published": None
                 if pub is None
-                else {"revision": pub.revision, "published_at": pub.published_at, "published_by": str(pub.published_by or "")},
+                else {
+                    "revision": pub.revision, "published_at": pub.published_at,
+                    "published_by": str(pub.published_by or ""),
+                },
             }
         )
     return result
@@ -422,7 +434,9 @@ def import_report(unit: Unit, doc: dict, *, actor, source=None) -> ImportedRepor
         raise ReportError("；".join(c["message"] for c in checks), checks=checks)
     code = (doc.get("unit") or {}).get("code")
     if code and code != unit.code:
-        raise ReportError(_("文件中的单位编码“%(code)s”与所选单位“%(unit)s”不一致。") % {"code": code, "unit": unit.code})
+        raise ReportError(
+            _("文件中的单位编码“%(code)s”与所选单位“%(unit)s”不一致。") % {"code": code, "unit": unit.code}
+        )
     if t.check_shape(doc["table3"]["rows"], doc["table4"], doc["edition"]):
         checks = t.check_shape(doc["table3"]["rows"], doc["table4"], doc["edition"])
         raise ReportError("；".join(c["message"] for c in checks), checks=checks)

@@ -172,7 +172,9 @@ def publish(request):
         return _back(unit, year, edition)
     try:
         if request.POST.get("action") == "revise":
-            report = services.revise_report(unit, year, actor=request.user, reason=request.POST.get("reason", ""), edition=edition)
+            report = services.revise_report(
+                unit, year, actor=request.user, reason=request.POST.get("reason", ""), edition=edition
+            )
             messages.success(request, _("已修订（第%(n)s次修订），原版本已保留。") % {"n": report.revision})
         else:
             services.publish_report(unit, year, actor=request.user, edition=edition)

@@ -329,7 +329,9 @@ def board_rows(access: Access, today: date, calendar: dl.WorkCalendar, *, sort: 
         row["unit_id"]: row
         for row in DisclosureRequest.objects.filter(figure_q("open", today), in_units)
         .values("unit_id")
-        .annotate(**{f"n_{code}": Count("pk", filter=figure_q(code, today)) for code in ("open", "overdue", "due_week")})
+        .annotate(
+            **{f"n_{code}": Count("pk", filter=figure_q(code, today)) for code in ("open", "overdue", "due_week")}
+        )
         .order_by()
     }
     replied = DisclosureRequest.objects.filter(replied_in_year(today.year), in_units)

@@ -124,7 +124,8 @@ def build_table4(rows: Iterable[Mapping]) -> dict[str, dict[str, int]]:
     count in the year decided (`*_decided`, in the outcome's column) or pending (`*_pending`)."""
     table = empty_table4()
     for row in rows:
-        lit_group = "litigation_after_reconsideration" if row.get("litigation_after_reconsideration") else "litigation_direct"
+        after = row.get("litigation_after_reconsideration")
+        lit_group = "litigation_after_reconsideration" if after else "litigation_direct"
         for prefix, group in (("reconsideration", "reconsideration"), ("litigation", lit_group)):
             decided = int(row.get(f"{prefix}_decided") or 0)
             if decided:

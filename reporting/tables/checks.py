@@ -95,7 +95,10 @@ def check_edition_rows(rows: Mapping, edition: str, *, fee_unpaid_outcomes: int 
     for code in ROW_CODES[edition]:
         if code not in rows:
             items.append(
-                check_item(CHECK_EDITION_ROWS, False, _("缺少%(edition)s版格式的行“%(row)s”。") % {"edition": edition, "row": code})
+                check_item(
+                    CHECK_EDITION_ROWS, False,
+                    _("缺少%(edition)s版格式的行“%(row)s”。") % {"edition": edition, "row": code},
+                )
             )
     if edition == EDITION_2019 and fee_unpaid_outcomes:
         items.append(
@@ -124,11 +127,14 @@ def run_checks(
 
     `overdue` lists requests open past their deadline or replied late ({ref, unit, due_on, kind});
     None means the check does not apply (an imported file has no cases)."""
-    items = check_shape(rows, table4, edition) + check_edition_rows(rows, edition, fee_unpaid_outcomes=fee_unpaid_outcomes)
+    items = check_shape(rows, table4, edition)
+    items += check_edition_rows(rows, edition, fee_unpaid_outcomes=fee_unpaid_outcomes)
     if any(i["code"] == CHECK_SHAPE for i in items):
         return items
     if not any(i["code"] == CHECK_EDITION_ROWS for i in items):
-        items.append(check_item(CHECK_EDITION_ROWS, True, _("表三各行均为%(edition)s版格式的行。") % {"edition": edition}))
+        items.append(
+            check_item(CHECK_EDITION_ROWS, True, _("表三各行均为%(edition)s版格式的行。") % {"edition": edition})
+        )
     present = [c for c in ROW_CODES[edition] if c in rows]
     last = len(COLUMNS) - 1
 
@@ -221,7 +227,10 @@ def run_checks(
             )
         else:
             items.append(
-                check_item(CHECK_CARRIED_IN, True, _("“上年结转”与上年度%(source)s报告的“结转下年度继续办理”一致。") % {"source": previous_source})
+                check_item(
+                    CHECK_CARRIED_IN, True,
+                    _("“上年结转”与上年度%(source)s报告的“结转下年度继续办理”一致。") % {"source": previous_source},
+                )
             )
 
     # 7. requests open past their deadline or replied late (warning)
@@ -233,7 +242,11 @@ def run_checks(
             )
             more = _("等") if count > len(overdue) else ""
             items.append(
-                check_item(CHECK_OVERDUE, False, _("%(n)s件申请逾期未答复或逾期答复：%(list)s%(more)s。") % {"n": count, "list": listed, "more": more})
+                check_item(
+                    CHECK_OVERDUE, False,
+                    _("%(n)s件申请逾期未答复或逾期答复：%(list)s%(more)s。")
+                    % {"n": count, "list": listed, "more": more},
+                )
             )
         elif count:
             items.append(

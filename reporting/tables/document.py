@@ -104,7 +104,9 @@ def csv_rows(doc: Mapping) -> list[list]:
         out.append([row.code or "", row.label, *(doc["table3"]["rows"][row.code] if row.code else [])])
     out += [[], [TABLE4_TITLE], ["code", "", *(TABLE4_COLUMN_LABELS[c] for c in TABLE4_COLUMNS)]]
     for group in TABLE4_GROUPS:
-        label = TABLE4_GROUP_LABELS[group] if group == "reconsideration" else TABLE4_LITIGATION_LABEL + "·" + TABLE4_GROUP_LABELS[group]
+        label = TABLE4_GROUP_LABELS[group]
+        if group != "reconsideration":
+            label = TABLE4_LITIGATION_LABEL + "·" + label
         out.append([group, label, *(doc["table4"][group][c] for c in TABLE4_COLUMNS)])
     if doc.get("table4_rule"):
         out.append(["", doc["table4_rule"]["text"]])

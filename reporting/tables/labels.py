@@ -119,7 +119,10 @@ def _rows(edition: str) -> tuple[Row, ...]:
         Row("not_processed.duplicate", (R, NOT_PROCESSED_GROUP, gettext_noop("2.重复申请"))),
         Row("not_processed.publication", (R, NOT_PROCESSED_GROUP, gettext_noop("3.要求提供公开出版物"))),
         Row("not_processed.excessive", (R, NOT_PROCESSED_GROUP, gettext_noop("4.无正当理由大量反复申请"))),
-        Row("not_processed.confirm_existing", (R, NOT_PROCESSED_GROUP, gettext_noop("5.要求行政机关确认或重新出具已获取信息"))),
+        Row(
+            "not_processed.confirm_existing",
+            (R, NOT_PROCESSED_GROUP, gettext_noop("5.要求行政机关确认或重新出具已获取信息")),
+        ),
     ]
     if edition == EDITION_2019:
         rows.append(Row("other", (R, OTHER_GROUP)))
@@ -132,7 +135,10 @@ def _rows(edition: str) -> tuple[Row, ...]:
             ),
             Row(
                 "other.fee_unpaid",
-                (R, OTHER_GROUP, gettext_noop("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请")),
+                (
+                    R, OTHER_GROUP,
+                    gettext_noop("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+                ),
             ),
             Row("other.other", (R, OTHER_GROUP, gettext_noop("3.其他"))),
         ]
@@ -258,9 +264,10 @@ TABLE4_RULES = (TABLE4_RULE_DEFAULT, TABLE4_RULE_FILED_IN_YEAR)
 def table4_rule_text(rule: str, year: int) -> str:
     """The sentence printed under table 四 (statute.md §6.5: the practice differs, say which rule)."""
     if rule == TABLE4_RULE_FILED_IN_YEAR:
-        return _("统计口径：%(y)s年内提起的行政复议、行政诉讼案件，按%(y)s年12月31日的结果计；当时尚未审结的计入“尚未审结”。") % {
-            "y": year
-        }
+        return _(
+            "统计口径：%(y)s年内提起的行政复议、行政诉讼案件，按%(y)s年12月31日的结果计；"
+            "当时尚未审结的计入“尚未审结”。"
+        ) % {"y": year}
     return _(
         "统计口径：%(y)s年内提起的，以及此前提起、%(y)s年1月1日尚未审结的行政复议、行政诉讼案件，"
         "按%(y)s年12月31日的结果计；当时尚未审结的计入“尚未审结”。"
@@ -277,21 +284,38 @@ class Table2Section:
     items: tuple[tuple[str, str], ...]  # (code, label)
 
 
-_PROJECT_COLUMNS = (("previous_count", gettext_noop("上一年项目数量")), ("change", gettext_noop("本年增/减")), ("decisions", gettext_noop("处理决定数量")))
+_PROJECT_COLUMNS = (
+    ("previous_count", gettext_noop("上一年项目数量")),
+    ("change", gettext_noop("本年增/减")),
+    ("decisions", gettext_noop("处理决定数量")),
+)
+_DECISIONS_THIS_YEAR = (("decisions", gettext_noop("本年处理决定数量")),)
 TABLE2_TITLE = gettext_noop("二、主动公开政府信息情况")
 TABLE2_ITEM_HEADER = gettext_noop("信息内容")
 TABLE2: dict[str, tuple[Table2Section, ...]] = {
     EDITION_2019: (
         Table2Section(
             gettext_noop("第二十条第（一）项"),
-            (("new_made", gettext_noop("本年新制作数量")), ("new_published", gettext_noop("本年新公开数量")), ("total_published", gettext_noop("对外公开总数量"))),
+            (
+                ("new_made", gettext_noop("本年新制作数量")),
+                ("new_published", gettext_noop("本年新公开数量")),
+                ("total_published", gettext_noop("对外公开总数量")),
+            ),
             (("rules", gettext_noop("规章")), ("normative_documents", gettext_noop("规范性文件"))),
         ),
         Table2Section(
-            gettext_noop("第二十条第（五）项"), _PROJECT_COLUMNS, (("licensing", gettext_noop("行政许可")), ("other_services", gettext_noop("其他对外管理服务事项")))
+            gettext_noop("第二十条第（五）项"),
+            _PROJECT_COLUMNS,
+            (("licensing", gettext_noop("行政许可")), ("other_services", gettext_noop("其他对外管理服务事项"))),
         ),
-        Table2Section(gettext_noop("第二十条第（六）项"), _PROJECT_COLUMNS, (("penalty", gettext_noop("行政处罚")), ("enforcement", gettext_noop("行政强制")))),
-        Table2Section(gettext_noop("第二十条第（八）项"), _PROJECT_COLUMNS[:2], (("fees", gettext_noop("行政事业性收费")),)),
+        Table2Section(
+            gettext_noop("第二十条第（六）项"),
+            _PROJECT_COLUMNS,
+            (("penalty", gettext_noop("行政处罚")), ("enforcement", gettext_noop("行政强制"))),
+        ),
+        Table2Section(
+            gettext_noop("第二十条第（八）项"), _PROJECT_COLUMNS[:2], (("fees", gettext_noop("行政事业性收费")),)
+        ),
         Table2Section(
             gettext_noop("第二十条第（九）项"),
             (("procurement_count", gettext_noop("采购项目数量")), ("procurement_amount", gettext_noop("采购总金额"))),
@@ -301,14 +325,26 @@ TABLE2: dict[str, tuple[Table2Section, ...]] = {
     EDITION_2021: (
         Table2Section(
             gettext_noop("第二十条第（一）项"),
-            (("issued", gettext_noop("本年制发件数")), ("repealed", gettext_noop("本年废止件数")), ("in_force", gettext_noop("现行有效件数"))),
+            (
+                ("issued", gettext_noop("本年制发件数")),
+                ("repealed", gettext_noop("本年废止件数")),
+                ("in_force", gettext_noop("现行有效件数")),
+            ),
             (("rules", gettext_noop("规章")), ("normative_documents", gettext_noop("行政规范性文件"))),
         ),
-        Table2Section(gettext_noop("第二十条第（五）项"), (("decisions", gettext_noop("本年处理决定数量")),), (("licensing", gettext_noop("行政许可")),)),
         Table2Section(
-            gettext_noop("第二十条第（六）项"), (("decisions", gettext_noop("本年处理决定数量")),), (("penalty", gettext_noop("行政处罚")), ("enforcement", gettext_noop("行政强制")))
+            gettext_noop("第二十条第（五）项"), _DECISIONS_THIS_YEAR, (("licensing", gettext_noop("行政许可")),)
         ),
-        Table2Section(gettext_noop("第二十条第（八）项"), (("fee_amount", gettext_noop("本年收费金额（单位：万元）")),), (("fees", gettext_noop("行政事业性收费")),)),
+        Table2Section(
+            gettext_noop("第二十条第（六）项"),
+            _DECISIONS_THIS_YEAR,
+            (("penalty", gettext_noop("行政处罚")), ("enforcement", gettext_noop("行政强制"))),
+        ),
+        Table2Section(
+            gettext_noop("第二十条第（八）项"),
+            (("fee_amount", gettext_noop("本年收费金额（单位：万元）")),),
+            (("fees", gettext_noop("行政事业性收费")),),
+        ),
     ),
 }
 

@@ -24,8 +24,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True, help="报告年度")
         parser.add_argument("--unit", help="单位编码（默认：层级的根单位），含其下所有单位")
-        parser.add_argument("--format", default="json", help="输出格式：json、csv（xlsx、docx、html、pdf 由导出模块提供）")
-        parser.add_argument("--edition", choices=t.EDITIONS, help="格式版本（默认按年度：2019–2020年为2019版，2021年起为2021版）")
+        parser.add_argument(
+            "--format", default="json", help="输出格式：json、csv（xlsx、docx、html、pdf 由导出模块提供）"
+        )
+        parser.add_argument(
+            "--edition", choices=t.EDITIONS, help="格式版本（默认按年度：2019–2020年为2019版，2021年起为2021版）"
+        )
         parser.add_argument("-o", "--output", help="输出文件（默认：标准输出）")
 
     def handle(self, *args, year, unit, format, edition, output, **options):
