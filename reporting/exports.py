@@ -37,7 +37,7 @@ def grid_html(
 ) -> SafeString:
     """The grid as a <table> with rowspan/colspan; `link(key)` gives the drill-down URL of a figure;
     `live` {key: figure} marks frozen figures that differ from the live compile, the live one beside.
-    Labels are the format's Chinese (gettext_noop in tables.py), translated for the reader: the statutory
+    Labels are the format's Chinese (gettext_noop in tables/labels.py), translated for the reader: the statutory
     files are rendered under in_statutory_language, so theirs stay Chinese."""
     by_row: dict[int, list[Cell]] = {}
     for cell in grid.cells:
