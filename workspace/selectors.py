@@ -283,7 +283,7 @@ def figure_q(code: str, today: date, prefix: str = "") -> Q:
         return is_open & Q(**{f"{p}due_on__lt": today})
     if code == "due_week":
         monday, sunday = week_of(today)
-        return is_open & Q(**{f"{p}due_on__gte": monday, f"{p}due_on__lte": sunday})
+        return is_open & Period.between(monday, sunday).q(f"{p}due_on")
     if code == "late_year":
         return replied_in_year(today.year, p) & Q(**{f"{p}concluded_on__gt": F(f"{p}due_on")})
     raise ValueError(code)
