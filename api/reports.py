@@ -22,10 +22,11 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
 from disclosure.access import access_for
+from disclosure.periods import Period
 from reporting import narrative, periodic, services
 from reporting import tables as t
-from reporting.management.commands.annual_report import render_json, renderers
-from reporting.views import CONTENT_TYPES, _may_publish
+from reporting.exports import CONTENT_TYPES, RENDERERS, render_json
+from reporting.permissions import may_publish
 from security import audit
 
 from .exceptions import error_body
@@ -218,7 +219,9 @@ class ReportViewSet(viewsets.GenericViewSet):
         units = self.access.visible_units().order_by("path")
         unit = units.filter(code=code).first() if code else units.first()
         if unit is None:
-            raise NotFound(_("没有编码为“%(code)s”的可查看单位。") % {"code": code} if code else _("没有可查看的单位。"))
+            raise NotFound(
+                _("没有编码为“%(code)s”的可查看单位。") % {"code": code} if code else _("没有可查看的单位。")
+            )
         return unit
 
     def _document(self, data):
@@ -243,7 +246,8 @@ class ReportViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="年度报告（annual-report.md 的 JSON 文档）", tags=["reports"],
         parameters=[AnnualQuery, _figures_header(FIGURES_DOC)],
-        responses={200: OpenApiResponse(AnnualDocumentSerializer, description="与 `annual_report --format json` 的输出相同"
+        responses={200: OpenApiResponse(AnnualDocumentSerializer,
+                                        description="与 `annual_report --format json` 的输出相同"
                                         "（已发布时默认返回发布的数据）。")},
     )
     @action(detail=False, methods=["get"], url_path="annual")
@@ -259,7 +263,9 @@ class ReportViewSet(viewsets.GenericViewSet):
         summary="下载年度报告文件（XLSX、DOCX、CSV、HTML）", tags=["reports"],
         parameters=[FileQuery, _figures_header(FIGURES_DOC)],
         responses={
-            (200, CONTENT_TYPES[fmt].split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY, description="报告文件，类型由 format 决定（作为附件下载）")
+            (200, CONTENT_TYPES[fmt].split(";")[0]): OpenApiResponse(
+                OpenApiTypes.BINARY, description="报告文件，类型由 format 决定（作为附件下载）"
+            )
             for fmt in FILE_FORMATS
         },
     )
@@ -268,7 +274,7 @@ class ReportViewSet(viewsets.GenericViewSet):
         data = self._input(FileQuery, request.query_params.dict())
         fmt = data["format"]
         unit, doc, figures = self._document(data)
-        render = renderers()[fmt]
+        render = RENDERERS[fmt]
         content = render(doc, narrative.report_context(unit, doc)) if fmt in ("docx", "html") else render(doc)
         self._audit(unit, data["year"], fmt, figures)
         response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
@@ -280,7 +286,7 @@ class ReportViewSet(viewsets.GenericViewSet):
     def _publishing(self, request, serializer_class):
         data = self._input(serializer_class, request.data)
         unit = self._unit(data["unit"])
-        if not _may_publish(self.access, unit):  # the admin report page's rule
+        if not may_publish(self.access, unit):  # the admin report page's rule
             raise PermissionDenied(_("只有本单位负责人或系统管理员可以发布、修订年度报告。"))
         return unit, data
 
@@ -330,5 +336,5 @@ class ReportViewSet(viewsets.GenericViewSet):
     def statistics(self, request):
         data = self._input(PeriodQuery, request.query_params.dict())
         unit = self._unit(data.get("unit"))
-        rows = periodic.period_statistics(unit, periodic.Range(data["start"], data["end"]))
+        rows = periodic.period_statistics(unit, Period.between(data["start"], data["end"]))
         return Response(PeriodRowSerializer(rows, many=True).data)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from . import periods
 from .crypto import EncryptedCharField
 from .workflow import (
     CONCLUDED_STATUSES,
@@ -242,7 +243,7 @@ class DisclosureRequestQuerySet(models.QuerySet):
         return self.filter(status=Status.SUBMITTED)
 
     def received_in(self, year: int):
-        return self.filter(received_on__gte=date(year, 1, 1), received_on__lt=date(year + 1, 1, 1))
+        return self.filter(periods.received_in(periods.Period.of_year(year)))
 
     def in_units(self, units):
         return self.filter(unit__in=units)

@@ -11,11 +11,12 @@ import io
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count
 
 from disclosure import deadlines as dl
 from disclosure.access import access_for
 from disclosure.models import DisclosureRequest, StaffRole
+from disclosure.periods import Period, concluded_in, on_time, received_in
 from disclosure.spreadsheets import neutralise_workbook
 from disclosure.workcalendar import load_work_calendar
 
@@ -37,17 +38,16 @@ def previous_month(day: date) -> date:
 
 
 def compile_rows(month: date, as_of: date, directory: Directory) -> list[dict]:
-    start = month
-    end = (month + timedelta(days=32)).replace(day=1)
+    period = Period.of_month(month.year, month.month)
     received = dict(
-        DisclosureRequest.objects.received().filter(received_on__gte=start, received_on__lt=end)
+        DisclosureRequest.objects.received().filter(received_in(period))
         .values_list("unit").annotate(n=Count("pk")).values_list("unit", "n")
     )
     concluded = {
         row["unit"]: row
-        for row in DisclosureRequest.objects.filter(concluded_on__gte=start, concluded_on__lt=end)
+        for row in DisclosureRequest.objects.filter(concluded_in(period))
         .values("unit")
-        .annotate(n=Count("pk"), on_time=Count("pk", filter=Q(due_on__isnull=True) | Q(concluded_on__lte=F("due_on"))))
+        .annotate(n=Count("pk"), on_time=Count("pk", filter=on_time()))
     }
     overdue: dict[int, list[dict]] = {}
     for pk, unit_id, ref, due_on in (

@@ -124,7 +124,12 @@ class Table2EntryAdmin(UnitScoped, admin.ModelAdmin):
 
 
 class ImportedReportForm(forms.ModelForm):
-    upload = forms.FileField(label=_("报告文件"), help_text=_("年度报告 JSON 文件（annual-report.md 格式），或统计格式的 XLSX（表三、表四，如本系统导出的文件）。"))
+    upload = forms.FileField(
+        label=_("报告文件"),
+        help_text=_(
+            "年度报告 JSON 文件（annual-report.md 格式），或统计格式的 XLSX（表三、表四，如本系统导出的文件）。"
+        ),
+    )
 
     class Meta:
         model = ImportedReport
@@ -145,7 +150,8 @@ class ImportedReportForm(forms.ModelForm):
         code = (doc.get("unit") or {}).get("code")
         if code and code != unit.code:
             raise forms.ValidationError(
-                {"upload": _("文件中的单位编码“%(code)s”与所选单位“%(unit)s”不一致。") % {"code": excerpt(code, 30), "unit": unit.code}}
+                {"upload": _("文件中的单位编码“%(code)s”与所选单位“%(unit)s”不一致。")
+                 % {"code": excerpt(code, 30), "unit": unit.code}}
             )
         upload.seek(0)
         self.document = doc
@@ -201,6 +207,8 @@ class ImportedReportAdmin(UnitScoped, admin.ModelAdmin):
         failed = [c for c in report.checks if not c["ok"]]
         if failed:
             self.message_user(
-                request, _("已导入，但有%(n)s项检查未通过：%(list)s") % {"n": len(failed), "list": "；".join(c["message"] for c in failed)},
+                request,
+                _("已导入，但有%(n)s项检查未通过：%(list)s")
+                % {"n": len(failed), "list": "；".join(c["message"] for c in failed)},
                 messages.WARNING,
             )

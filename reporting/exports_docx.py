@@ -1,7 +1,7 @@
 """DOCX of the whole annual report: title, introduction, the six sections, section 一's generated draft,
 the tables in the statutory layout (merged cells) and the charts (PNG drawn with Pillow).
 
-The words come from narrative.py and the tables from exports.table_grids over the same compile document.
+The words come from narrative.py and the tables from grids.table_grids over the same compile document.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from documents import typography
 
 from . import narrative as n
-from .exports import COLOURS, Grid, table_grids
+from .grids import COLOURS, Grid, table_grids
 
 TYPE_AREA_CM = 15.6  # GB/T 9704-2012: 156 mm between the margins
 SMALL_TABLE_ROWS = 8

@@ -18,7 +18,8 @@ from disclosure.spreadsheets import SheetLimits, SheetRefused, excerpt, neutrali
 
 from . import narrative as n
 from . import tables as t
-from .exports import Grid, table_grids
+from .errors import ReportError
+from .grids import Grid, table_grids
 
 SHEETS = {"table2": "表二", "table3": "表三", "table4": "表四"}
 CHART_SHEET = "图表"
@@ -35,9 +36,12 @@ WIDTHS = {"table3": (14, 16, 44) + (9,) * 7, "table4": (9,) * 15, "table2": (22,
 def _place(ws, grid: Grid) -> None:
     """Every cell of the grid at its place, merged over its span, bordered (merged areas included)."""
     for cell in grid.cells:
-        target = ws.cell(row=cell.row + 1, column=cell.col + 1, value=cell.value if cell.value is not None else cell.text)
+        value = cell.value if cell.value is not None else cell.text
+        target = ws.cell(row=cell.row + 1, column=cell.col + 1, value=value)
         target.alignment = Alignment(
-            horizontal="center" if (cell.is_head or cell.value is not None) else "left", vertical="center", wrap_text=True
+            horizontal="center" if (cell.is_head or cell.value is not None) else "left",
+            vertical="center",
+            wrap_text=True,
         )
         if cell.is_head:
             target.font = Font(bold=True)
@@ -146,7 +150,8 @@ def _count(ws, row: int, col: int) -> int:
         ) from None
     if not number.is_integer() or number < 0:
         raise XlsxFormatError(
-            _("工作表“%(sheet)s”%(cell)s单元格应为非负整数。") % {"sheet": ws.title, "cell": f"{get_column_letter(col)}{row}"}
+            _("工作表“%(sheet)s”%(cell)s单元格应为非负整数。")
+            % {"sheet": ws.title, "cell": f"{get_column_letter(col)}{row}"}
         )
     return int(number)
 
@@ -182,8 +187,8 @@ def _read_table3(ws) -> tuple[dict[str, list[int]], str]:
 def _read_table4(ws) -> dict[str, dict[str, int]]:
     width = len(t.TABLE4_COLUMNS)
     for r in range(1, ws.max_row + 1):
-        if all(_text(ws.cell(row=r, column=c).value) == "" or _text(ws.cell(row=r, column=c).value).replace(".", "").isdigit()
-               for c in range(1, 3 * width + 1)) and _text(ws.cell(row=r, column=1).value) != "":
+        texts = [_text(ws.cell(row=r, column=c).value) for c in range(1, 3 * width + 1)]
+        if all(x == "" or x.replace(".", "").isdigit() for x in texts) and texts[0] != "":
             return {
                 g: {col: _count(ws, r, gi * width + i + 1) for i, col in enumerate(t.TABLE4_COLUMNS)}
                 for gi, g in enumerate(t.TABLE4_GROUPS)
@@ -209,7 +214,8 @@ def _read_table2(ws, edition: str) -> dict:
                         value = float(text) if text else 0
                     except ValueError:
                         raise XlsxFormatError(
-                            _("工作表“%(sheet)s”%(cell)s单元格应为数字。") % {"sheet": ws.title, "cell": f"{get_column_letter(2 + i)}{r}"}
+                            _("工作表“%(sheet)s”%(cell)s单元格应为数字。")
+                            % {"sheet": ws.title, "cell": f"{get_column_letter(2 + i)}{r}"}
                         ) from None
                     result[item][col] = int(value) if float(value).is_integer() else value
     return result
@@ -254,8 +260,6 @@ class _Book:
 
 def _open(path_or_file) -> _Book:
     """The workbook checked before openpyxl reads it (spreadsheets.check_xlsx), then bounded."""
-    from .services import ReportError
-
     if hasattr(path_or_file, "read"):
         data = path_or_file.read()
     else:
@@ -273,8 +277,6 @@ def _open(path_or_file) -> _Book:
 def read_xlsx(path_or_file) -> dict:
     """A unit's XLSX in the statutory layout → the annual-report.md document (without checks).
     The year and unit come from the 报告信息 sheet our export writes, else from a “2019年” in a title."""
-    from .services import ReportError
-
     wb = _open(path_or_file)
     try:
         ws3 = _find_sheet(wb, "table3", t.TABLE3_HEADER_NOTE)

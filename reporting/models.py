@@ -13,7 +13,10 @@ from disclosure.models import Unit
 
 from . import tables as t
 
-EDITION_CHOICES = [(t.EDITION_2019, _("2019版（国办公开办函〔2019〕60号）")), (t.EDITION_2021, _("2021版（国办公开办函〔2021〕30号）"))]
+EDITION_CHOICES = [
+    (t.EDITION_2019, _("2019版（国办公开办函〔2019〕60号）")),
+    (t.EDITION_2021, _("2021版（国办公开办函〔2021〕30号）")),
+]
 _ITEMS, _COLUMNS = t.table2_choices()
 
 

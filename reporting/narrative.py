@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from disclosure.models import Channel, FeeNotice, Unit
+from disclosure.periods import Period
 
 from . import queries as q
 from . import tables as t
@@ -152,7 +153,9 @@ def draft_overview(doc: dict, ctx: Context) -> list[str]:
     change = change_text(new, ctx.previous_new)
     kinds = [(str(UNIT_KIND_LABELS.get(k, k)), n) for k, n in (doc["breakdowns"].get("by_unit_kind") or {}).items()]
     channels = [(str(CHANNEL_LABELS.get(c, c)), n) for c, n in (doc["breakdowns"].get("by_channel") or {}).items()]
-    text = _("1、受理情况。%(year)s年，%(name)s共新收政府信息公开申请%(new)s件") % {"year": year, "name": name, "new": new}
+    text = _("1、受理情况。%(year)s年，%(name)s共新收政府信息公开申请%(new)s件") % {
+        "year": year, "name": name, "new": new
+    }
     text += f"，{change}" if change else ""
     if len(kinds) > 1:
         text += _("，其中") + "，".join(_("%(kind)s收到%(n)s件") % {"kind": k, "n": n} for k, n in kinds)
@@ -215,7 +218,8 @@ def section_texts(doc: dict, ctx: Context) -> dict[str, list[str]]:
         amount, count = ctx.fees
         other.insert(
             0,
-            _("%(year)s年度共收取政府信息公开信息处理费%(amount)s元（%(n)s件）。") % {"year": year, "amount": amount, "n": count}
+            _("%(year)s年度共收取政府信息公开信息处理费%(amount)s元（%(n)s件）。")
+            % {"year": year, "amount": amount, "n": count}
             if count else _("%(year)s年度未收取政府信息公开信息处理费。") % {"year": year},
         )
     if not other:
@@ -233,13 +237,13 @@ def previous_new(unit: Unit, year: int) -> int | None:
     published = PublishedReport.objects.filter(unit=unit, year=year - 1, is_superseded=False).only("figures").first()
     if published is not None:
         return published.figures["table3"]["rows"]["new"][-1]
-    return q.requests_in(unit).filter(q.q_new(q.Period(year - 1))).count()
+    return q.requests_in(unit).filter(q.q_new(Period.of_year(year - 1))).count()
 
 
 def fees_collected(unit: Unit, year: int) -> tuple[Decimal, int]:
     """信息处理费 paid in the year on requests of the unit and everything below it."""
     agg = FeeNotice.objects.filter(
-        request__unit__path__startswith=unit.path, paid_on__gte=q.Period(year).start, paid_on__lte=q.Period(year).end
+        Period.of_year(year).q("paid_on"), request__unit__path__startswith=unit.path
     ).aggregate(amount=Sum("amount"), n=Count("pk"))
     return Decimal(agg["amount"] or 0).quantize(Decimal("0.01")), agg["n"]
 

@@ -1,34 +1,24 @@
-"""Periodic statistics (the seed's 月月通报): for any date range and unit, per child unit — new,
-concluded by outcome group, open and overdue at the end of the range, on-time rate. Not the statutory
+"""Periodic statistics (the seed's 月月通报): for any period (disclosure.periods) and unit, per child
+unit — new, concluded by outcome group, open and overdue at the end of the range, on-time rate. Not the statutory
 edition: the outcome groups are those of table 三, counted in one SQL query whatever the number of
 requests (grouped by the handling unit and outcome; the bucketing into child units runs over those
 grouped rows, never over requests)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
 from disclosure.models import Unit
+from disclosure.periods import Period, concluded_in, on_time, received_in
 
 from . import narrative as n
 from . import queries as q
 from . import tables as t
+from .services import row_mapping
 
 GROUP_CODES = tuple(code for code, _l in n.OUTCOME_GROUPS)
-
-
-@dataclass(frozen=True)
-class Range:
-    start: date
-    end: date
-
-    def __post_init__(self):
-        if self.end < self.start:
-            raise ValueError("end before start")
 
 
 def _figures() -> dict:
@@ -42,28 +32,22 @@ def on_time_rate(figures: dict) -> Decimal | None:
     return (Decimal(figures["on_time"]) * 100 / figures["concluded"]).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def period_statistics(unit: Unit, period: Range, mapping: t.RowMapping | None = None) -> list[dict]:
+def period_statistics(unit: Unit, period: Period, mapping: t.RowMapping | None = None) -> list[dict]:
     """[{unit, is_self, figures, on_time_rate}] for the unit's own cases, then each child unit (with its
     subtree), then the total (`unit` None)."""
-    from .services import row_mapping
-
     mapping = mapping or row_mapping()
-    start, end = period.start, period.end
-    concluded = Q(concluded_on__gte=start, concluded_on__lte=end)
-    open_at_end = Q(received_on__lte=end) & (Q(concluded_on__isnull=True) | Q(concluded_on__gt=end))
-    relevant = Q(received_on__gte=start, received_on__lte=end) | Q(received_on__lte=end, concluded_on__isnull=True) | Q(
-        received_on__lte=end, concluded_on__gte=start
-    )
+    concluded = concluded_in(period)
+    still_open = q.q_carried_out(period)  # received by the end and not concluded by then
     rows = q.plain_rows(
         q.requests_in(unit)
-        .filter(relevant)
+        .filter(q.q_relevant(period))
         .values("unit__path", "outcome")
         .annotate(
-            new=Count("pk", filter=Q(received_on__gte=start, received_on__lte=end)),
+            new=Count("pk", filter=received_in(period)),
             concluded=Count("pk", filter=concluded),
-            on_time=Count("pk", filter=concluded & (Q(due_on__isnull=True) | Q(concluded_on__lte=F("due_on")))),
-            open=Count("pk", filter=open_at_end),
-            overdue=Count("pk", filter=open_at_end & Q(due_on__lt=end)),
+            on_time=Count("pk", filter=concluded & on_time()),
+            open=Count("pk", filter=still_open),
+            overdue=Count("pk", filter=still_open & Q(due_on__lt=period.last)),
         )
         .order_by()
     )
@@ -86,7 +70,10 @@ def period_statistics(unit: Unit, period: Range, mapping: t.RowMapping | None = 
         for key, value in f.items():
             total[key] += value
     result = [
-        {"unit": m, "is_self": m.pk == unit.pk, "figures": figures[m.path], "on_time_rate": on_time_rate(figures[m.path])}
+        {
+            "unit": m, "is_self": m.pk == unit.pk, "figures": figures[m.path],
+            "on_time_rate": on_time_rate(figures[m.path]),
+        }
         for m in members
     ]
     result.append({"unit": None, "is_self": False, "figures": total, "on_time_rate": on_time_rate(total)})

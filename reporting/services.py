@@ -21,21 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disclosure.models import Channel, Unit
+from disclosure.periods import Period
 from disclosure.spreadsheets import excerpt
 
 from . import queries as q
 from . import tables as t
+from .errors import ReportError
+from .exports import read_report_xlsx
 from .models import ImportedReport, PublishedReport, Table2Entry
-
-
-class ReportError(Exception):
-    """A report cannot be published, revised or imported; the message says why (in Chinese)."""
-
-    def __init__(self, message, *, checks=None):
-        super().__init__(str(message))
-        self.message = message
-        self.checks = checks or []
-
 
 # --- Deployment settings ---------------------------------------------------------------------------
 
@@ -65,7 +58,9 @@ def _imported_in_scope(unit: Unit, year: int, *, with_previous: bool = False):
     with_previous: also return the unit's own imported report of the year before (same query)."""
     years = (year, year - 1) if with_previous else (year,)
     reports = sorted(
-        ImportedReport.objects.filter(year__in=years, unit__path__startswith=unit.path).select_related("unit").order_by(),
+        ImportedReport.objects.filter(year__in=years, unit__path__startswith=unit.path)
+        .select_related("unit")
+        .order_by(),
         key=lambda r: r.unit.path,
     )
     outermost: list[ImportedReport] = []
@@ -145,8 +140,10 @@ def _breakdowns(rows: list[dict], imported: list[ImportedReport]) -> dict:
             by_channel[key] += int(value)
         for key, value in (b.get("by_unit_kind") or {}).items():
             by_kind[key] += int(value)
-    channel_order = [c for c in Channel.values if by_channel.get(c)] + sorted(k for k in by_channel if k not in Channel.values)
-    kind_order = [k for k in Unit.Kind.values if by_kind.get(k)] + sorted(k for k in by_kind if k not in Unit.Kind.values)
+    channel_order = [c for c in Channel.values if by_channel.get(c)]
+    channel_order += sorted(k for k in by_channel if k not in Channel.values)
+    kind_order = [k for k in Unit.Kind.values if by_kind.get(k)]
+    kind_order += sorted(k for k in by_kind if k not in Unit.Kind.values)
     return {
         "by_channel": {c: by_channel[c] for c in channel_order},
         "by_unit_kind": {k: by_kind[k] for k in kind_order},
@@ -166,7 +163,7 @@ def compile_report(
     edition = t.edition_for(year, edition)
     rule = rule or table4_rule()
     mapping = mapping or row_mapping()
-    period = q.Period(year)
+    period = Period.of_year(year)
     imported, imported_previous = _imported_in_scope(unit, year, with_previous=True)
     unit_info = {"code": unit.code, "name": unit.name}
     previous, previous_source = _previous_carried_out(unit, year, imported_previous)
@@ -217,22 +214,23 @@ def requests_for_cell(
 ) -> QuerySet:
     """The requests one table-三 cell counts (the compile's own Q objects)."""
     edition = t.edition_for(year, edition)
-    period = q.Period(year)
+    period = Period.of_year(year)
     # q_relevant too: exactly the compile's rows, even for a record concluded before it was received
-    where = q.q_relevant(period) & q.q_row(row_code, period, edition, mapping or row_mapping()) & q.q_column(column_code)
+    row = q.q_row(row_code, period, edition, mapping or row_mapping())
+    where = q.q_relevant(period) & row & q.q_column(column_code)
     return _scope_for(unit, year).filter(where)
 
 
 def overdue_requests(unit: Unit, year: int) -> QuerySet:
     """Check 7's list: open on 31 December past the deadline, or replied late in the year."""
-    return _scope_for(unit, year).filter(q.q_overdue_or_late(q.Period(year))).order_by("due_on", "pk")
+    return _scope_for(unit, year).filter(q.q_overdue_or_late(Period.of_year(year))).order_by("due_on", "pk")
 
 
 def requests_for_table4_cell(unit: Unit, year: int, group: str, column: str, *, rule: str | None = None) -> QuerySet:
     """The requests one table-四 cell counts."""
     if group not in t.TABLE4_GROUPS or column not in t.TABLE4_COLUMNS:
         raise ValueError(f"no table-四 cell {group}/{column}")
-    return _scope_for(unit, year).filter(q.q_table4(group, column, q.Period(year), rule or table4_rule()))
+    return _scope_for(unit, year).filter(q.q_table4(group, column, Period.of_year(year), rule or table4_rule()))
 
 
 # --- Publish and revise --------------------------------------------------------------------------------
@@ -252,7 +250,9 @@ def _compile_for_publishing(unit: Unit, year: int, edition: str | None) -> dict:
     return doc
 
 
-def publish_report(unit: Unit, year: int, *, actor, edition: str | None = None, now: datetime | None = None) -> PublishedReport:
+def publish_report(
+    unit: Unit, year: int, *, actor, edition: str | None = None, now: datetime | None = None
+) -> PublishedReport:
     """Freeze the figures with who and when; refused while any error check fails or if already published."""
     already = _("%(unit)s %(year)s年度报告已发布；如需更正请修订并说明理由。") % {"unit": unit, "year": year}
     try:
@@ -299,7 +299,9 @@ def differences(frozen: dict, live: dict) -> list[dict]:
         live_values = live["table3"]["rows"].get(code, [0] * len(t.COLUMNS))
         for i, col in enumerate(t.COLUMNS):
             if values[i] != live_values[i]:
-                diffs.append({"table": "table3", "row": code, "column": col, "frozen": values[i], "live": live_values[i]})
+                diffs.append(
+                    {"table": "table3", "row": code, "column": col, "frozen": values[i], "live": live_values[i]}
+                )
     for group in t.TABLE4_GROUPS:
         for col in t.TABLE4_COLUMNS:
             a, b = frozen["table4"][group][col], live["table4"][group][col]
@@ -315,7 +317,7 @@ def overview(unit: Unit, year: int, edition: str | None = None) -> list[dict]:
     """Each child unit (and the unit's own cases, first): figures, check results, published or not.
     A constant number of queries: the counts are grouped by the handling unit's path."""
     edition = t.edition_for(year, edition)
-    rule, mapping, period = table4_rule(), row_mapping(), q.Period(year)
+    rule, mapping, period = table4_rule(), row_mapping(), Period.of_year(year)
     children = list(unit.children.order_by("path"))
     imported = _imported_in_scope(unit, year)
     scope = q.requests_in(unit, tuple(r.unit.path for r in imported))
@@ -334,9 +336,9 @@ def overview(unit: Unit, year: int, edition: str | None = None) -> list[dict]:
         rows4[bucket(row["unit__path"])].append(row)
     published = {
         p.unit_id: p
-        for p in PublishedReport.objects.filter(unit__in=[unit, *children], year=year, is_superseded=False).select_related(
-            "published_by"
-        )
+        for p in PublishedReport.objects.filter(
+            unit__in=[unit, *children], year=year, is_superseded=False
+        ).select_related("published_by")
     }
     previous = {
         p.unit_id: p.figures["table3"]["rows"]["carried_out"]
@@ -369,7 +371,10 @@ def overview(unit: Unit, year: int, edition: str | None = None) -> list[dict]:
                 "imported": [r.unit.code for r in imported_here],
                 "published": None
                 if pub is None
-                else {"revision": pub.revision, "published_at": pub.published_at, "published_by": str(pub.published_by or "")},
+                else {
+                    "revision": pub.revision, "published_at": pub.published_at,
+                    "published_by": str(pub.published_by or ""),
+                },
             }
         )
     return result
@@ -383,7 +388,7 @@ REPORT_FILE_MAX_BYTES = 5 * 1024 * 1024  # a statutory report is tens of kilobyt
 
 def load_report_file(path_or_file, name: str | None = None) -> dict:
     """A submitted report: JSON in the annual-report.md shape, or XLSX in the statutory layout (read
-    by reporting.exports.read_report_xlsx once that exists). At most REPORT_FILE_MAX_BYTES."""
+    by reporting.exports.read_report_xlsx). At most REPORT_FILE_MAX_BYTES."""
     name = name or getattr(path_or_file, "name", None) or str(path_or_file)
     suffix = Path(name).suffix.lower()
     if isinstance(path_or_file, str | Path):  # OSError (no such file) is the caller's to report
@@ -396,10 +401,6 @@ def load_report_file(path_or_file, name: str | None = None) -> dict:
         raise ReportError(_("报告文件超过%(limit)d MB，不予读取。") % {"limit": REPORT_FILE_MAX_BYTES // 2**20})
     path_or_file = io.BytesIO(data)
     if suffix == ".xlsx":
-        try:
-            from .exports import read_report_xlsx  # noqa: PLC0415 - optional until the exports land
-        except ImportError:
-            raise ReportError(_("暂不支持读取XLSX格式的报告，请提交JSON文件。")) from None
         try:
             return read_report_xlsx(path_or_file)
         except ReportError:
@@ -433,7 +434,9 @@ def import_report(unit: Unit, doc: dict, *, actor, source=None) -> ImportedRepor
         raise ReportError("；".join(c["message"] for c in checks), checks=checks)
     code = (doc.get("unit") or {}).get("code")
     if code and code != unit.code:
-        raise ReportError(_("文件中的单位编码“%(code)s”与所选单位“%(unit)s”不一致。") % {"code": code, "unit": unit.code})
+        raise ReportError(
+            _("文件中的单位编码“%(code)s”与所选单位“%(unit)s”不一致。") % {"code": code, "unit": unit.code}
+        )
     if t.check_shape(doc["table3"]["rows"], doc["table4"], doc["edition"]):
         checks = t.check_shape(doc["table3"]["rows"], doc["table4"], doc["edition"])
         raise ReportError("；".join(c["message"] for c in checks), checks=checks)

@@ -23,22 +23,15 @@ from django.utils.translation import gettext_lazy
 
 from disclosure.access import access_for
 from disclosure.models import Unit
+from disclosure.periods import Period
 from security import audit
 
 from . import exports, narrative, periodic, services
 from . import tables as t
 from .models import ReportText
+from .permissions import may_edit_text, may_publish
 
 CHANGELIST_LIMIT = 200
-
-CONTENT_TYPES = {
-    "json": "application/json; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
-
 
 class ReportForm(forms.Form):
     unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none(), empty_label=None)
@@ -85,15 +78,6 @@ def _selection(request, data=None):
     if not form.is_valid():
         return form, None, None, None
     return form, form.cleaned_data["unit"], form.cleaned_data["year"], form.cleaned_data["edition"] or None
-
-
-def _may_publish(access, unit: Unit) -> bool:
-    """Publishing and revising: the head of the unit (负责人), or an administrator."""
-    return access.is_admin or "head" in access.roles_in(unit.pk)
-
-
-def _may_edit_text(access, unit: Unit) -> bool:
-    return access.can_compile_report(unit)
 
 
 def _query(unit, year, edition, **extra) -> str:
@@ -147,7 +131,7 @@ def report_page(request):
         new=new, previous_new=words.previous_new, change=narrative.change_text(new, words.previous_new),
         overview_text=narrative.draft_overview(doc, words),
         checks=doc["checks"], has_errors=t.has_errors(doc["checks"]),
-        may_publish=_may_publish(access, unit), may_edit_text=_may_edit_text(access, unit),
+        may_publish=may_publish(access, unit), may_edit_text=may_edit_text(access, unit),
         texts={s: words.texts.get(s, "") for s, _label in ReportText.Section.choices},
         text_sections=ReportText.Section.choices,
         query=_query(unit, year, edition), formats=["xlsx", "docx", "html", "csv", "json"],
@@ -183,12 +167,14 @@ def publish(request):
     _form, unit, year, edition = _selection(request, request.POST)
     if unit is None:
         raise Http404(_("单位或年度无效。"))
-    if not _may_publish(access_for(request.user), unit):
+    if not may_publish(access_for(request.user), unit):
         messages.error(request, _("只有本单位负责人或系统管理员可以发布、修订年度报告。"))
         return _back(unit, year, edition)
     try:
         if request.POST.get("action") == "revise":
-            report = services.revise_report(unit, year, actor=request.user, reason=request.POST.get("reason", ""), edition=edition)
+            report = services.revise_report(
+                unit, year, actor=request.user, reason=request.POST.get("reason", ""), edition=edition
+            )
             messages.success(request, _("已修订（第%(n)s次修订），原版本已保留。") % {"n": report.revision})
         else:
             services.publish_report(unit, year, actor=request.user, edition=edition)
@@ -207,7 +193,7 @@ def save_texts(request):
     _form, unit, year, edition = _selection(request, request.POST)
     if unit is None:
         raise Http404(_("单位或年度无效。"))
-    if not _may_edit_text(access_for(request.user), unit):
+    if not may_edit_text(access_for(request.user), unit):
         messages.error(request, _("只有本单位工作人员或报告编制人可以编辑报告正文。"))
         return _back(unit, year, edition)
     for section, _label in ReportText.Section.choices:
@@ -224,7 +210,7 @@ def save_texts(request):
 def download(request):
     _form, unit, year, edition = _selection(request)
     fmt = request.GET.get("format", "")
-    renderers = _renderers()
+    renderers = exports.RENDERERS
     if unit is None or fmt not in renderers:
         raise Http404(_("单位、年度或格式无效。"))
     published = services.published_report(unit, year)
@@ -239,16 +225,10 @@ def download(request):
         data = renderers[fmt](doc)
     audit.export("report", request=request, detail={"unit": unit.code, "year": year, "format": fmt,
                                                     "figures": "published" if doc is not live_doc else "live"})
-    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+    response = HttpResponse(data, content_type=exports.CONTENT_TYPES[fmt])
     filename = f"{unit.code}-{year}-annual-report.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _renderers():
-    from .management.commands.annual_report import renderers
-
-    return renderers()
 
 
 def cell_requests(request):
@@ -331,7 +311,7 @@ def statistics(request):
     ctx = _context(request, title=_("依申请公开统计（任意时段）"), form=form, groups=narrative.OUTCOME_GROUPS)
     if form.is_valid():
         rows = periodic.period_statistics(
-            form.cleaned_data["unit"], periodic.Range(form.cleaned_data["start"], form.cleaned_data["end"])
+            form.cleaned_data["unit"], Period.between(form.cleaned_data["start"], form.cleaned_data["end"])
         )
         for r in rows:
             r["group_counts"] = [r["figures"][code] for code, _label in narrative.OUTCOME_GROUPS]

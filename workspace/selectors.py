@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from disclosure import deadlines as dl
 from disclosure.access import Access
 from disclosure.models import Consultation, DisclosureRequest, StaffRole, Unit
+from disclosure.periods import Period, concluded_in, received_in
 from disclosure.workflow import CLOSING_OUTCOMES, OPEN_STATUSES, Action, Status, available_actions
 from notifications.models import Alert, AlertKind
 
@@ -266,7 +267,7 @@ def replied_in_year(year: int, prefix: str = "") -> Q:
     """Replied (not closed) with the reply dated in `year`, half-open [1 Jan, 1 Jan next)."""
     p = prefix
     return (
-        Q(**{f"{p}concluded_on__gte": date(year, 1, 1), f"{p}concluded_on__lt": date(year + 1, 1, 1)})
+        concluded_in(Period.of_year(year), p)
         & Q(**{f"{p}status__in": [Status.REPLIED, Status.ARCHIVED]})
         & ~Q(**{f"{p}outcome__in": sorted(CLOSING_OUTCOMES)})
     )
@@ -282,7 +283,7 @@ def figure_q(code: str, today: date, prefix: str = "") -> Q:
         return is_open & Q(**{f"{p}due_on__lt": today})
     if code == "due_week":
         monday, sunday = week_of(today)
-        return is_open & Q(**{f"{p}due_on__gte": monday, f"{p}due_on__lte": sunday})
+        return is_open & Period.between(monday, sunday).q(f"{p}due_on")
     if code == "late_year":
         return replied_in_year(today.year, p) & Q(**{f"{p}concluded_on__gt": F(f"{p}due_on")})
     raise ValueError(code)
@@ -328,7 +329,9 @@ def board_rows(access: Access, today: date, calendar: dl.WorkCalendar, *, sort: 
         row["unit_id"]: row
         for row in DisclosureRequest.objects.filter(figure_q("open", today), in_units)
         .values("unit_id")
-        .annotate(**{f"n_{code}": Count("pk", filter=figure_q(code, today)) for code in ("open", "overdue", "due_week")})
+        .annotate(
+            **{f"n_{code}": Count("pk", filter=figure_q(code, today)) for code in ("open", "overdue", "due_week")}
+        )
         .order_by()
     }
     replied = DisclosureRequest.objects.filter(replied_in_year(today.year), in_units)
@@ -388,9 +391,10 @@ def trend(access: Access, today: date, days: int = TREND_DAYS) -> Trend:
     first = today - timedelta(days=days - 1)
     span = [first + timedelta(days=i) for i in range(days)]
     visible = access.visible_requests()
-    received = dict(visible.filter(received_on__gte=first, received_on__lte=today)
+    window = Period.between(first, today)
+    received = dict(visible.filter(received_in(window))
                     .values_list("received_on").annotate(n=Count("pk")).order_by())
-    concluded = dict(visible.filter(concluded_on__gte=first, concluded_on__lte=today)
+    concluded = dict(visible.filter(concluded_in(window))
                      .values_list("concluded_on").annotate(n=Count("pk")).order_by())
     # Overdue on day d (as the list's 已逾期 filter showed it that day): the deadline was before d
     # and the request was not concluded by the end of d — deadlines as they stand now.

@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import re
-
 from django.core.management.base import BaseCommand, CommandError
 
 from disclosure.models import Unit
-from disclosure.spreadsheets import neutralise
 from documents.pdf import PdfFailed, PdfUnavailable
 from reporting import services
 from reporting import tables as t
+from reporting.exports import RENDERERS, render_csv, render_json
 
-_NUMBER_LIST = re.compile(r"\[\s+(-?[\d.]+(?:,\s+-?[\d.]+)*)\s+\]")
-
-
-def render_json(doc: dict) -> bytes:
-    """Indented, with each table row's numbers on one line."""
-    text = json.dumps(doc, ensure_ascii=False, indent=2)
-    text = _NUMBER_LIST.sub(lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text)
-    return (text + "\n").encode("utf-8")
-
-
-def render_csv(doc: dict) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows([neutralise(cell) for cell in row] for row in t.csv_rows(doc))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: spreadsheets open UTF-8 correctly
-
-
-# Format → renderer(doc) -> bytes. reporting/exports.py may add more (xlsx, docx, html) in its RENDERERS.
-RENDERERS = {"json": render_json, "csv": render_csv}
+__all__ = ["Command", "render_csv", "render_json", "renderers"]  # render_*: imported from here before exports
 
 
 def renderers() -> dict:
-    result = dict(RENDERERS)
-    try:
-        from reporting import exports  # noqa: PLC0415 - optional: the exports land separately
-    except ImportError:
-        return result
-    result.update(getattr(exports, "RENDERERS", {}))
-    return result
+    """Format → renderer(doc) -> bytes (reporting.exports.RENDERERS)."""
+    return dict(RENDERERS)
 
 
 class Command(BaseCommand):
@@ -51,8 +24,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True, help="报告年度")
         parser.add_argument("--unit", help="单位编码（默认：层级的根单位），含其下所有单位")
-        parser.add_argument("--format", default="json", help="输出格式：json、csv（xlsx、docx、html、pdf 由导出模块提供）")
-        parser.add_argument("--edition", choices=t.EDITIONS, help="格式版本（默认按年度：2019–2020年为2019版，2021年起为2021版）")
+        parser.add_argument(
+            "--format", default="json", help="输出格式：json、csv（xlsx、docx、html、pdf 由导出模块提供）"
+        )
+        parser.add_argument(
+            "--edition", choices=t.EDITIONS, help="格式版本（默认按年度：2019–2020年为2019版，2021年起为2021版）"
+        )
         parser.add_argument("-o", "--output", help="输出文件（默认：标准输出）")
 
     def handle(self, *args, year, unit, format, edition, output, **options):
