@@ -169,4 +169,7 @@ CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
 }
+# The renderers that take the report's text (narrative.report_context) beside its figures.
+WITH_TEXT = frozenset({"docx", "html", "pdf"})

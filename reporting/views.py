@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from disclosure.access import access_for
 from disclosure.models import Unit
 from disclosure.periods import Period
+from documents.pdf import PdfFailed, PdfUnavailable
 from security import audit
 
 from . import exports, narrative, periodic, services
@@ -134,7 +135,7 @@ def report_page(request):
         may_publish=may_publish(access, unit), may_edit_text=may_edit_text(access, unit),
         texts={s: words.texts.get(s, "") for s, _label in ReportText.Section.choices},
         text_sections=ReportText.Section.choices,
-        query=_query(unit, year, edition), formats=["xlsx", "docx", "html", "csv", "json"],
+        query=_query(unit, year, edition), formats=["xlsx", "docx", "pdf", "html", "csv", "json"],
         has_children=unit.children.exists(),
     )
     return TemplateResponse(request, "reporting/report.html", ctx)
@@ -219,10 +220,11 @@ def download(request):
         doc = published.figures  # the published report is what was published
     else:
         doc = live_doc = services.compile_report(unit, year, edition, list_overdue=20)
-    if fmt in ("docx", "html"):
-        data = renderers[fmt](doc, narrative.report_context(unit, doc))
-    else:
-        data = renderers[fmt](doc)
+    try:
+        data = (renderers[fmt](doc, narrative.report_context(unit, doc)) if fmt in exports.WITH_TEXT
+                else renderers[fmt](doc))
+    except (PdfUnavailable, PdfFailed) as exc:  # no LibreOffice here, or the conversion failed
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     audit.export("report", request=request, detail={"unit": unit.code, "year": year, "format": fmt,
                                                     "figures": "published" if doc is not live_doc else "live"})
     response = HttpResponse(data, content_type=exports.CONTENT_TYPES[fmt])

@@ -1,6 +1,7 @@
 """The report pages in the admin: statutory tables with merged headers, charts, 同比, checks, drill-down,
 publish / revise through the services, frozen vs live, overview, periodic statistics — isolated by access.py."""
 
+import os
 import re
 from datetime import date
 
@@ -8,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from disclosure.models import DisclosureRequest
+from documents.pdf import pdf_available
 from reporting import services
 from reporting.models import ImportedReport, PublishedReport, ReportText
 from security.models import AuditEntry
@@ -298,3 +300,20 @@ def test_periodic_statistics_query_count_is_constant_in_the_number_of_requests(c
             assert client.get(reverse("reporting:statistics"), params).status_code == 200
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.skipif(not pdf_available() and os.environ.get("GONGKAI_REQUIRE_PDF") != "1",
+                    reason="LibreOffice (soffice) is not installed")
+def test_pdf_download_is_the_report_docx_through_libreoffice(client, tree, people, cases):
+    client.force_login(people["clerk"])
+    response = client.get(reverse("reporting:download"), {"unit": tree["dept"].pk, "year": 2025, "format": "pdf"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF") and "jd-fgj-2025-annual-report.pdf" in response["Content-Disposition"]
+
+
+def test_pdf_download_without_libreoffice_is_a_503_that_says_what_to_install(client, tree, people, cases, monkeypatch):
+    monkeypatch.setattr("documents.pdf.soffice_path", lambda: None)
+    client.force_login(people["clerk"])
+    response = client.get(reverse("reporting:download"), {"unit": tree["dept"].pk, "year": 2025, "format": "pdf"})
+    assert response.status_code == 503 and "libreoffice-writer-nogui" in response.content.decode()
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).exists()
