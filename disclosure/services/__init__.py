@@ -42,6 +42,7 @@ from .receipt import confirm_receipt, reject_submission
 from .registration import derive_receipt_date, format_reference, parse_reference, register_request, update_registration
 from .write import (
     DEADLINE_FIELDS,
+    ConcurrentChange,
     NotPermitted,
     calendar_covers,
     case_dates,
@@ -51,7 +52,7 @@ from .write import (
 )
 
 __all__ = [
-    "DEADLINE_FIELDS", "MAX_DELAY_DAYS", "NotPermitted", "accept", "add_attachment", "approve_extension",
+    "ConcurrentChange", "DEADLINE_FIELDS", "MAX_DELAY_DAYS", "NotPermitted", "accept", "add_attachment", "approve_extension",
     "approve_legal_review", "archive", "assign_handler", "calendar_covers", "case_dates", "conclude",
     "deadline_fields", "derive_receipt_date", "explain_deadline", "format_reference", "issue_fee_notice",
     "parse_reference", "recompute_open_deadlines", "record_consultation_reply", "record_correction",

@@ -21,7 +21,7 @@ from ..workflow import (
     legal_review_required,
     missing_reply_fields,
 )
-from .write import _apply, _check_day
+from .write import apply_change, check_day
 
 
 def _normalise_outcome(outcome: str) -> str:
@@ -54,7 +54,7 @@ def submit_for_legal_review(req, *, actor, outcome: str, reply_data: dict, expec
     outcome = _normalise_outcome(outcome)
     _check_reply(outcome, reply_data)
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.SUBMIT_FOR_LEGAL_REVIEW, actor=actor, expected_version=expected_version,
             changes={"outcome": outcome, "reply_data": reply_data, "drafted_by": _drafter(actor)},
             data={"outcome": outcome, **reply_data},
@@ -72,7 +72,7 @@ def submit_for_sign_off(req, *, actor, outcome: str, reply_data: dict, expected_
             message = _("本单位所有答复签发前均须经法制审核：请提交法制审核（办理结果“%(outcome)s”）。")
         raise WorkflowError(message % {"outcome": Outcome(outcome).label}, field="outcome")
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.SUBMIT_FOR_SIGN_OFF, actor=actor, expected_version=expected_version,
             changes={"outcome": outcome, "reply_data": reply_data, "drafted_by": _drafter(actor)},
             data={"outcome": outcome, **reply_data},
@@ -81,7 +81,7 @@ def submit_for_sign_off(req, *, actor, outcome: str, reply_data: dict, expected_
 
 def approve_legal_review(req, *, actor, note: str = "", expected_version=None):
     with transaction.atomic():
-        return _apply(req, Action.APPROVE_LEGAL_REVIEW, actor=actor, expected_version=expected_version,
+        return apply_change(req, Action.APPROVE_LEGAL_REVIEW, actor=actor, expected_version=expected_version,
                       data={"note": note})
 
 
@@ -89,7 +89,7 @@ def return_for_revision(req, *, actor, note: str, expected_version=None):
     if not (note or "").strip():
         raise WorkflowError(_("退回修改需要写明意见。"), field="note")
     with transaction.atomic():
-        return _apply(req, Action.RETURN_FOR_REVISION, actor=actor, expected_version=expected_version,
+        return apply_change(req, Action.RETURN_FOR_REVISION, actor=actor, expected_version=expected_version,
                       data={"note": note.strip()})
 
 
@@ -106,14 +106,14 @@ def reply(req, *, actor, outcome: str | None = None, replied_on: date, reply_dat
     outcome = _normalise_outcome(outcome or "")
     reply_data = dict(reply_data or {})
     _check_reply(outcome, reply_data)
-    _check_day(
+    check_day(
         replied_on, "replied_on", today=today, earliest=req.received_on, too_early=_("答复日期不能早于收到申请日期。"),
     )
     if outcome == Outcome.UNAVAILABLE_UNCLEAR and not req.correction_received_on:
         raise WorkflowError(_("“补正后申请内容仍不明确”需要先有补正记录。"), field="outcome")
     late = req.due_on is not None and replied_on > req.due_on
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.REPLY, actor=actor, expected_version=expected_version,
             changes={"outcome": outcome, "reply_data": reply_data, "concluded_on": replied_on},
             data={"outcome": outcome, "replied_on": replied_on, "late": late, **reply_data},
@@ -148,7 +148,7 @@ def conclude(req, *, actor, outcome: str, concluded_on: date, reason: str = "", 
     outcome = _normalise_outcome(outcome)
     if outcome not in CLOSING_OUTCOMES:
         raise WorkflowError(_("终止办理只适用于视为放弃和申请人撤回；其他结果请答复。"), field="outcome")
-    _check_day(
+    check_day(
         concluded_on, "concluded_on", today=today, earliest=req.received_on, too_early=_("终止日期不能早于收到申请日期。"),
     )
     if outcome == Outcome.ABANDONED_NO_CORRECTION:
@@ -158,7 +158,7 @@ def conclude(req, *, actor, outcome: str, concluded_on: date, reason: str = "", 
         if not lapsed:
             raise WorkflowError(_("没有已过缴费期限且未缴费的收费通知。"), field="outcome")
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.CONCLUDE, actor=actor, expected_version=expected_version,
             changes={"outcome": outcome, "concluded_on": concluded_on, "reply_data": {"reason": reason}},
             data={"outcome": outcome, "concluded_on": concluded_on, "reason": reason},
@@ -199,15 +199,15 @@ def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on
         raise WorkflowError(_("归档前请填写送达方式。"), field="delivery_method")
     if delivered_on is None:
         raise WorkflowError(_("归档前请填写送达日期。"), field="delivered_on")
-    _check_day(
+    check_day(
         delivered_on, "delivered_on", today=today, earliest=req.concluded_on, too_early=_("送达日期不能早于办结日期。"),
     )
-    _check_day(archived_on, "archived_on", today=today, earliest=delivered_on, too_early=_("归档日期不能早于送达日期。"))
+    check_day(archived_on, "archived_on", today=today, earliest=delivered_on, too_early=_("归档日期不能早于送达日期。"))
     delivered = _issued_reply(req) if req.status == Status.REPLIED else None
     if req.status == Status.REPLIED and delivered is None and not _letter_made_elsewhere(req):
         raise WorkflowError(_("答复书尚未出具：请先在“文书”中出具答复书，再归档。"))
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.ARCHIVE, actor=actor, expected_version=expected_version,
             changes={
                 "delivery_method": delivery_method.strip(), "delivered_on": delivered_on,
@@ -226,7 +226,7 @@ def _check_proceeding(*, filed_on, outcome: str, decided_on, today: date, earlie
                      too_early: str) -> str:
     """The checks the ledger applies to the same columns (ledger.md: not before the conclusion, a
     decision not before its filing, an outcome only with its date); returns the outcome code."""
-    _check_day(filed_on, "filed_on", today=today, earliest=earliest_filed, too_early=too_early)
+    check_day(filed_on, "filed_on", today=today, earliest=earliest_filed, too_early=too_early)
     outcome = (outcome or "").strip()
     if outcome and outcome not in ProceedingOutcome.values:
         raise WorkflowError(_("请选择维持、纠正、其他，或留空表示尚未审结。"), field="outcome")
@@ -235,7 +235,7 @@ def _check_proceeding(*, filed_on, outcome: str, decided_on, today: date, earlie
     if decided_on is not None and not outcome:
         raise WorkflowError(_("填写了决定日期，请同时选择结果。"), field="outcome")
     if decided_on is not None:
-        _check_day(decided_on, "decided_on", today=today, earliest=filed_on,
+        check_day(decided_on, "decided_on", today=today, earliest=filed_on,
                    too_early=_("决定日期不能早于申请（起诉）日期。"))
     return outcome
 
@@ -253,7 +253,7 @@ def record_reconsideration(req, *, actor, filed_on: date, outcome: str = "", dec
             field="filed_on",
         )
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.RECORD_RECONSIDERATION, actor=actor, expected_version=expected_version,
             changes={"reconsideration_filed_on": filed_on, "reconsideration_outcome": outcome,
                      "reconsideration_decided_on": decided_on},
@@ -274,7 +274,7 @@ def record_litigation(req, *, actor, filed_on: date, after_reconsideration: bool
     outcome = _check_proceeding(filed_on=filed_on, outcome=outcome, decided_on=decided_on,
                                 today=today, earliest_filed=earliest, too_early=too_early)
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.RECORD_LITIGATION, actor=actor, expected_version=expected_version,
             changes={"litigation_filed_on": filed_on, "litigation_after_reconsideration": after_reconsideration,
                      "litigation_outcome": outcome, "litigation_decided_on": decided_on},

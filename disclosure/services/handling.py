@@ -19,19 +19,19 @@ from ..models import Consultation, FeeNotice
 from ..workcalendar import load_work_calendar
 from ..workflow import Action, InvalidTransition, WorkflowError
 from .write import (
-    _apply,
-    _changed_meanwhile,
-    _check_date,
-    _check_day,
     _check_permission,
     _not_before,
     _not_future,
+    apply_change,
+    changed_meanwhile,
+    check_date,
+    check_day,
 )
 
 
 def start_review(req, *, actor, expected_version=None):
     with transaction.atomic():
-        return _apply(req, Action.START_REVIEW, actor=actor, expected_version=expected_version)
+        return apply_change(req, Action.START_REVIEW, actor=actor, expected_version=expected_version)
 
 
 def request_correction(req, *, actor, requested_on: date, items: str, period_until: date, today=None,
@@ -42,10 +42,10 @@ def request_correction(req, *, actor, requested_on: date, items: str, period_unt
         raise WorkflowError(_("补正告知需要写明需要补正的事项。"), field="items")
     if period_until is None:
         raise WorkflowError(_("补正告知需要写明合理的补正期限。"), field="period_until")
-    _check_date(period_until, "period_until")
+    check_date(period_until, "period_until")
     # a later round concerns the corrected application: its receipt starts the 7 days again
     receipt = req.correction_received_on or req.received_on
-    _check_day(
+    check_day(
         requested_on, "requested_on", today=today, earliest=receipt,
         too_early=_("补正告知日期不能早于收到申请（或收到补正）日期。"),
     )
@@ -57,7 +57,7 @@ def request_correction(req, *, actor, requested_on: date, items: str, period_unt
         notice_due = req.correction_due_on
     late = notice_due is not None and requested_on > notice_due
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req,
             Action.REQUEST_CORRECTION,
             actor=actor,
@@ -77,12 +77,12 @@ def request_correction(req, *, actor, requested_on: date, items: str, period_unt
 def record_correction(req, *, actor, received_on: date, today=None, expected_version=None):
     """第三十条: the reply period runs again from the receipt of the corrected application."""
     today = today or timezone.localdate()
-    _check_day(
+    check_day(
         received_on, "received_on", today=today, earliest=req.correction_requested_on,
         too_early=_("收到补正日期不能早于补正告知日期。"),
     )
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.RECORD_CORRECTION, actor=actor, expected_version=expected_version,
             # an online correction (intake.submit_correction) is received on this confirmation
             changes={"correction_received_on": received_on, "online_correction_at": None},
@@ -92,7 +92,7 @@ def record_correction(req, *, actor, received_on: date, today=None, expected_ver
 
 def accept(req, *, actor, expected_version=None):
     with transaction.atomic():
-        return _apply(req, Action.ACCEPT, actor=actor, expected_version=expected_version)
+        return apply_change(req, Action.ACCEPT, actor=actor, expected_version=expected_version)
 
 
 def assign_handler(req, *, actor, handler, expected_version=None):
@@ -101,7 +101,7 @@ def assign_handler(req, *, actor, handler, expected_version=None):
     ):
         raise WorkflowError(_("经办人须是本单位的在岗工作人员。"), field="handler")
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.ASSIGN, actor=actor, expected_version=expected_version, changes={"handler": handler},
             data={"handler": handler.pk if handler else None, "handler_name": str(handler) if handler else ""},
         )
@@ -114,7 +114,7 @@ def start_consultation(req, *, actor, kind: str, party: str, sent_on: date, toda
         raise WorkflowError(_("请选择征求意见的类型。"), field="kind")
     if not (party or "").strip():
         raise WorkflowError(_("请填写被征求意见方。"), field="party")
-    _check_day(
+    check_day(
         sent_on, "sent_on", today=today, earliest=req.clock_start_on or req.received_on,
         too_early=_("征求意见日期不能早于收到申请日期。"),
     )
@@ -124,7 +124,7 @@ def start_consultation(req, *, actor, kind: str, party: str, sent_on: date, toda
             request=req, kind=kind, party=party.strip(), sent_on=sent_on,
             due_on=dl.add_workdays(sent_on, dl.CONSULTATION_DAYS, calendar),
         )
-        _apply(
+        apply_change(
             req, Action.START_CONSULTATION, actor=actor, expected_version=expected_version,
             data={"consultation": consultation.pk, "kind": kind, "party": party.strip(), "sent_on": sent_on},
             recompute=True,
@@ -139,7 +139,7 @@ def record_consultation_reply(consultation: Consultation, *, actor, replied_on: 
     req = consultation.request
     if consultation.replied_on is not None:
         raise InvalidTransition(_("该征求意见已经记录了答复。"))
-    _check_day(
+    check_day(
         replied_on, "replied_on", today=today, earliest=consultation.sent_on, too_early=_("答复日期不能早于征求意见日期。"),
     )
     if consents is None and consultation.kind == Consultation.Kind.AGENCY and replied_on >= consultation.due_on:
@@ -149,10 +149,10 @@ def record_consultation_reply(consultation: Consultation, *, actor, replied_on: 
             replied_on=replied_on, opinion=opinion, consents=consents
         )
         if updated != 1:
-            raise _changed_meanwhile()
+            raise changed_meanwhile()
         still_open = req.consultations.filter(replied_on__isnull=True).exists()
         # other consultations still out: the request stays in consultation
-        _apply(
+        apply_change(
             req, Action.RECORD_CONSULTATION_REPLY, actor=actor, expected_version=expected_version,
             data={"consultation": consultation.pk, "replied_on": replied_on, "consents": consents},
             recompute=True, stay=still_open,
@@ -173,7 +173,7 @@ def issue_fee_notice(req, *, actor, notice_on: date, amount=None, basis: str = "
         raise WorkflowError(
             _("该申请收到于2021年1月1日之前，国办函〔2020〕109号尚未施行，不收取信息处理费。"), field="notice_on"
         )
-    _check_day(
+    check_day(
         notice_on, "notice_on", today=today, earliest=req.received_on, too_early=_("收费通知日期不能早于收到申请日期。"),
     )
     if notice_on < date(2021, 1, 1):
@@ -216,7 +216,7 @@ def issue_fee_notice(req, *, actor, notice_on: date, amount=None, basis: str = "
         data.update({"ordinal": quoted.ordinal} if quoted.ordinal is not None else {"pages": quoted.pages})
         if amount_reason:
             data["amount_reason"] = amount_reason
-        _apply(
+        apply_change(
             req, Action.ISSUE_FEE_NOTICE, actor=actor, expected_version=expected_version, data=data,
             recompute=settings.GONGKAI_FEE_PAUSES_CLOCK,
         )
@@ -228,14 +228,14 @@ def record_fee_payment(fee: FeeNotice, *, actor, paid_on: date, receipt_number: 
     today = today or timezone.localdate()
     if fee.paid_on is not None:
         raise InvalidTransition(_("该收费通知已经记录了缴费。"))
-    _check_day(paid_on, "paid_on", today=today, earliest=fee.notice_on, too_early=_("缴费日期不能早于收费通知日期。"))
+    check_day(paid_on, "paid_on", today=today, earliest=fee.notice_on, too_early=_("缴费日期不能早于收费通知日期。"))
     req = fee.request
     with transaction.atomic():
         if FeeNotice.objects.filter(pk=fee.pk, paid_on__isnull=True).update(
             paid_on=paid_on, receipt_number=receipt_number
         ) != 1:
-            raise _changed_meanwhile()
-        _apply(
+            raise changed_meanwhile()
+        apply_change(
             req, Action.RECORD_FEE_PAYMENT, actor=actor, expected_version=expected_version,
             data={"fee_notice": fee.pk, "paid_on": paid_on, "receipt_number": receipt_number},
             recompute=settings.GONGKAI_FEE_PAUSES_CLOCK,
@@ -269,7 +269,7 @@ def approve_extension(req, *, actor, days: int, approved_on: date, notified_on: 
         _not_before(value, req.received_on, name, _("日期不能早于收到申请日期。"))
     _not_before(notified_on, approved_on, "notified_on", _("告知申请人的日期不能早于批准延期的日期。"))
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.APPROVE_EXTENSION, actor=actor, expected_version=expected_version,
             changes={
                 "extension_days": days, "extension_approved_by": actor, "extension_approved_on": approved_on,
@@ -294,10 +294,10 @@ def request_reasons(req, *, actor, requested_on: date, note: str, today=None, ex
         )
     if not (note or "").strip():
         raise WorkflowError(_("请写明申请数量、频次明显超过合理范围的情况。"), field="note")
-    _check_day(requested_on, "requested_on", today=today, earliest=req.received_on,
+    check_day(requested_on, "requested_on", today=today, earliest=req.received_on,
                too_early=_("日期不能早于收到申请日期。"))
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.REQUEST_REASONS, actor=actor, expected_version=expected_version,
             changes={"reasons_requested_on": requested_on, "reasons_request_note": note.strip()},
             data={"requested_on": requested_on, "note": note.strip()},
@@ -318,7 +318,7 @@ def set_delayed_reply(req, *, actor, finding: str, delayed_until: date, notified
         raise WorkflowError(_("请填写对申请理由的认定意见。"), field="finding")
     if req.due_on is None:
         raise WorkflowError(_("答复期限尚未起算（等待补正），不能延迟答复。"), field="delayed_until")
-    _check_date(delayed_until, "delayed_until")
+    check_date(delayed_until, "delayed_until")
     if delayed_until <= req.due_on:
         raise WorkflowError(
             _("延迟答复期限应晚于当前答复期限（%(due)s）；在期限内能够答复的无须延迟。") % {"due": req.due_on},
@@ -326,14 +326,14 @@ def set_delayed_reply(req, *, actor, finding: str, delayed_until: date, notified
         )
     if (delayed_until - req.due_on).days > MAX_DELAY_DAYS:
         raise WorkflowError(_("延迟答复期限距当前答复期限超过一年，请核对日期。"), field="delayed_until")
-    _check_day(notified_on, "notified_on", today=today, earliest=req.reasons_requested_on,
+    check_day(notified_on, "notified_on", today=today, earliest=req.reasons_requested_on,
                too_early=_("告知日期不能早于要求说明理由的日期。"))
     if notified_on > req.due_on:
         raise WorkflowError(
             _("延迟答复须在当前答复期限（%(due)s）届满前告知申请人。") % {"due": req.due_on}, field="notified_on"
         )
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.SET_DELAYED_REPLY, actor=actor, expected_version=expected_version,
             changes={"delay_finding": finding.strip(), "delayed_until": delayed_until,
                      "delay_notified_on": notified_on},

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from ..workflow import Action, Status, WorkflowError
 from .registration import format_reference
-from .write import _apply, _changed_meanwhile, _check_date
+from .write import apply_change, changed_meanwhile, check_date
 
 MAX_REASON = 500
 
@@ -26,7 +26,7 @@ def confirm_receipt(req, *, actor, received_on: date | None = None, reason: str 
     derived = today
     if received_on is None:
         received_on = derived
-    _check_date(received_on, "received_on")
+    check_date(received_on, "received_on")
     if received_on > today:
         raise WorkflowError(_("收到申请日期不能晚于今天。"), field="received_on")
     if req.submitted_on and received_on < req.submitted_on:
@@ -51,7 +51,7 @@ def confirm_receipt(req, *, actor, received_on: date | None = None, reason: str 
         ref = format_reference(req.unit, year, seq)
         try:
             with transaction.atomic():
-                return _apply(
+                return apply_change(
                     req, Action.CONFIRM_RECEIPT, actor=actor, expected_version=expected_version,
                     changes={
                         "confirmed_on": today, "received_on": received_on,
@@ -68,7 +68,7 @@ def confirm_receipt(req, *, actor, received_on: date | None = None, reason: str 
             for name, value in saved.items():
                 setattr(req, name, value)
             # another clerk took the number at the same moment: take the next one
-    raise _changed_meanwhile()
+    raise changed_meanwhile()
 
 
 def reject_submission(req, *, actor, reason: str, today: date | None = None, expected_version: int | None = None):
@@ -82,7 +82,7 @@ def reject_submission(req, *, actor, reason: str, today: date | None = None, exp
     if len(reason) > MAX_REASON:
         raise WorkflowError(_("理由不能超过%(n)d个字符。") % {"n": MAX_REASON}, field="reason")
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.REJECT_SUBMISSION, actor=actor, expected_version=expected_version,
             changes={"reply_data": {"reason": reason, "rejected_on": today.isoformat()}},
             data={"reason": reason, "rejected_on": today},

@@ -16,7 +16,7 @@ from ..idnumbers import InvalidIdNumber, check_id_number, is_person
 from ..models import CONTENT_MAX_LENGTH, Channel, DisclosureRequest, PostKind, RequestEvent, Unit
 from ..workcalendar import load_work_calendar
 from ..workflow import Action, WorkflowError
-from .write import NotPermitted, _apply, _check_date, case_dates, deadline_fields
+from .write import NotPermitted, apply_change, case_dates, check_date, deadline_fields
 
 # --- Art. 31: the receipt date ---------------------------------------------------------------
 
@@ -107,7 +107,7 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
         raise WorkflowError(_("请填写提交日期（当面递交、寄出或网上提交之日）。"), field="submitted_on")
     for name in ("submitted_on", "signed_for_on", "confirmed_on", "received_on"):
         if fields.get(name) is not None:
-            _check_date(fields[name], name)
+            check_date(fields[name], name)
     override = fields.pop("received_on", None)
     reason = (fields.get("receipt_override_reason") or "").strip()
     derived = derive_receipt_date(
@@ -192,6 +192,6 @@ def update_registration(req: DisclosureRequest, *, actor, expected_version=None,
     if "applicant_id_number" in changed:
         changed["applicant_id_hash"] = applicant_id_hash(changed["applicant_id_number"])
     with transaction.atomic():
-        return _apply(
+        return apply_change(
             req, Action.EDIT, actor=actor, changes=changed, expected_version=expected_version, data=data,
         )

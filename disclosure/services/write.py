@@ -31,6 +31,13 @@ class NotPermitted(WorkflowError):
     pass
 
 
+__all__ = [
+    "DEADLINE_FIELDS", "ConcurrentChange", "NotPermitted", "apply_change", "calendar_covers", "case_dates",
+    "changed_meanwhile", "check_date", "check_day", "deadline_fields", "explain_deadline",
+    "recompute_open_deadlines",
+]
+
+
 # --- deadlines -------------------------------------------------------------------------------
 
 
@@ -159,11 +166,13 @@ def _check_duties(actor, req: DisclosureRequest, action: str) -> None:
         raise NotPermitted(conflict)
 
 
-def _changed_meanwhile() -> ConcurrentChange:
+def changed_meanwhile() -> ConcurrentChange:
+    """What a service raises when the compare-and-set lost: callers recognise it by its type
+    (`ConcurrentChange`, a `WorkflowError` — the API answers it 409, unlike NotPermitted's 403)."""
     return ConcurrentChange(_("该申请已被他人修改，请刷新页面后重试。"))
 
 
-def _apply(
+def apply_change(
     req: DisclosureRequest,
     action: str,
     *,
@@ -197,7 +206,7 @@ def _apply(
     if rows != 1:
         for name, value in before.items():  # leave the caller's object as it was
             setattr(req, name, value)
-        raise _changed_meanwhile()
+        raise changed_meanwhile()
     for name, value in changes.items():
         setattr(req, name, value)
     req.version = version + 1
@@ -217,19 +226,19 @@ def _not_before(value: date, earliest: date | None, field: str, message: str) ->
         raise WorkflowError(message, field=field)
 
 
-def _check_date(value, field: str) -> None:
+def check_date(value, field: str) -> None:
     """A date and nothing else: None, text or a datetime from a careless caller is a field error, not a 500."""
     if not isinstance(value, date) or isinstance(value, datetime):
         raise WorkflowError(_("请填写有效的日期（YYYY-MM-DD）。"), field=field)
 
 
 def _not_future(value: date, today: date, field: str) -> None:
-    _check_date(value, field)
+    check_date(value, field)
     if value > today:
         raise WorkflowError(_("日期不能晚于今天。"), field=field)
 
 
-def _check_day(value, field: str, *, today: date, earliest: date | None, too_early: str) -> None:
+def check_day(value, field: str, *, today: date, earliest: date | None, too_early: str) -> None:
     """A date of something that happened: a real date, not after today, not before `earliest`."""
     _not_future(value, today, field)
     _not_before(value, earliest, field, too_early)
