@@ -401,8 +401,9 @@ class DisclosureRequest(models.Model):
     litigation_outcome = models.CharField(_("诉讼结果"), max_length=16, choices=ProceedingOutcome, blank=True)
     litigation_decided_on = models.DateField(_("判决日期"), null=True, blank=True)
 
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # set by the services that write (registration, intake, the write path), which are told the time
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now, editable=False)
 
     objects = DisclosureRequestQuerySet.as_manager()
 
@@ -485,7 +486,8 @@ class RequestEvent(models.Model):
     """Append-only: one row per action on a request (who, when, from, to, data)."""
 
     request = models.ForeignKey(DisclosureRequest, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # the write path sets it from its `now` (the clock at the shell, a past moment for the demo)
+    at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",

@@ -288,9 +288,9 @@ def issue_document(req: DisclosureRequest, kind: str, *, actor, on: date | None 
         if replaces is not None:
             data.update(replaces=replaces.number, reason=reason)
         RequestEvent.objects.create(request=req, actor=actor, action=Action.ISSUE_DOCUMENT,
-                                    from_status=req.status, to_status=req.status, data=data)
+                                    from_status=req.status, to_status=req.status, data=data, at=now)
         if kind == Kind.REPLY:
-            disclosure_services.record_letter_number(req, number=number)
+            disclosure_services.record_letter_number(req, number=number, now=now)
         if queue_pdf:
             transaction.on_commit(lambda: send_now(convert_document_pdf, document.pk))
     return document
@@ -320,7 +320,7 @@ def sign_reply(req: DisclosureRequest, *, actor, replied_on: date, outcome: str 
         reply_data.pop("letter_number", None)  # the number is the one the 答复书 takes, never typed
     with transaction.atomic():
         disclosure_services.reply(req, actor=actor, outcome=outcome, replied_on=replied_on, reply_data=reply_data,
-                                  today=today, expected_version=expected_version)
+                                  today=today, now=now, expected_version=expected_version)
         if not issue_letter:
             return None
         return issue_document(req, Kind.REPLY, actor=actor, now=now, today=today, queue_pdf=queue_pdf)

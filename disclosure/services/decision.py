@@ -3,7 +3,7 @@ later proceedings (第五十一条)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -48,20 +48,20 @@ def _drafter(actor):
     return actor if getattr(actor, "pk", None) else None
 
 
-def submit_for_legal_review(req, *, actor, outcome: str, reply_data: dict, expected_version=None):
+def submit_for_legal_review(req, *, actor, outcome: str, reply_data: dict, expected_version: int | None = None, now: datetime | None = None):
     """Hand the draft reply (outcome and what it requires) to the legal reviewer; its submitter is
     its drafter, who may not approve it (岗位分离)."""
     outcome = _normalise_outcome(outcome)
     _check_reply(outcome, reply_data)
     with transaction.atomic():
         return apply_change(
-            req, Action.SUBMIT_FOR_LEGAL_REVIEW, actor=actor, expected_version=expected_version,
+            req, Action.SUBMIT_FOR_LEGAL_REVIEW, actor=actor, now=now, expected_version=expected_version,
             changes={"outcome": outcome, "reply_data": reply_data, "drafted_by": _drafter(actor)},
             data={"outcome": outcome, **reply_data},
         )
 
 
-def submit_for_sign_off(req, *, actor, outcome: str, reply_data: dict, expected_version=None):
+def submit_for_sign_off(req, *, actor, outcome: str, reply_data: dict, expected_version: int | None = None, now: datetime | None = None):
     """Hand a draft reply that needs no legal review (workflow.legal_review_required) to the head."""
     outcome = _normalise_outcome(outcome)
     _check_reply(outcome, reply_data)
@@ -73,31 +73,31 @@ def submit_for_sign_off(req, *, actor, outcome: str, reply_data: dict, expected_
         raise WorkflowError(message % {"outcome": Outcome(outcome).label}, field="outcome")
     with transaction.atomic():
         return apply_change(
-            req, Action.SUBMIT_FOR_SIGN_OFF, actor=actor, expected_version=expected_version,
+            req, Action.SUBMIT_FOR_SIGN_OFF, actor=actor, now=now, expected_version=expected_version,
             changes={"outcome": outcome, "reply_data": reply_data, "drafted_by": _drafter(actor)},
             data={"outcome": outcome, **reply_data},
         )
 
 
-def approve_legal_review(req, *, actor, note: str = "", expected_version=None):
+def approve_legal_review(req, *, actor, note: str = "", expected_version: int | None = None, now: datetime | None = None):
     with transaction.atomic():
-        return apply_change(req, Action.APPROVE_LEGAL_REVIEW, actor=actor, expected_version=expected_version,
+        return apply_change(req, Action.APPROVE_LEGAL_REVIEW, actor=actor, now=now, expected_version=expected_version,
                       data={"note": note})
 
 
-def return_for_revision(req, *, actor, note: str, expected_version=None):
+def return_for_revision(req, *, actor, note: str, expected_version: int | None = None, now: datetime | None = None):
     if not (note or "").strip():
         raise WorkflowError(_("退回修改需要写明意见。"), field="note")
     with transaction.atomic():
-        return apply_change(req, Action.RETURN_FOR_REVISION, actor=actor, expected_version=expected_version,
+        return apply_change(req, Action.RETURN_FOR_REVISION, actor=actor, now=now, expected_version=expected_version,
                       data={"note": note.strip()})
 
 
 def reply(req, *, actor, outcome: str | None = None, replied_on: date, reply_data: dict | None = None,
-          today=None, expected_version=None):
+          today=None, expected_version: int | None = None, now: datetime | None = None):
     """答复: the head signs (签发) the reply submitted for sign-off — after legal review where
     required — with what its outcome requires (第三十六、三十七条); the reply date concludes it."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     if req.status == Status.SIGN_OFF:
         # what was submitted (and reviewed) is what is signed; changing it means returning for revision
         if outcome is not None and OUTCOME_ALIASES.get(outcome, outcome) != req.outcome:
@@ -114,7 +114,7 @@ def reply(req, *, actor, outcome: str | None = None, replied_on: date, reply_dat
     late = req.due_on is not None and replied_on > req.due_on
     with transaction.atomic():
         return apply_change(
-            req, Action.REPLY, actor=actor, expected_version=expected_version,
+            req, Action.REPLY, actor=actor, now=now, expected_version=expected_version,
             changes={"outcome": outcome, "reply_data": reply_data, "concluded_on": replied_on},
             data={"outcome": outcome, "replied_on": replied_on, "late": late, **reply_data},
         )
@@ -142,9 +142,9 @@ def _check_correction_lapsed(req, concluded_on: date, reason: str) -> None:
         )
 
 
-def conclude(req, *, actor, outcome: str, concluded_on: date, reason: str = "", today=None, expected_version=None):
+def conclude(req, *, actor, outcome: str, concluded_on: date, reason: str = "", today=None, expected_version: int | None = None, now: datetime | None = None):
     """终止: abandoned after no correction (第三十条) or an unpaid fee (109号), or withdrawn."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     outcome = _normalise_outcome(outcome)
     if outcome not in CLOSING_OUTCOMES:
         raise WorkflowError(_("终止办理只适用于视为放弃和申请人撤回；其他结果请答复。"), field="outcome")
@@ -159,19 +159,19 @@ def conclude(req, *, actor, outcome: str, concluded_on: date, reason: str = "", 
             raise WorkflowError(_("没有已过缴费期限且未缴费的收费通知。"), field="outcome")
     with transaction.atomic():
         return apply_change(
-            req, Action.CONCLUDE, actor=actor, expected_version=expected_version,
+            req, Action.CONCLUDE, actor=actor, now=now, expected_version=expected_version,
             changes={"outcome": outcome, "concluded_on": concluded_on, "reply_data": {"reason": reason}},
             data={"outcome": outcome, "concluded_on": concluded_on, "reason": reason},
         )
 
 
-def record_letter_number(req, *, number: str) -> None:
+def record_letter_number(req, *, number: str, now: datetime | None = None) -> None:
     """The reply's 答复书文号 is the number its issued 答复书 took (documents.services, in the issuing
     transaction; a reissued 答复书 replaces it). The reply itself is not changed."""
     reply_data = {**(req.reply_data or {}), "letter_number": number}
     # No version step: it is written in the transaction of the reply (or of a reissue, after the
     # conclusion, when no other action writes reply_data), so no one can hold a stale copy of it.
-    DisclosureRequest.objects.filter(pk=req.pk).update(reply_data=reply_data, updated_at=timezone.now())
+    DisclosureRequest.objects.filter(pk=req.pk).update(reply_data=reply_data, updated_at=now or timezone.now())
     req.reply_data = reply_data
 
 
@@ -190,10 +190,10 @@ def _letter_made_elsewhere(req) -> bool:
 
 
 def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on: date | None = None,
-            archive_number: str = "", today=None, expected_version=None):
+            archive_number: str = "", today=None, expected_version: int | None = None, now: datetime | None = None):
     """归档 needs the delivery record (送达方式和日期) and, for a reply, its issued 答复书 — which the
     delivery record names — unless its letter was made elsewhere (_letter_made_elsewhere)."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     archived_on = archived_on or today
     if not (delivery_method or "").strip():
         raise WorkflowError(_("归档前请填写送达方式。"), field="delivery_method")
@@ -208,7 +208,7 @@ def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on
         raise WorkflowError(_("答复书尚未出具：请先在“文书”中出具答复书，再归档。"))
     with transaction.atomic():
         return apply_change(
-            req, Action.ARCHIVE, actor=actor, expected_version=expected_version,
+            req, Action.ARCHIVE, actor=actor, now=now, expected_version=expected_version,
             changes={
                 "delivery_method": delivery_method.strip(), "delivered_on": delivered_on,
                 "archived_on": archived_on, "archive_number": archive_number.strip(),
@@ -241,9 +241,9 @@ def _check_proceeding(*, filed_on, outcome: str, decided_on, today: date, earlie
 
 
 def record_reconsideration(req, *, actor, filed_on: date, outcome: str = "", decided_on: date | None = None,
-                           today=None, expected_version=None):
+                           today=None, expected_version: int | None = None, now: datetime | None = None):
     """登记行政复议: the filing, and later its decision (an empty outcome counts as 尚未审结)."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     outcome = _check_proceeding(filed_on=filed_on, outcome=outcome, decided_on=decided_on,
                                 today=today, earliest_filed=req.concluded_on,
                                 too_early=_("申请复议日期不能早于办结日期。"))
@@ -254,7 +254,7 @@ def record_reconsideration(req, *, actor, filed_on: date, outcome: str = "", dec
         )
     with transaction.atomic():
         return apply_change(
-            req, Action.RECORD_RECONSIDERATION, actor=actor, expected_version=expected_version,
+            req, Action.RECORD_RECONSIDERATION, actor=actor, now=now, expected_version=expected_version,
             changes={"reconsideration_filed_on": filed_on, "reconsideration_outcome": outcome,
                      "reconsideration_decided_on": decided_on},
             data={"filed_on": filed_on, "proceeding_outcome": outcome, "decided_on": decided_on},
@@ -262,9 +262,9 @@ def record_reconsideration(req, *, actor, filed_on: date, outcome: str = "", dec
 
 
 def record_litigation(req, *, actor, filed_on: date, after_reconsideration: bool = False, outcome: str = "",
-                      decided_on: date | None = None, today=None, expected_version=None):
+                      decided_on: date | None = None, today=None, expected_version: int | None = None, now: datetime | None = None):
     """登记行政诉讼: direct, or after a 复议 (行政复议法 2023 第二十三条 makes 复议 come first for a refusal)."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     after_reconsideration = bool(after_reconsideration)
     earliest, too_early = req.concluded_on, _("起诉日期不能早于办结日期。")
     if after_reconsideration:
@@ -275,7 +275,7 @@ def record_litigation(req, *, actor, filed_on: date, after_reconsideration: bool
                                 today=today, earliest_filed=earliest, too_early=too_early)
     with transaction.atomic():
         return apply_change(
-            req, Action.RECORD_LITIGATION, actor=actor, expected_version=expected_version,
+            req, Action.RECORD_LITIGATION, actor=actor, now=now, expected_version=expected_version,
             changes={"litigation_filed_on": filed_on, "litigation_after_reconsideration": after_reconsideration,
                      "litigation_outcome": outcome, "litigation_decided_on": decided_on},
             data={"filed_on": filed_on, "after_reconsideration": after_reconsideration,

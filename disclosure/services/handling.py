@@ -3,7 +3,7 @@ registration and the decision."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -29,15 +29,15 @@ from .write import (
 )
 
 
-def start_review(req, *, actor, expected_version=None):
+def start_review(req, *, actor, expected_version: int | None = None, now: datetime | None = None):
     with transaction.atomic():
-        return apply_change(req, Action.START_REVIEW, actor=actor, expected_version=expected_version)
+        return apply_change(req, Action.START_REVIEW, actor=actor, now=now, expected_version=expected_version)
 
 
 def request_correction(req, *, actor, requested_on: date, items: str, period_until: date, today=None,
-                       expected_version=None):
+                       expected_version: int | None = None, now: datetime | None = None):
     """第三十条: one notice listing every item to correct and a reasonable period."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     if not (items or "").strip():
         raise WorkflowError(_("补正告知需要写明需要补正的事项。"), field="items")
     if period_until is None:
@@ -61,6 +61,7 @@ def request_correction(req, *, actor, requested_on: date, items: str, period_unt
             req,
             Action.REQUEST_CORRECTION,
             actor=actor,
+            now=now,
             expected_version=expected_version,
             changes={
                 "correction_requested_on": requested_on,
@@ -74,42 +75,42 @@ def request_correction(req, *, actor, requested_on: date, items: str, period_unt
         )
 
 
-def record_correction(req, *, actor, received_on: date, today=None, expected_version=None):
+def record_correction(req, *, actor, received_on: date, today=None, expected_version: int | None = None, now: datetime | None = None):
     """第三十条: the reply period runs again from the receipt of the corrected application."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     check_day(
         received_on, "received_on", today=today, earliest=req.correction_requested_on,
         too_early=_("收到补正日期不能早于补正告知日期。"),
     )
     with transaction.atomic():
         return apply_change(
-            req, Action.RECORD_CORRECTION, actor=actor, expected_version=expected_version,
+            req, Action.RECORD_CORRECTION, actor=actor, now=now, expected_version=expected_version,
             # an online correction (intake.submit_correction) is received on this confirmation
             changes={"correction_received_on": received_on, "online_correction_at": None},
             data={"received_on": received_on, "online": req.online_correction_at is not None}, recompute=True,
         )
 
 
-def accept(req, *, actor, expected_version=None):
+def accept(req, *, actor, expected_version: int | None = None, now: datetime | None = None):
     with transaction.atomic():
-        return apply_change(req, Action.ACCEPT, actor=actor, expected_version=expected_version)
+        return apply_change(req, Action.ACCEPT, actor=actor, now=now, expected_version=expected_version)
 
 
-def assign_handler(req, *, actor, handler, expected_version=None):
+def assign_handler(req, *, actor, handler, expected_version: int | None = None, now: datetime | None = None):
     if handler is not None and not (
         handler.is_active and handler.roles.filter(unit_id=req.unit_id, role__in=ACTING_ROLES).exists()
     ):
         raise WorkflowError(_("经办人须是本单位的在岗工作人员。"), field="handler")
     with transaction.atomic():
         return apply_change(
-            req, Action.ASSIGN, actor=actor, expected_version=expected_version, changes={"handler": handler},
+            req, Action.ASSIGN, actor=actor, now=now, expected_version=expected_version, changes={"handler": handler},
             data={"handler": handler.pk if handler else None, "handler_name": str(handler) if handler else ""},
         )
 
 
-def start_consultation(req, *, actor, kind: str, party: str, sent_on: date, today=None, expected_version=None):
+def start_consultation(req, *, actor, kind: str, party: str, sent_on: date, today=None, expected_version: int | None = None, now: datetime | None = None):
     """第三十二条/第三十四条: the consulted party has 15 working days; the time is not counted."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     if kind not in Consultation.Kind.values:
         raise WorkflowError(_("请选择征求意见的类型。"), field="kind")
     if not (party or "").strip():
@@ -125,7 +126,7 @@ def start_consultation(req, *, actor, kind: str, party: str, sent_on: date, toda
             due_on=dl.add_workdays(sent_on, dl.CONSULTATION_DAYS, calendar),
         )
         apply_change(
-            req, Action.START_CONSULTATION, actor=actor, expected_version=expected_version,
+            req, Action.START_CONSULTATION, actor=actor, now=now, expected_version=expected_version,
             data={"consultation": consultation.pk, "kind": kind, "party": party.strip(), "sent_on": sent_on},
             recompute=True,
         )
@@ -133,9 +134,9 @@ def start_consultation(req, *, actor, kind: str, party: str, sent_on: date, toda
 
 
 def record_consultation_reply(consultation: Consultation, *, actor, replied_on: date, opinion: str = "",
-                              consents: bool | None = None, today=None, expected_version=None):
+                              consents: bool | None = None, today=None, expected_version: int | None = None, now: datetime | None = None):
     """Record the answer (or the end of the period: for another body, silence counts as consent)."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     req = consultation.request
     if consultation.replied_on is not None:
         raise InvalidTransition(_("该征求意见已经记录了答复。"))
@@ -153,7 +154,7 @@ def record_consultation_reply(consultation: Consultation, *, actor, replied_on: 
         still_open = req.consultations.filter(replied_on__isnull=True).exists()
         # other consultations still out: the request stays in consultation
         apply_change(
-            req, Action.RECORD_CONSULTATION_REPLY, actor=actor, expected_version=expected_version,
+            req, Action.RECORD_CONSULTATION_REPLY, actor=actor, now=now, expected_version=expected_version,
             data={"consultation": consultation.pk, "replied_on": replied_on, "consents": consents},
             recompute=True, stay=still_open,
         )
@@ -162,13 +163,13 @@ def record_consultation_reply(consultation: Consultation, *, actor, replied_on: 
 
 
 def issue_fee_notice(req, *, actor, notice_on: date, amount=None, basis: str = "", method: str | None = None,
-                     pages=None, amount_reason: str = "", today=None, expected_version=None):
+                     pages=None, amount_reason: str = "", today=None, expected_version: int | None = None, now: datetime | None = None):
     """条例第四十二条, 国办函〔2020〕109号: pay within 20 working days from the day after notice.
 
     The amount is the quote's (applicants.fee_quote: 按件 from the applicant's ordinal in the month,
     按量 from `pages`); one left out takes the quote's, a different one needs `amount_reason`, and the
     event records the quote, the amount and the reason."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     if req.received_on < fees.IN_FORCE:
         raise WorkflowError(
             _("该申请收到于2021年1月1日之前，国办函〔2020〕109号尚未施行，不收取信息处理费。"), field="notice_on"
@@ -217,15 +218,15 @@ def issue_fee_notice(req, *, actor, notice_on: date, amount=None, basis: str = "
         if amount_reason:
             data["amount_reason"] = amount_reason
         apply_change(
-            req, Action.ISSUE_FEE_NOTICE, actor=actor, expected_version=expected_version, data=data,
+            req, Action.ISSUE_FEE_NOTICE, actor=actor, now=now, expected_version=expected_version, data=data,
             recompute=settings.GONGKAI_FEE_PAUSES_CLOCK,
         )
     return fee
 
 
 def record_fee_payment(fee: FeeNotice, *, actor, paid_on: date, receipt_number: str = "", today=None,
-                       expected_version=None):
-    today = today or timezone.localdate()
+                       expected_version: int | None = None, now: datetime | None = None):
+    today = today or timezone.localdate(now)
     if fee.paid_on is not None:
         raise InvalidTransition(_("该收费通知已经记录了缴费。"))
     check_day(paid_on, "paid_on", today=today, earliest=fee.notice_on, too_early=_("缴费日期不能早于收费通知日期。"))
@@ -236,7 +237,7 @@ def record_fee_payment(fee: FeeNotice, *, actor, paid_on: date, receipt_number: 
         ) != 1:
             raise changed_meanwhile()
         apply_change(
-            req, Action.RECORD_FEE_PAYMENT, actor=actor, expected_version=expected_version,
+            req, Action.RECORD_FEE_PAYMENT, actor=actor, now=now, expected_version=expected_version,
             data={"fee_notice": fee.pk, "paid_on": paid_on, "receipt_number": receipt_number},
             recompute=settings.GONGKAI_FEE_PAUSES_CLOCK,
         )
@@ -245,10 +246,10 @@ def record_fee_payment(fee: FeeNotice, *, actor, paid_on: date, receipt_number: 
 
 
 def approve_extension(req, *, actor, days: int, approved_on: date, notified_on: date, reason: str,
-                      today=None, expected_version=None):
+                      today=None, expected_version: int | None = None, now: datetime | None = None):
     """第三十三条第二款: one extension of at most 20 working days, approved by the head of the
     disclosure office and notified to the applicant before the running deadline."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     _check_permission(actor, req, Action.APPROVE_EXTENSION)  # before the guards: the head's decision
     if req.extension_days:
         raise WorkflowError(_("该申请已经延长过答复期限，条例第三十三条第二款只允许延长一次。"), field="days")
@@ -270,7 +271,7 @@ def approve_extension(req, *, actor, days: int, approved_on: date, notified_on: 
     _not_before(notified_on, approved_on, "notified_on", _("告知申请人的日期不能早于批准延期的日期。"))
     with transaction.atomic():
         return apply_change(
-            req, Action.APPROVE_EXTENSION, actor=actor, expected_version=expected_version,
+            req, Action.APPROVE_EXTENSION, actor=actor, now=now, expected_version=expected_version,
             changes={
                 "extension_days": days, "extension_approved_by": actor, "extension_approved_on": approved_on,
                 "extension_notified_on": notified_on, "extension_reason": reason.strip(),
@@ -285,9 +286,9 @@ def approve_extension(req, *, actor, days: int, approved_on: date, notified_on: 
 MAX_DELAY_DAYS = 366
 
 
-def request_reasons(req, *, actor, requested_on: date, note: str, today=None, expected_version=None):
+def request_reasons(req, *, actor, requested_on: date, note: str, today=None, expected_version: int | None = None, now: datetime | None = None):
     """要求说明理由: the applicant's applications are unreasonably many or frequent (第三十五条)."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     if req.reasons_requested_on is not None:
         raise WorkflowError(
             _("已于%(on)s要求申请人说明理由。") % {"on": req.reasons_requested_on}, field="requested_on"
@@ -298,17 +299,17 @@ def request_reasons(req, *, actor, requested_on: date, note: str, today=None, ex
                too_early=_("日期不能早于收到申请日期。"))
     with transaction.atomic():
         return apply_change(
-            req, Action.REQUEST_REASONS, actor=actor, expected_version=expected_version,
+            req, Action.REQUEST_REASONS, actor=actor, now=now, expected_version=expected_version,
             changes={"reasons_requested_on": requested_on, "reasons_request_note": note.strip()},
             data={"requested_on": requested_on, "note": note.strip()},
         )
 
 
 def set_delayed_reply(req, *, actor, finding: str, delayed_until: date, notified_on: date, today=None,
-                      expected_version=None):
+                      expected_version: int | None = None, now: datetime | None = None):
     """延迟答复: after the reasons were asked for and found reasonable, a later reply date, told to the
     applicant before the running deadline (statute.md §6.3)."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     _check_permission(actor, req, Action.SET_DELAYED_REPLY)
     if req.reasons_requested_on is None:
         raise WorkflowError(_("确定延迟答复期限前，须先要求申请人说明理由（第三十五条）。"), field="finding")
@@ -334,7 +335,7 @@ def set_delayed_reply(req, *, actor, finding: str, delayed_until: date, notified
         )
     with transaction.atomic():
         return apply_change(
-            req, Action.SET_DELAYED_REPLY, actor=actor, expected_version=expected_version,
+            req, Action.SET_DELAYED_REPLY, actor=actor, now=now, expected_version=expected_version,
             changes={"delay_finding": finding.strip(), "delayed_until": delayed_until,
                      "delay_notified_on": notified_on},
             data={"finding": finding.strip(), "delayed_until": delayed_until, "notified_on": notified_on},

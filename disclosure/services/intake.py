@@ -16,6 +16,7 @@ import hmac
 import re
 import secrets
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -213,7 +214,7 @@ def clean_attachments(attachments) -> list:
     return checked
 
 
-def _store_attachments(req, checked, *, description: str) -> None:
+def _store_attachments(req, checked, *, description: str, now: datetime) -> None:
     for upload, name, content_type, extension in checked:
         attachment = Attachment(request=req, name=name, description=description, content_type=content_type,
                                 size=upload.size)
@@ -222,6 +223,7 @@ def _store_attachments(req, checked, *, description: str) -> None:
         RequestEvent.objects.create(
             request=req, actor=None, action=Action.ATTACH, from_status=req.status, to_status=req.status,
             data={"attachment": attachment.pk, "name": attachment.name, "size": attachment.size, "by": "applicant"},
+            at=now,
         )
 
 
@@ -245,16 +247,16 @@ def submit_application(*, unit, data: dict, attachments=(), channel=Channel.ONLI
                 break
         req = DisclosureRequest(
             unit=unit, status=Status.SUBMITTED, channel=channel, submitted_on=day, received_on=day,
-            submitted_at=now, tracking_hash=digest, **fields,
+            submitted_at=now, tracking_hash=digest, created_at=now, updated_at=now, **fields,
         )
         # 109号's count of the same applicant (disclosure/blindindex.py), as every writer of the number
         req.applicant_id_hash = applicant_id_hash(req.applicant_id_number)
         req.save()
         RequestEvent.objects.create(
             request=req, actor=None, action=Action.SUBMIT, from_status="", to_status=Status.SUBMITTED,
-            data={"channel": channel, "attachments": len(checked)},
+            data={"channel": channel, "attachments": len(checked)}, at=now,
         )
-        _store_attachments(req, checked, description=_("申请人网上提交"))
+        _store_attachments(req, checked, description=_("申请人网上提交"), now=now)
         application_submitted.send(sender=DisclosureRequest, request=req, tracking_code=code)
     return req, code
 
@@ -377,9 +379,9 @@ def submit_correction(*, req, tracking_code: str, data: dict, attachments=(), no
         RequestEvent.objects.create(
             request=current, actor=None, action=Action.SUBMIT_CORRECTION, from_status=current.status,
             to_status=current.status,
-            data={"content": content, "attachments": len(checked), "round": current.correction_rounds},
+            data={"content": content, "attachments": len(checked), "round": current.correction_rounds}, at=now,
         )
-        _store_attachments(current, checked, description=_("申请人网上提交的补正材料"))
+        _store_attachments(current, checked, description=_("申请人网上提交的补正材料"), now=now)
     req.online_correction_at = now
     req.version = current.version + 1
 

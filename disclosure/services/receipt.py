@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,11 +17,11 @@ MAX_REASON = 500
 
 
 def confirm_receipt(req, *, actor, received_on: date | None = None, reason: str = "", today: date | None = None,
-                    expected_version: int | None = None):
+                    expected_version: int | None = None, now: datetime | None = None):
     """确认收到: an online application is received on the day both sides confirm it — the day of this
     confirmation, suggested; another day needs a reason (as register_request's override). Gives the
     reference number and computes the reply deadline."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     reason = (reason or "").strip()
     derived = today
     if received_on is None:
@@ -52,7 +52,7 @@ def confirm_receipt(req, *, actor, received_on: date | None = None, reason: str 
         try:
             with transaction.atomic():
                 return apply_change(
-                    req, Action.CONFIRM_RECEIPT, actor=actor, expected_version=expected_version,
+                    req, Action.CONFIRM_RECEIPT, actor=actor, now=now, expected_version=expected_version,
                     changes={
                         "confirmed_on": today, "received_on": received_on,
                         "receipt_override_reason": reason if received_on != derived else "",
@@ -71,11 +71,11 @@ def confirm_receipt(req, *, actor, received_on: date | None = None, reason: str 
     raise changed_meanwhile()
 
 
-def reject_submission(req, *, actor, reason: str, today: date | None = None, expected_version: int | None = None):
+def reject_submission(req, *, actor, reason: str, today: date | None = None, expected_version: int | None = None, now: datetime | None = None):
     """不予确认: a submission that is not an application at all (empty, abusive, the same form sent
     twice). Closed before receipt: no number, no deadline, never counted; the reason goes to the
     applicant."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(now)
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError(_("请写明不予确认的理由（将告知申请人）。"), field="reason")
@@ -83,7 +83,7 @@ def reject_submission(req, *, actor, reason: str, today: date | None = None, exp
         raise WorkflowError(_("理由不能超过%(n)d个字符。") % {"n": MAX_REASON}, field="reason")
     with transaction.atomic():
         return apply_change(
-            req, Action.REJECT_SUBMISSION, actor=actor, expected_version=expected_version,
+            req, Action.REJECT_SUBMISSION, actor=actor, now=now, expected_version=expected_version,
             changes={"reply_data": {"reason": reason, "rejected_on": today.isoformat()}},
             data={"reason": reason, "rejected_on": today},
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -88,9 +88,12 @@ def _check_content(fields: dict) -> None:
         )
 
 
-def register_request(*, actor, unit: Unit, today: date | None = None, **fields) -> DisclosureRequest:
+def register_request(
+    *, actor, unit: Unit, today: date | None = None, now: datetime | None = None, **fields
+) -> DisclosureRequest:
     """登记: derive the Art. 31 receipt date, number the request, compute its deadlines."""
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     access = access_for(actor)
     if not access.can(Action.REGISTER, unit.pk):
         raise NotPermitted(_("您没有在“%(unit)s”登记申请的权限。") % {"unit": unit.name})
@@ -142,7 +145,8 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
     seq = 0
     for attempt in range(10):
         req = DisclosureRequest(
-            unit=unit, received_on=received_on, registered_by=actor if getattr(actor, "pk", None) else None, **fields
+            unit=unit, received_on=received_on, registered_by=actor if getattr(actor, "pk", None) else None,
+            created_at=now, updated_at=now, **fields
         )
         req.ref_year = received_on.year
         if not ref:
@@ -167,6 +171,7 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
                     from_status="",
                     to_status=req.status,
                     data={"ref": req.ref, "received_on": received_on.isoformat(), "derived_received_on": derived.isoformat()},
+                    at=now,
                 )
             return req
         except IntegrityError:
@@ -176,7 +181,7 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
     raise WorkflowError(_("未能生成申请编号，请重试。"))
 
 
-def update_registration(req: DisclosureRequest, *, actor, expected_version=None, **fields) -> DisclosureRequest:
+def update_registration(req: DisclosureRequest, *, actor, expected_version: int | None = None, now: datetime | None = None, **fields) -> DisclosureRequest:
     """Edit the registration fields that may still change while the request is open."""
     editable = {
         "applicant_name", "applicant_id_number", "applicant_contact", "agent_name", "agent_id_number",
@@ -193,5 +198,5 @@ def update_registration(req: DisclosureRequest, *, actor, expected_version=None,
         changed["applicant_id_hash"] = applicant_id_hash(changed["applicant_id_number"])
     with transaction.atomic():
         return apply_change(
-            req, Action.EDIT, actor=actor, changes=changed, expected_version=expected_version, data=data,
+            req, Action.EDIT, actor=actor, now=now, changes=changed, expected_version=expected_version, data=data,
         )

@@ -182,10 +182,13 @@ def apply_change(
     expected_version: int | None = None,
     recompute: bool = False,
     stay: bool = False,
+    now: datetime | None = None,
 ) -> DisclosureRequest:
     """Check the arrow, compare-and-set the row, append the event. Call inside transaction.atomic.
     With stay=True the arrow is checked but the request keeps its state (e.g. a consultation
-    answered while another is still out)."""
+    answered while another is still out). `now` is when it happens (the event's time and the row's
+    `updated_at`); the shell leaves it to the clock, the demo passes its history's moments."""
+    now = now or timezone.now()
     _check_permission(actor, req, action)
     _check_duties(actor, req, action)
     current = req.status
@@ -201,7 +204,7 @@ def apply_change(
         changes.update(deadline_fields(dl.compute_deadline(case_dates(req), load_work_calendar())))
     changes["status"] = target
     rows = DisclosureRequest.objects.filter(pk=req.pk, version=version, status=current).update(
-        version=F("version") + 1, updated_at=timezone.now(), **changes
+        version=F("version") + 1, updated_at=now, **changes
     )
     if rows != 1:
         for name, value in before.items():  # leave the caller's object as it was
@@ -217,6 +220,7 @@ def apply_change(
         from_status=current,
         to_status=target,
         data={k: _json(v) for k, v in (data or {}).items()},
+        at=now,
     )
     return req
 
