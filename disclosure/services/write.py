@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import reduce
+from operator import or_
+from typing import Any
 
 from django.conf import settings
-from django.db.models import F
+from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,9 +107,17 @@ def explain_deadline(req: DisclosureRequest, today: date, calendar: dl.WorkCalen
     }
 
 
-def recompute_open_deadlines(calendar: dl.WorkCalendar | None = None, *, batch_size: int = 500) -> int:
-    """After a calendar edit: recompute the stored deadlines of every open request; returns changed."""
+def recompute_open_deadlines(
+    calendar: dl.WorkCalendar | None = None, *, batch_size: int = 500, now: datetime | None = None
+) -> int:
+    """After a calendar edit (条例 counts working days): recompute the stored deadlines of every open
+    request; returns how many changed. Per batch, in one transaction, the changed requests are
+    written in one statement, compare-and-set on version and status as `apply_change` does (a request
+    moved meanwhile was recomputed by its own transition), and each gets one RECOMPUTE_DEADLINE event.
+    The version stays: nobody's open form goes stale for a date the calendar moved. Idempotent: a
+    second run finds nothing to change and writes nothing."""
     calendar = calendar or load_work_calendar()
+    now = now or timezone.now()
     changed = 0
     qs = DisclosureRequest.objects.open().prefetch_related("consultations", "fee_notices").order_by("pk")
     last_pk = 0
@@ -114,13 +126,70 @@ def recompute_open_deadlines(calendar: dl.WorkCalendar | None = None, *, batch_s
         if not batch:
             return changed
         last_pk = batch[-1].pk
+        pending = []
         for req in batch:
             fields = deadline_fields(dl.compute_deadline(case_dates(req), calendar))
             if any(getattr(req, k) != v for k, v in fields.items()):
-                # only if nobody moved the request meanwhile (their transition recomputed it itself)
-                changed += DisclosureRequest.objects.filter(
-                    pk=req.pk, version=req.version, status=req.status
-                ).update(**fields)
+                pending.append((req, fields))
+        if pending:
+            changed += _write_recomputed(pending, now)
+
+
+class _Raced(Exception):
+    pass
+
+
+def _write_recomputed(pending: list[tuple[DisclosureRequest, dict[str, Any]]], now: datetime) -> int:
+    with transaction.atomic():
+        # lock the rows (PostgreSQL; SQLite's IMMEDIATE transaction holds the write lock already)
+        # and keep those nobody moved since they were read
+        current = set(
+            DisclosureRequest.objects.select_for_update()
+            .filter(pk__in=[req.pk for req, _fields in pending])
+            .values_list("pk", "version", "status")
+        )
+        fresh = [(req, fields) for req, fields in pending if (req.pk, req.version, req.status) in current]
+        if not fresh:
+            return 0
+        try:
+            with transaction.atomic():
+                if _bulk_compare_and_set(fresh) != len(fresh):
+                    raise _Raced
+        except _Raced:  # not with the rows locked; row by row then, to know which were written
+            fresh = [
+                (req, fields) for req, fields in fresh
+                if DisclosureRequest.objects.filter(pk=req.pk, version=req.version, status=req.status).update(**fields)
+            ]
+        RequestEvent.objects.bulk_create(
+            RequestEvent(
+                request_id=req.pk, actor=None, action=Action.RECOMPUTE_DEADLINE, from_status=req.status,
+                to_status=req.status, at=now,
+                data={
+                    "due_on": _json(fields["due_on"]), "previous_due_on": _json(req.due_on),
+                    "fields": sorted(k for k, v in fields.items() if getattr(req, k) != v),
+                },
+            )
+            for req, fields in fresh
+        )
+    for req, fields in fresh:
+        for name, value in fields.items():
+            setattr(req, name, value)
+    return len(fresh)
+
+
+def _bulk_compare_and_set(rows: list[tuple[DisclosureRequest, dict[str, Any]]]) -> int:
+    """One UPDATE: each request's new deadline fields, where its version and status are still the ones read."""
+    meta = DisclosureRequest._meta
+    still = reduce(or_, (Q(pk=req.pk, version=req.version, status=req.status) for req, _fields in rows))
+    values = {
+        name: Case(
+            *(When(pk=req.pk, then=Value(fields[name], output_field=meta.get_field(name))) for req, fields in rows),
+            default=F(name),
+            output_field=meta.get_field(name),
+        )
+        for name in DEADLINE_FIELDS
+    }
+    return DisclosureRequest.objects.filter(still).update(**values)
 
 
 def calendar_covers(year: int) -> bool:
