@@ -21,8 +21,11 @@ from .workflow import (
     OPEN_STATUSES,
     UNRECEIVED_STATUSES,
     Authors,
+    Channel,
     LegalReview,
     Outcome,
+    PostKind,
+    Role,
     Status,
     UnitRules,
 )
@@ -146,16 +149,7 @@ class Unit(models.Model):
 
 
 class StaffRole(models.Model):
-    class Role(models.TextChoices):
-        CLERK = "clerk", _("经办人")
-        REVIEWER = "reviewer", _("审核人")
-        LEGAL_REVIEWER = "legal_reviewer", _("法制审核人")
-        HEAD = "head", _("工作机构负责人")
-        SUPERVISOR = "supervisor", _("督办人")
-        ADMIN = "admin", _("系统管理员")
-        # Compiles the unit's annual report (its subtree's figures, sections 五 and 六), sees the
-        # requests read-only; publishing stays the head's.
-        COMPILER = "compiler", _("报告编制人")
+    Role = Role  # the one vocabulary of roles (workflow.Role), under its usual name here
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="staff_roles")
@@ -168,20 +162,6 @@ class StaffRole(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
-
-
-class Channel(models.TextChoices):
-    IN_PERSON = "in_person", _("当面")
-    LETTER = "letter", _("信函")
-    ONLINE = "online", _("网络")
-    FAX = "fax", _("传真")
-    EMAIL = "email", _("电子邮件")
-    OTHER = "other", _("其他")
-
-
-class PostKind(models.TextChoices):
-    SIGNED = "signed", _("需签收的邮寄（挂号、EMS）")
-    ORDINARY = "ordinary", _("平常信函")
 
 
 class ApplicantType(models.TextChoices):
@@ -253,10 +233,13 @@ class DisclosureRequestQuerySet(models.QuerySet):
     # registered (review) or drafted (legal review) where the unit separates duties.
 
     def _awaiting(self, user, role: str, statuses, author_field: str | None):
-        from .access import access_for  # access imports this module
-
-        access = access_for(user)
-        unit_ids = [unit_id for unit_id, roles in access.roles.items() if role in roles]
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()  # as access.access_for: no roles
+        cached = getattr(user, "_gongkai_access", None)  # access.access_for's, when read already
+        if cached is not None:
+            unit_ids = [unit_id for unit_id, roles in cached.roles.items() if role in roles]
+        else:
+            unit_ids = list(StaffRole.objects.filter(user=user, role=role).values_list("unit_id", flat=True))
         if not unit_ids:
             return self.none()
         qs = self.filter(unit_id__in=unit_ids, status__in=list(statuses))
@@ -265,7 +248,7 @@ class DisclosureRequestQuerySet(models.QuerySet):
             separated = Q(unit__separate_duties=True)
             if settings.GONGKAI_SEPARATE_DUTIES:
                 separated |= Q(unit__separate_duties__isnull=True)
-            qs = qs.exclude(separated & Q(**{author_field: access.user_id}))
+            qs = qs.exclude(separated & Q(**{author_field: user.pk}))
         return qs
 
     def awaiting_review(self, user):

@@ -8,6 +8,7 @@ this module whether an arrow exists and what a reply needs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -201,8 +202,25 @@ STAYING_ACTIONS: dict[str, frozenset[Status]] = {
     Action.RECORD_LITIGATION: CONCLUDED_STATUSES,
 }
 
-# Roles (ledger.md staff file) that may take each action; admins may take any.
-ROLE_CLERK, ROLE_REVIEWER, ROLE_LEGAL, ROLE_HEAD = "clerk", "reviewer", "legal_reviewer", "head"
+class Role(models.TextChoices):
+    """What someone is in a unit (ledger.md staff file; StaffRole.role). The acting roles take the
+    workflow's actions (ACTION_ROLES); a supervisor sees a subtree read-only; an admin does anything."""
+
+    CLERK = "clerk", _("经办人")
+    REVIEWER = "reviewer", _("审核人")
+    LEGAL_REVIEWER = "legal_reviewer", _("法制审核人")
+    HEAD = "head", _("工作机构负责人")
+    SUPERVISOR = "supervisor", _("督办人")
+    ADMIN = "admin", _("系统管理员")
+    # Compiles the unit's annual report (its subtree's figures, sections 五 and 六), sees the
+    # requests read-only; publishing stays the head's.
+    COMPILER = "compiler", _("报告编制人")
+
+
+# Roles that may take each action; admins may take any.
+ROLE_CLERK, ROLE_REVIEWER, ROLE_LEGAL, ROLE_HEAD = Role.CLERK, Role.REVIEWER, Role.LEGAL_REVIEWER, Role.HEAD
+# The roles that act on a unit's requests (and see their ID numbers).
+ACTING_ROLES = frozenset({Role.CLERK, Role.REVIEWER, Role.LEGAL_REVIEWER, Role.HEAD})
 ACTION_ROLES: dict[str, frozenset[str]] = {
     Action.CONFIRM_RECEIPT: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
     Action.REJECT_SUBMISSION: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
@@ -373,3 +391,50 @@ def status_for_history(
     if consulting:
         return Status.CONSULTING
     return Status.HANDLING
+
+
+# --- 条例第三十一条: how an application arrives, and when it counts as received -------------------
+
+
+class Channel(models.TextChoices):
+    IN_PERSON = "in_person", _("当面")
+    LETTER = "letter", _("信函")
+    ONLINE = "online", _("网络")
+    FAX = "fax", _("传真")
+    EMAIL = "email", _("电子邮件")
+    OTHER = "other", _("其他")
+
+
+class PostKind(models.TextChoices):
+    SIGNED = "signed", _("需签收的邮寄（挂号、EMS）")
+    ORDINARY = "ordinary", _("平常信函")
+
+
+def derive_receipt_date(
+    channel: str, post_kind: str, submitted_on: date | None, signed_for_on: date | None, confirmed_on: date | None
+) -> date:
+    """条例第三十一条: in person — the day handed in; signed post — the day signed for; ordinary
+    letter, online, fax, e-mail — the day both sides confirmed."""
+    if channel in (Channel.IN_PERSON, Channel.OTHER):
+        if submitted_on is None:
+            raise WorkflowError(_("当面提交的申请需要填写提交日期。"), field="submitted_on")
+        return submitted_on
+    if channel == Channel.LETTER and post_kind != PostKind.ORDINARY:
+        if signed_for_on is None:
+            raise WorkflowError(_("需签收的邮寄申请以签收之日为收到申请之日，请填写签收日期。"), field="signed_for_on")
+        return signed_for_on
+    if confirmed_on is None:
+        raise WorkflowError(
+            _("平常信函、网络、传真和电子邮件申请以双方确认之日为收到申请之日，请填写双方确认日期。"),
+            field="confirmed_on",
+        )
+    return confirmed_on
+
+
+def receipt_field(channel: str, post_kind: str) -> str:
+    """The field derive_receipt_date takes the receipt date from."""
+    if channel in (Channel.IN_PERSON, Channel.OTHER):
+        return "submitted_on"
+    if channel == Channel.LETTER and post_kind != PostKind.ORDINARY:
+        return "signed_for_on"
+    return "confirmed_on"

@@ -9,6 +9,7 @@ One module per stage of a request's life, all through the one write path of `wri
 reply, closure, archiving, 复议 and 诉讼) and `attachments`. Callers use this package's names.
 """
 
+from ..workflow import derive_receipt_date
 from .attachments import add_attachment, remove_attachment
 from .decision import (
     approve_legal_review,
@@ -39,7 +40,7 @@ from .handling import (
 )
 from .intake import letter_for_applicant, lookup_application, public_status, submit_application, submit_correction
 from .receipt import confirm_receipt, reject_submission
-from .registration import derive_receipt_date, format_reference, parse_reference, register_request, update_registration
+from .registration import format_reference, parse_reference, register_request, update_registration
 from .write import (
     DEADLINE_FIELDS,
     ConcurrentChange,

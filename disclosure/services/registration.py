@@ -15,40 +15,8 @@ from ..blindindex import applicant_id_hash
 from ..idnumbers import InvalidIdNumber, check_id_number, is_person
 from ..models import CONTENT_MAX_LENGTH, Channel, DisclosureRequest, PostKind, RequestEvent, Unit
 from ..workcalendar import load_work_calendar
-from ..workflow import Action, WorkflowError
+from ..workflow import Action, WorkflowError, derive_receipt_date, receipt_field
 from .write import NotPermitted, apply_change, case_dates, check_date, deadline_fields
-
-# --- Art. 31: the receipt date ---------------------------------------------------------------
-
-
-def derive_receipt_date(
-    channel: str, post_kind: str, submitted_on: date | None, signed_for_on: date | None, confirmed_on: date | None
-) -> date:
-    """条例第三十一条: in person — the day handed in; signed post — the day signed for; ordinary
-    letter, online, fax, e-mail — the day both sides confirmed."""
-    if channel in (Channel.IN_PERSON, Channel.OTHER):
-        if submitted_on is None:
-            raise WorkflowError(_("当面提交的申请需要填写提交日期。"), field="submitted_on")
-        return submitted_on
-    if channel == Channel.LETTER and post_kind != PostKind.ORDINARY:
-        if signed_for_on is None:
-            raise WorkflowError(_("需签收的邮寄申请以签收之日为收到申请之日，请填写签收日期。"), field="signed_for_on")
-        return signed_for_on
-    if confirmed_on is None:
-        raise WorkflowError(
-            _("平常信函、网络、传真和电子邮件申请以双方确认之日为收到申请之日，请填写双方确认日期。"),
-            field="confirmed_on",
-        )
-    return confirmed_on
-
-
-def _receipt_field(channel: str, post_kind: str) -> str:
-    """The field derive_receipt_date takes the receipt date from."""
-    if channel in (Channel.IN_PERSON, Channel.OTHER):
-        return "submitted_on"
-    if channel == Channel.LETTER and post_kind != PostKind.ORDINARY:
-        return "signed_for_on"
-    return "confirmed_on"
 
 
 def format_reference(unit: Unit, year: int, seq: int) -> str:
@@ -137,13 +105,13 @@ def register_request(
     submitted_on = fields.get("submitted_on")
     if submitted_on and received_on < submitted_on:
         # name the date the clerk typed: the override, or the channel's own date
-        field = "received_on" if received_on != derived else _receipt_field(fields["channel"], fields.get("post_kind", ""))
+        field = "received_on" if received_on != derived else receipt_field(fields["channel"], fields.get("post_kind", ""))
         raise WorkflowError(_("收到申请日期不能早于提交日期。"), field=field)
     ref = (fields.pop("ref", "") or "").strip()
     fields.pop("status", None)
     calendar = load_work_calendar()
     seq = 0
-    for attempt in range(10):
+    for _attempt in range(10):
         req = DisclosureRequest(
             unit=unit, received_on=received_on, registered_by=actor if getattr(actor, "pk", None) else None,
             created_at=now, updated_at=now, **fields
