@@ -15,16 +15,27 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+# Attachment and the calendar's models live in their own modules (attachment_path stays importable
+# here, where the migrations find it); imported here, Django registers them with the app.
+from .attachments import Attachment as Attachment
+from .attachments import attachment_path as attachment_path
 from .crypto import EncryptedCharField
+from .workcalendar import CalendarDay as CalendarDay
+from .workcalendar import CalendarYear as CalendarYear
 from .workflow import (
     CONCLUDED_STATUSES,
     OPEN_STATUSES,
     UNRECEIVED_STATUSES,
+    ApplicantType,
     Authors,
     Channel,
+    DeliveryMethod,
+    FeeMethod,
     LegalReview,
     Outcome,
     PostKind,
+    ProceedingOutcome,
+    ProvisionForm,
     Role,
     Status,
     UnitRules,
@@ -164,40 +175,6 @@ class StaffRole(models.Model):
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
 
 
-class ApplicantType(models.TextChoices):
-    NATURAL_PERSON = "natural_person", _("自然人")
-    COMMERCIAL = "commercial", _("商业企业")
-    RESEARCH = "research", _("科研机构")
-    SOCIAL_WELFARE = "social_welfare", _("社会公益组织")
-    LEGAL_SERVICE = "legal_service", _("法律服务机构")
-    OTHER_ORG = "other_org", _("其他")
-
-
-class ProvisionForm(models.TextChoices):
-    PAPER = "paper", _("纸质")
-    EMAIL = "email", _("电子邮件")
-    DISC = "disc", _("光盘/磁盘")
-    INSPECTION = "inspection", _("当场查阅、抄录")
-    OTHER = "other", _("其他")
-
-
-class DeliveryMethod(models.TextChoices):
-    """How the applicant asks to receive the reply (portal.md)."""
-
-    POST = "post", _("邮寄")
-    EMAIL = "email", _("电子邮件")
-    ONLINE = "online", _("网上领取")
-    PICKUP = "pickup", _("自行领取")
-
-
-class ProceedingOutcome(models.TextChoices):
-    UPHELD = "upheld", _("维持")
-    CORRECTED = "corrected", _("纠正")
-    OTHER = "other", _("其他")
-
-
-# The longest 申请内容 accepted (the form, the API and the ledger say so by name): a description of
-# the information sought, not the documents themselves — those are attachments.
 CONTENT_MAX_LENGTH = 5000
 
 
@@ -521,13 +498,6 @@ class Consultation(models.Model):
         return f"{self.get_kind_display()} · {self.party}"
 
 
-class FeeMethod(models.TextChoices):
-    """国办函〔2020〕109号第三条: one of the two per notice."""
-
-    PER_ITEM = "per_item", _("按件计收")
-    PER_PAGE = "per_page", _("按量计收")
-
-
 class FeeNotice(models.Model):
     """信息处理费 (条例第四十二条, 国办函〔2020〕109号)."""
 
@@ -552,65 +522,6 @@ class FeeNotice(models.Model):
 
     def __str__(self):
         return f"{self.amount} 元"
-
-
-def attachment_path(instance, filename):
-    return f"attachments/{instance.request.unit.code}/{instance.request_id}/{filename}"
-
-
-class Attachment(models.Model):
-    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("文件"), upload_to=attachment_path)
-    name = models.CharField(_("文件名"), max_length=200)
-    description = models.CharField(_("说明"), max_length=200, blank=True)
-    content_type = models.CharField(_("类型"), max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(_("大小"), default=0)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("上传人"),
-    )
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("附件")
-        verbose_name_plural = pgettext_lazy("plural", "附件")
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self):
-        return self.name
-
-
-class CalendarYear(models.Model):
-    """A year whose official holiday schedule (国务院办公厅放假安排) is loaded."""
-
-    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
-    source = models.CharField(_("来源"), max_length=300, blank=True)
-    loaded_at = models.DateTimeField(_("载入时间"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("已载入的年度放假安排")
-        verbose_name_plural = pgettext_lazy("plural", "已载入的年度放假安排")
-        ordering = ["year"]
-
-    def __str__(self):
-        return str(self.year)
-
-
-class CalendarDay(models.Model):
-    """A day that differs from Monday–Friday: a holiday on a weekday or a make-up working day."""
-
-    date = models.DateField(_("日期"), unique=True)
-    is_workday = models.BooleanField(_("是否工作日"), help_text=_("勾选：调休上班日；不勾选：放假日。"))
-    note = models.CharField(_("说明"), max_length=100, blank=True)
-    source = models.CharField(_("来源"), max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("节假日与调休")
-        verbose_name_plural = pgettext_lazy("plural", "节假日与调休")
-        ordering = ["date"]
-
-    def __str__(self):
-        return f"{self.date} {'上班' if self.is_workday else '放假'} {self.note}"
 
 
 class ImportKind(models.TextChoices):

@@ -438,3 +438,49 @@ def receipt_field(channel: str, post_kind: str) -> str:
     if channel == Channel.LETTER and post_kind != PostKind.ORDINARY:
         return "signed_for_on"
     return "confirmed_on"
+
+
+# --- the vocabularies of a request's fields ---------------------------------------------------
+
+
+class ApplicantType(models.TextChoices):
+    NATURAL_PERSON = "natural_person", _("自然人")
+    COMMERCIAL = "commercial", _("商业企业")
+    RESEARCH = "research", _("科研机构")
+    SOCIAL_WELFARE = "social_welfare", _("社会公益组织")
+    LEGAL_SERVICE = "legal_service", _("法律服务机构")
+    OTHER_ORG = "other_org", _("其他")
+
+
+class ProvisionForm(models.TextChoices):
+    PAPER = "paper", _("纸质")
+    EMAIL = "email", _("电子邮件")
+    DISC = "disc", _("光盘/磁盘")
+    INSPECTION = "inspection", _("当场查阅、抄录")
+    OTHER = "other", _("其他")
+
+
+class DeliveryMethod(models.TextChoices):
+    """How the applicant asks to receive the reply (portal.md)."""
+
+    POST = "post", _("邮寄")
+    EMAIL = "email", _("电子邮件")
+    ONLINE = "online", _("网上领取")
+    PICKUP = "pickup", _("自行领取")
+
+
+class ProceedingOutcome(models.TextChoices):
+    UPHELD = "upheld", _("维持")
+    CORRECTED = "corrected", _("纠正")
+    OTHER = "other", _("其他")
+
+
+# The longest 申请内容 accepted (the form, the API and the ledger say so by name): a description of
+# the information sought, not the documents themselves — those are attachments.
+
+
+class FeeMethod(models.TextChoices):
+    """国办函〔2020〕109号第三条: one of the two per notice."""
+
+    PER_ITEM = "per_item", _("按件计收")
+    PER_PAGE = "per_page", _("按量计收")

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from disclosure import deadlines as dl
 from disclosure.models import ApplicantType, Consultation, FeeNotice, ProvisionForm
-from disclosure.services import case_dates
+from disclosure.services.write import case_dates
 from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import Action, Outcome
 

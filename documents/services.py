@@ -24,10 +24,10 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disclosure import services as disclosure_services
 from disclosure.access import access_for
 from disclosure.models import Consultation, DisclosureRequest, FeeNotice, RequestEvent, Unit
-from disclosure.services import NotPermitted
+from disclosure.services.decision import record_letter_number, reply
+from disclosure.services.write import NotPermitted
 from disclosure.tasks import send_now
 from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import Action, InvalidTransition, WorkflowError
@@ -290,7 +290,7 @@ def issue_document(req: DisclosureRequest, kind: str, *, actor, on: date | None 
         RequestEvent.objects.create(request=req, actor=actor, action=Action.ISSUE_DOCUMENT,
                                     from_status=req.status, to_status=req.status, data=data, at=now)
         if kind == Kind.REPLY:
-            disclosure_services.record_letter_number(req, number=number, now=now)
+            record_letter_number(req, number=number, now=now)
         if queue_pdf:
             transaction.on_commit(lambda: send_now(convert_document_pdf, document.pk))
     return document
@@ -319,8 +319,8 @@ def sign_reply(req: DisclosureRequest, *, actor, replied_on: date, outcome: str 
     if issue_letter:
         reply_data.pop("letter_number", None)  # the number is the one the 答复书 takes, never typed
     with transaction.atomic():
-        disclosure_services.reply(req, actor=actor, outcome=outcome, replied_on=replied_on, reply_data=reply_data,
-                                  today=today, now=now, expected_version=expected_version)
+        reply(req, actor=actor, outcome=outcome, replied_on=replied_on, reply_data=reply_data,
+              today=today, now=now, expected_version=expected_version)
         if not issue_letter:
             return None
         return issue_document(req, Kind.REPLY, actor=actor, now=now, today=today, queue_pdf=queue_pdf)

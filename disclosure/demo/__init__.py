@@ -2,8 +2,8 @@
 builder.py drives every request through the services with its history's dates, online.py adds the
 online applications and loads it all."""
 
-from .builder import DemoBuilder, demo_password, is_loaded
-from .data import DEFAULT_PASSWORD
+from .builder import DemoBuilder
+from .data import DEFAULT_PASSWORD, demo_password, is_loaded
 from .online import ONLINE_DEMO, ONLINE_DEMO_PHONE, load_demo, logins_text, online_demo_code, online_demo_text
 
 __all__ = [

@@ -9,7 +9,6 @@ figures are recomputed from the log). The random choices come from a fixed seed:
 
 from __future__ import annotations
 
-import os
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -43,7 +42,6 @@ from .data import (
     CONSULTED_AGENCIES,
     CONSULTED_THIRD_PARTIES,
     CONTENTS,
-    DEFAULT_PASSWORD,
     DELIVERY_METHODS,
     GIVEN,
     LAW_FIRMS,
@@ -63,15 +61,8 @@ from .data import (
     UNIT_WEIGHTS,
     UNITS,
     WELFARE,
+    demo_password,
 )
-
-
-def demo_password() -> str:
-    return os.environ.get("GONGKAI_DEMO_PASSWORD") or DEFAULT_PASSWORD
-
-
-def is_loaded() -> bool:
-    return DisclosureRequest.objects.filter(unit__path__startswith=f"/{ROOT_CODE}/").exists()
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..models import StaffRole, Unit
+import os
+
+from ..models import DisclosureRequest, StaffRole, Unit
 from ..workflow import REFUSALS, Outcome, Status
 
 DEFAULT_PASSWORD = "Gongkai-demo-2026"
@@ -129,3 +131,11 @@ RECENT_OUTCOMES = [Outcome.GRANTED, Outcome.GRANTED, Outcome.GRANTED, Outcome.UN
                    Outcome.REFUSED_PROCESS_INFO, Outcome.WITHDRAWN, Outcome.WITHDRAWN]
 # Outcomes that applicants contest with 行政复议 or 行政诉讼 now and then.
 PROCEEDING_OUTCOMES = REFUSALS | {Outcome.UNAVAILABLE_NOT_HELD, Outcome.NOT_THIS_AGENCY, Outcome.PARTIAL}
+
+
+def demo_password() -> str:
+    return os.environ.get("GONGKAI_DEMO_PASSWORD") or DEFAULT_PASSWORD
+
+
+def is_loaded() -> bool:
+    return DisclosureRequest.objects.filter(unit__path__startswith=f"/{ROOT_CODE}/").exists()

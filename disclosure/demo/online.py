@@ -12,8 +12,8 @@ from .. import services
 from ..models import DisclosureRequest, StaffRole
 from ..services import intake
 from ..workflow import Outcome
-from .builder import DemoBuilder, demo_password
-from .data import CONTENTS, PLACES, ROLE_LABELS, ROOT_CODE
+from .builder import DemoBuilder
+from .data import CONTENTS, PLACES, ROLE_LABELS, ROOT_CODE, demo_password
 
 
 @transaction.atomic

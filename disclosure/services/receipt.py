@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..workflow import Action, Status, WorkflowError
+from ..workflow import Action, Status, WorkflowError, target_status
 from .registration import format_reference
 from .write import apply_change, changed_meanwhile, check_date
 
@@ -40,8 +40,6 @@ def confirm_receipt(req, *, actor, received_on: date | None = None, reason: str 
         raise WorkflowError(_("理由不能超过%(n)d个字符。") % {"n": MAX_REASON}, field="reason")
     if req.status != Status.SUBMITTED:
         # the arrow's own message, before a number is taken
-        from ..workflow import target_status
-
         target_status(Action.CONFIRM_RECEIPT, req.status)
     year = received_on.year
     seq = 0
