@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from security.roles import Standing
+
 from .models import DisclosureRequest, StaffRole, Unit
 from .workflow import ACTING_ROLES, ACTION_ROLES, Role, available_actions
 
@@ -104,6 +106,12 @@ def access_for(user) -> Access:
             access.roles.setdefault(unit_id, set()).add(role)
     user._gongkai_access = access
     return access
+
+
+def standing(user) -> Standing:
+    """What security asks of the roles (registered with security.roles by DisclosureConfig.ready)."""
+    access = access_for(user)
+    return Standing(is_admin=access.is_admin, is_head=any(Role.HEAD in held for held in access.roles.values()))
 
 
 def mask_id_number(value: str) -> str:
