@@ -59,7 +59,7 @@ def is_valid_credit_code(value: str) -> bool:
     return bool(CREDIT_CODE_RE.match(value)) and credit_code_check(value[:17]) == value[17]
 
 
-def normalize_id_number(value) -> str:
+def normalize_id_number(value: object) -> str:
     """Trim, drop inner spaces and upper-case an 18-character number (a trailing x becomes X)."""
     text = str(value or "").strip()
     compact = re.sub(r"[\s\u3000]+", "", text)
@@ -68,7 +68,7 @@ def normalize_id_number(value) -> str:
     return text
 
 
-def check_id_number(value, *, person: bool | None = None) -> str:
+def check_id_number(value: object, *, person: bool | None = None) -> str:
     """Return the normalised number, or raise InvalidIdNumber naming what is wrong.
 
     person=True (a natural person, an agent): an 18-digit value must be a valid resident ID number.

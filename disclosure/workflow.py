@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -97,7 +99,7 @@ ADVERSE_OUTCOMES = frozenset(
 ) | {Outcome.PARTIAL, Outcome.NOT_THIS_AGENCY}
 
 # What a reply with each outcome must carry (field name → what it is), 第三十六、三十七条.
-REPLY_REQUIREMENTS: dict[str, dict[str, str]] = {
+REPLY_REQUIREMENTS: dict[str, dict[str, str | Promise]] = {
     Outcome.ALREADY_PUBLIC: {"access_route": _("获取途径（网址或栏目）")},
     Outcome.PARTIAL: {"reason": _("不予公开部分的理由"), "withheld_parts": _("不予公开的内容")},
     Outcome.NOT_THIS_AGENCY: {"competent_body": _("负责公开的行政机关")},
@@ -282,7 +284,7 @@ class Authors:
 
 
 # 岗位分离 as data: an action, the earlier step's author it may not be taken by, and the rule's name.
-SEPARATED_DUTIES: dict[str, tuple[str, str]] = {
+SEPARATED_DUTIES: dict[str, tuple[str, str | Promise]] = {
     Action.ACCEPT: ("registered_by", _("登记申请的人不能同时审核通过该申请（岗位分离）。")),
     Action.APPROVE_LEGAL_REVIEW: ("drafted_by", _("起草答复的人不能同时对该答复进行法制审核（岗位分离）。")),
 }
@@ -306,7 +308,7 @@ def duty_conflict(action: str, actor_id: int | None, authors: Authors, rules: Un
 class WorkflowError(Exception):
     """A rule of the workflow refused the action; the message says why, in the user's language."""
 
-    def __init__(self, message, *, field: str | None = None):
+    def __init__(self, message: Any, *, field: str | None = None) -> None:
         super().__init__(str(message))
         self.message = message
         self.field = field
@@ -370,7 +372,7 @@ def available_actions(
     return result
 
 
-def missing_reply_fields(outcome: str, data: dict) -> dict[str, str]:
+def missing_reply_fields(outcome: str, data: dict) -> dict[str, str | Promise]:
     """The fields a reply with this outcome needs and lacks: {field: what it is}."""
     needs = REPLY_REQUIREMENTS.get(outcome, {})
     return {name: label for name, label in needs.items() if not str(data.get(name) or "").strip()}

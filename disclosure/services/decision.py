@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from documents.models import Document
+
 from ..models import DisclosureRequest, ProceedingOutcome
 from ..workflow import (
     ADVERSE_OUTCOMES,
@@ -21,7 +23,7 @@ from ..workflow import (
     legal_review_required,
     missing_reply_fields,
 )
-from .write import apply_change, check_day
+from .write import Actor, apply_change, check_day
 
 
 def _normalise_outcome(outcome: str) -> str:
@@ -44,11 +46,14 @@ def _check_reply(outcome: str, reply_data: dict) -> None:
         )
 
 
-def _drafter(actor):
+def _drafter(actor: Actor) -> Actor:
     return actor if getattr(actor, "pk", None) else None
 
 
-def submit_for_legal_review(req, *, actor, outcome: str, reply_data: dict, expected_version: int | None = None, now: datetime | None = None):
+def submit_for_legal_review(
+    req: DisclosureRequest, *, actor: Actor, outcome: str, reply_data: dict, expected_version: int | None = None,
+    now: datetime | None = None,
+) -> DisclosureRequest:
     """Hand the draft reply (outcome and what it requires) to the legal reviewer; its submitter is
     its drafter, who may not approve it (岗位分离)."""
     outcome = _normalise_outcome(outcome)
@@ -61,7 +66,10 @@ def submit_for_legal_review(req, *, actor, outcome: str, reply_data: dict, expec
         )
 
 
-def submit_for_sign_off(req, *, actor, outcome: str, reply_data: dict, expected_version: int | None = None, now: datetime | None = None):
+def submit_for_sign_off(
+    req: DisclosureRequest, *, actor: Actor, outcome: str, reply_data: dict, expected_version: int | None = None,
+    now: datetime | None = None,
+) -> DisclosureRequest:
     """Hand a draft reply that needs no legal review (workflow.legal_review_required) to the head."""
     outcome = _normalise_outcome(outcome)
     _check_reply(outcome, reply_data)
@@ -79,13 +87,19 @@ def submit_for_sign_off(req, *, actor, outcome: str, reply_data: dict, expected_
         )
 
 
-def approve_legal_review(req, *, actor, note: str = "", expected_version: int | None = None, now: datetime | None = None):
+def approve_legal_review(
+    req: DisclosureRequest, *, actor: Actor, note: str = "", expected_version: int | None = None,
+    now: datetime | None = None,
+) -> DisclosureRequest:
     with transaction.atomic():
         return apply_change(req, Action.APPROVE_LEGAL_REVIEW, actor=actor, now=now, expected_version=expected_version,
                       data={"note": note})
 
 
-def return_for_revision(req, *, actor, note: str, expected_version: int | None = None, now: datetime | None = None):
+def return_for_revision(
+    req: DisclosureRequest, *, actor: Actor, note: str, expected_version: int | None = None,
+    now: datetime | None = None,
+) -> DisclosureRequest:
     if not (note or "").strip():
         raise WorkflowError(_("退回修改需要写明意见。"), field="note")
     with transaction.atomic():
@@ -93,8 +107,11 @@ def return_for_revision(req, *, actor, note: str, expected_version: int | None =
                       data={"note": note.strip()})
 
 
-def reply(req, *, actor, outcome: str | None = None, replied_on: date, reply_data: dict | None = None,
-          today=None, expected_version: int | None = None, now: datetime | None = None):
+def reply(
+    req: DisclosureRequest, *, actor: Actor, outcome: str | None = None, replied_on: date,
+    reply_data: dict | None = None, today: date | None = None, expected_version: int | None = None,
+    now: datetime | None = None,
+) -> DisclosureRequest:
     """答复: the head signs (签发) the reply submitted for sign-off — after legal review where
     required — with what its outcome requires (第三十六、三十七条); the reply date concludes it."""
     today = today or timezone.localdate(now)
@@ -120,7 +137,7 @@ def reply(req, *, actor, outcome: str | None = None, replied_on: date, reply_dat
         )
 
 
-def _check_correction_lapsed(req, concluded_on: date, reason: str) -> None:
+def _check_correction_lapsed(req: DisclosureRequest, concluded_on: date, reason: str) -> None:
     """第三十条: 逾期不补正的视为放弃申请 — only after the period in the notice has run out. A request
     imported from a ledger may wait for a correction with no period on record: then the reason
     must say that the period lapsed, and the date must come after the notice."""
@@ -142,14 +159,18 @@ def _check_correction_lapsed(req, concluded_on: date, reason: str) -> None:
         )
 
 
-def conclude(req, *, actor, outcome: str, concluded_on: date, reason: str = "", today=None, expected_version: int | None = None, now: datetime | None = None):
+def conclude(
+    req: DisclosureRequest, *, actor: Actor, outcome: str, concluded_on: date, reason: str = "",
+    today: date | None = None, expected_version: int | None = None, now: datetime | None = None,
+) -> DisclosureRequest:
     """终止: abandoned after no correction (第三十条) or an unpaid fee (109号), or withdrawn."""
     today = today or timezone.localdate(now)
     outcome = _normalise_outcome(outcome)
     if outcome not in CLOSING_OUTCOMES:
         raise WorkflowError(_("终止办理只适用于视为放弃和申请人撤回；其他结果请答复。"), field="outcome")
     check_day(
-        concluded_on, "concluded_on", today=today, earliest=req.received_on, too_early=_("终止日期不能早于收到申请日期。"),
+        concluded_on, "concluded_on", today=today, earliest=req.received_on,
+        too_early=_("终止日期不能早于收到申请日期。"),
     )
     if outcome == Outcome.ABANDONED_NO_CORRECTION:
         _check_correction_lapsed(req, concluded_on, reason)
@@ -165,7 +186,7 @@ def conclude(req, *, actor, outcome: str, concluded_on: date, reason: str = "", 
         )
 
 
-def record_letter_number(req, *, number: str, now: datetime | None = None) -> None:
+def record_letter_number(req: DisclosureRequest, *, number: str, now: datetime | None = None) -> None:
     """The reply's 答复书文号 is the number its issued 答复书 took (documents.services, in the issuing
     transaction; a reissued 答复书 replaces it). The reply itself is not changed."""
     reply_data = {**(req.reply_data or {}), "letter_number": number}
@@ -175,12 +196,12 @@ def record_letter_number(req, *, number: str, now: datetime | None = None) -> No
     req.reply_data = reply_data
 
 
-def _issued_reply(req):
+def _issued_reply(req: DisclosureRequest) -> Document | None:
     """The 答复书 delivered: the latest issued one that no later one replaces (None if none was issued)."""
     return req.documents.filter(kind="reply", replaced_by__isnull=True).order_by("-issued_at", "-pk").first()
 
 
-def _letter_made_elsewhere(req) -> bool:
+def _letter_made_elsewhere(req: DisclosureRequest) -> bool:
     """A request imported from a ledger (its letters are history), or a reply whose 答复书文号 was
     recorded by hand because its letter was made outside Gongkai (replies before the documents
     existed here, or signed with issue_letter off): nothing to issue before archiving."""
@@ -189,8 +210,11 @@ def _letter_made_elsewhere(req) -> bool:
     return req.events.filter(action=Action.IMPORT).exists()
 
 
-def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on: date | None = None,
-            archive_number: str = "", today=None, expected_version: int | None = None, now: datetime | None = None):
+def archive(
+    req: DisclosureRequest, *, actor: Actor, delivery_method: str, delivered_on: date,
+    archived_on: date | None = None, archive_number: str = "", today: date | None = None,
+    expected_version: int | None = None, now: datetime | None = None,
+) -> DisclosureRequest:
     """归档 needs the delivery record (送达方式和日期) and, for a reply, its issued 答复书 — which the
     delivery record names — unless its letter was made elsewhere (_letter_made_elsewhere)."""
     today = today or timezone.localdate(now)
@@ -222,8 +246,10 @@ def archive(req, *, actor, delivery_method: str, delivered_on: date, archived_on
 # --- later proceedings (第五十一条; table 四 of the annual report) ------------------------------
 
 
-def _check_proceeding(*, filed_on, outcome: str, decided_on, today: date, earliest_filed: date | None,
-                     too_early: str) -> str:
+def _check_proceeding(
+    *, filed_on: date, outcome: str, decided_on: date | None, today: date, earliest_filed: date | None,
+    too_early: str,
+) -> str:
     """The checks the ledger applies to the same columns (ledger.md: not before the conclusion, a
     decision not before its filing, an outcome only with its date); returns the outcome code."""
     check_day(filed_on, "filed_on", today=today, earliest=earliest_filed, too_early=too_early)
@@ -240,8 +266,10 @@ def _check_proceeding(*, filed_on, outcome: str, decided_on, today: date, earlie
     return outcome
 
 
-def record_reconsideration(req, *, actor, filed_on: date, outcome: str = "", decided_on: date | None = None,
-                           today=None, expected_version: int | None = None, now: datetime | None = None):
+def record_reconsideration(
+    req: DisclosureRequest, *, actor: Actor, filed_on: date, outcome: str = "", decided_on: date | None = None,
+    today: date | None = None, expected_version: int | None = None, now: datetime | None = None,
+) -> DisclosureRequest:
     """登记行政复议: the filing, and later its decision (an empty outcome counts as 尚未审结)."""
     today = today or timezone.localdate(now)
     outcome = _check_proceeding(filed_on=filed_on, outcome=outcome, decided_on=decided_on,
@@ -261,8 +289,11 @@ def record_reconsideration(req, *, actor, filed_on: date, outcome: str = "", dec
         )
 
 
-def record_litigation(req, *, actor, filed_on: date, after_reconsideration: bool = False, outcome: str = "",
-                      decided_on: date | None = None, today=None, expected_version: int | None = None, now: datetime | None = None):
+def record_litigation(
+    req: DisclosureRequest, *, actor: Actor, filed_on: date, after_reconsideration: bool = False,
+    outcome: str = "", decided_on: date | None = None, today: date | None = None,
+    expected_version: int | None = None, now: datetime | None = None,
+) -> DisclosureRequest:
     """登记行政诉讼: direct, or after a 复议 (行政复议法 2023 第二十三条 makes 复议 come first for a refusal)."""
     today = today or timezone.localdate(now)
     after_reconsideration = bool(after_reconsideration)

@@ -15,10 +15,11 @@ from .. import deadlines as dl
 from .. import fees
 from ..access import ACTING_ROLES
 from ..applicants import fee_quote
-from ..models import Consultation, FeeNotice
+from ..models import Consultation, DisclosureRequest, FeeNotice, User
 from ..workcalendar import load_work_calendar
 from ..workflow import Action, InvalidTransition, WorkflowError
 from .write import (
+    Actor,
     _check_permission,
     _not_before,
     _not_future,
@@ -29,13 +30,17 @@ from .write import (
 )
 
 
-def start_review(req, *, actor, expected_version: int | None = None, now: datetime | None = None):
+def start_review(
+    req: DisclosureRequest, *, actor: Actor, expected_version: int | None = None, now: datetime | None = None,
+) -> DisclosureRequest:
     with transaction.atomic():
         return apply_change(req, Action.START_REVIEW, actor=actor, now=now, expected_version=expected_version)
 
 
-def request_correction(req, *, actor, requested_on: date, items: str, period_until: date, today=None,
-                       expected_version: int | None = None, now: datetime | None = None):
+def request_correction(
+    req: DisclosureRequest, *, actor: Actor, requested_on: date, items: str, period_until: date,
+    today: date | None = None, expected_version: int | None = None, now: datetime | None = None,
+) -> DisclosureRequest:
     """第三十条: one notice listing every item to correct and a reasonable period."""
     today = today or timezone.localdate(now)
     if not (items or "").strip():
@@ -51,6 +56,7 @@ def request_correction(req, *, actor, requested_on: date, items: str, period_unt
     )
     if period_until <= requested_on:
         raise WorkflowError(_("补正期限应晚于补正告知日期。"), field="period_until")
+    notice_due: date | None
     if req.correction_received_on:
         notice_due = dl.add_workdays(receipt, dl.CORRECTION_NOTICE_DAYS, load_work_calendar())
     else:
@@ -75,7 +81,10 @@ def request_correction(req, *, actor, requested_on: date, items: str, period_unt
         )
 
 
-def record_correction(req, *, actor, received_on: date, today=None, expected_version: int | None = None, now: datetime | None = None):
+def record_correction(
+    req: DisclosureRequest, *, actor: Actor, received_on: date, today: date | None = None,
+    expected_version: int | None = None, now: datetime | None = None,
+) -> DisclosureRequest:
     """第三十条: the reply period runs again from the receipt of the corrected application."""
     today = today or timezone.localdate(now)
     check_day(
@@ -91,12 +100,17 @@ def record_correction(req, *, actor, received_on: date, today=None, expected_ver
         )
 
 
-def accept(req, *, actor, expected_version: int | None = None, now: datetime | None = None):
+def accept(
+    req: DisclosureRequest, *, actor: Actor, expected_version: int | None = None, now: datetime | None = None,
+) -> DisclosureRequest:
     with transaction.atomic():
         return apply_change(req, Action.ACCEPT, actor=actor, now=now, expected_version=expected_version)
 
 
-def assign_handler(req, *, actor, handler, expected_version: int | None = None, now: datetime | None = None):
+def assign_handler(
+    req: DisclosureRequest, *, actor: Actor, handler: User | None, expected_version: int | None = None,
+    now: datetime | None = None,
+) -> DisclosureRequest:
     if handler is not None and not (
         handler.is_active and handler.roles.filter(unit_id=req.unit_id, role__in=ACTING_ROLES).exists()
     ):
@@ -108,7 +122,10 @@ def assign_handler(req, *, actor, handler, expected_version: int | None = None, 
         )
 
 
-def start_consultation(req, *, actor, kind: str, party: str, sent_on: date, today=None, expected_version: int | None = None, now: datetime | None = None):
+def start_consultation(
+    req: DisclosureRequest, *, actor: Actor, kind: str, party: str, sent_on: date, today: date | None = None,
+    expected_version: int | None = None, now: datetime | None = None,
+) -> Consultation:
     """第三十二条/第三十四条: the consulted party has 15 working days; the time is not counted."""
     today = today or timezone.localdate(now)
     if kind not in Consultation.Kind.values:
@@ -133,15 +150,18 @@ def start_consultation(req, *, actor, kind: str, party: str, sent_on: date, toda
     return consultation
 
 
-def record_consultation_reply(consultation: Consultation, *, actor, replied_on: date, opinion: str = "",
-                              consents: bool | None = None, today=None, expected_version: int | None = None, now: datetime | None = None):
+def record_consultation_reply(
+    consultation: Consultation, *, actor: Actor, replied_on: date, opinion: str = "", consents: bool | None = None,
+    today: date | None = None, expected_version: int | None = None, now: datetime | None = None,
+) -> Consultation:
     """Record the answer (or the end of the period: for another body, silence counts as consent)."""
     today = today or timezone.localdate(now)
     req = consultation.request
     if consultation.replied_on is not None:
         raise InvalidTransition(_("该征求意见已经记录了答复。"))
     check_day(
-        replied_on, "replied_on", today=today, earliest=consultation.sent_on, too_early=_("答复日期不能早于征求意见日期。"),
+        replied_on, "replied_on", today=today, earliest=consultation.sent_on,
+        too_early=_("答复日期不能早于征求意见日期。"),
     )
     if consents is None and consultation.kind == Consultation.Kind.AGENCY and replied_on >= consultation.due_on:
         consents = True  # 第三十四条: 逾期未提出意见的视为同意公开
@@ -162,8 +182,11 @@ def record_consultation_reply(consultation: Consultation, *, actor, replied_on: 
     return consultation
 
 
-def issue_fee_notice(req, *, actor, notice_on: date, amount=None, basis: str = "", method: str | None = None,
-                     pages=None, amount_reason: str = "", today=None, expected_version: int | None = None, now: datetime | None = None):
+def issue_fee_notice(
+    req: DisclosureRequest, *, actor: Actor, notice_on: date, amount: object = None, basis: str = "",
+    method: str | None = None, pages: object = None, amount_reason: str = "", today: date | None = None,
+    expected_version: int | None = None, now: datetime | None = None,
+) -> FeeNotice:
     """条例第四十二条, 国办函〔2020〕109号: pay within 20 working days from the day after notice.
 
     The amount is the quote's (applicants.fee_quote: 按件 from the applicant's ordinal in the month,
@@ -175,7 +198,8 @@ def issue_fee_notice(req, *, actor, notice_on: date, amount=None, basis: str = "
             _("该申请收到于2021年1月1日之前，国办函〔2020〕109号尚未施行，不收取信息处理费。"), field="notice_on"
         )
     check_day(
-        notice_on, "notice_on", today=today, earliest=req.received_on, too_early=_("收费通知日期不能早于收到申请日期。"),
+        notice_on, "notice_on", today=today, earliest=req.received_on,
+        too_early=_("收费通知日期不能早于收到申请日期。"),
     )
     if notice_on < date(2021, 1, 1):
         raise WorkflowError(_("信息处理费自2021年1月1日起方可收取。"), field="notice_on")
@@ -224,8 +248,10 @@ def issue_fee_notice(req, *, actor, notice_on: date, amount=None, basis: str = "
     return fee
 
 
-def record_fee_payment(fee: FeeNotice, *, actor, paid_on: date, receipt_number: str = "", today=None,
-                       expected_version: int | None = None, now: datetime | None = None):
+def record_fee_payment(
+    fee: FeeNotice, *, actor: Actor, paid_on: date, receipt_number: str = "", today: date | None = None,
+    expected_version: int | None = None, now: datetime | None = None,
+) -> FeeNotice:
     today = today or timezone.localdate(now)
     if fee.paid_on is not None:
         raise InvalidTransition(_("该收费通知已经记录了缴费。"))
@@ -245,8 +271,10 @@ def record_fee_payment(fee: FeeNotice, *, actor, paid_on: date, receipt_number: 
     return fee
 
 
-def approve_extension(req, *, actor, days: int, approved_on: date, notified_on: date, reason: str,
-                      today=None, expected_version: int | None = None, now: datetime | None = None):
+def approve_extension(
+    req: DisclosureRequest, *, actor: Actor, days: int, approved_on: date, notified_on: date, reason: str,
+    today: date | None = None, expected_version: int | None = None, now: datetime | None = None,
+) -> DisclosureRequest:
     """第三十三条第二款: one extension of at most 20 working days, approved by the head of the
     disclosure office and notified to the applicant before the running deadline."""
     today = today or timezone.localdate(now)
@@ -286,7 +314,10 @@ def approve_extension(req, *, actor, days: int, approved_on: date, notified_on: 
 MAX_DELAY_DAYS = 366
 
 
-def request_reasons(req, *, actor, requested_on: date, note: str, today=None, expected_version: int | None = None, now: datetime | None = None):
+def request_reasons(
+    req: DisclosureRequest, *, actor: Actor, requested_on: date, note: str, today: date | None = None,
+    expected_version: int | None = None, now: datetime | None = None,
+) -> DisclosureRequest:
     """要求说明理由: the applicant's applications are unreasonably many or frequent (第三十五条)."""
     today = today or timezone.localdate(now)
     if req.reasons_requested_on is not None:
@@ -305,8 +336,10 @@ def request_reasons(req, *, actor, requested_on: date, note: str, today=None, ex
         )
 
 
-def set_delayed_reply(req, *, actor, finding: str, delayed_until: date, notified_on: date, today=None,
-                      expected_version: int | None = None, now: datetime | None = None):
+def set_delayed_reply(
+    req: DisclosureRequest, *, actor: Actor, finding: str, delayed_until: date, notified_on: date,
+    today: date | None = None, expected_version: int | None = None, now: datetime | None = None,
+) -> DisclosureRequest:
     """延迟答复: after the reasons were asked for and found reasonable, a later reply date, told to the
     applicant before the running deadline (statute.md §6.3)."""
     today = today or timezone.localdate(now)
@@ -314,7 +347,9 @@ def set_delayed_reply(req, *, actor, finding: str, delayed_until: date, notified
     if req.reasons_requested_on is None:
         raise WorkflowError(_("确定延迟答复期限前，须先要求申请人说明理由（第三十五条）。"), field="finding")
     if req.delayed_until is not None:
-        raise WorkflowError(_("该申请已确定延迟答复期限（%(on)s）。") % {"on": req.delayed_until}, field="delayed_until")
+        raise WorkflowError(
+            _("该申请已确定延迟答复期限（%(on)s）。") % {"on": req.delayed_until}, field="delayed_until"
+        )
     if not (finding or "").strip():
         raise WorkflowError(_("请填写对申请理由的认定意见。"), field="finding")
     if req.due_on is None:

@@ -9,15 +9,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..models import DisclosureRequest
 from ..workflow import Action, Status, WorkflowError, target_status
 from .registration import format_reference
-from .write import apply_change, changed_meanwhile, check_date
+from .write import Actor, apply_change, changed_meanwhile, check_date
 
 MAX_REASON = 500
 
 
-def confirm_receipt(req, *, actor, received_on: date | None = None, reason: str = "", today: date | None = None,
-                    expected_version: int | None = None, now: datetime | None = None):
+def confirm_receipt(
+    req: DisclosureRequest, *, actor: Actor, received_on: date | None = None, reason: str = "",
+    today: date | None = None, expected_version: int | None = None, now: datetime | None = None,
+) -> DisclosureRequest:
     """确认收到: an online application is received on the day both sides confirm it — the day of this
     confirmation, suggested; another day needs a reason (as register_request's override). Gives the
     reference number and computes the reply deadline."""
@@ -69,7 +72,10 @@ def confirm_receipt(req, *, actor, received_on: date | None = None, reason: str 
     raise changed_meanwhile()
 
 
-def reject_submission(req, *, actor, reason: str, today: date | None = None, expected_version: int | None = None, now: datetime | None = None):
+def reject_submission(
+    req: DisclosureRequest, *, actor: Actor, reason: str, today: date | None = None,
+    expected_version: int | None = None, now: datetime | None = None,
+) -> DisclosureRequest:
     """不予确认: a submission that is not an application at all (empty, abusive, the same form sent
     twice). Closed before receipt: no number, no deadline, never counted; the reason goes to the
     applicant."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,7 +17,7 @@ from ..idnumbers import InvalidIdNumber, check_id_number, is_person
 from ..models import CONTENT_MAX_LENGTH, Channel, DisclosureRequest, PostKind, RequestEvent, Unit
 from ..workcalendar import load_work_calendar
 from ..workflow import Action, WorkflowError, derive_receipt_date, receipt_field
-from .write import NotPermitted, apply_change, case_dates, check_date, deadline_fields
+from .write import Actor, NotPermitted, apply_change, case_dates, check_date, deadline_fields
 
 
 def format_reference(unit: Unit, year: int, seq: int) -> str:
@@ -57,7 +58,7 @@ def _check_content(fields: dict) -> None:
 
 
 def register_request(
-    *, actor, unit: Unit, today: date | None = None, now: datetime | None = None, **fields
+    *, actor: Actor, unit: Unit, today: date | None = None, now: datetime | None = None, **fields: Any
 ) -> DisclosureRequest:
     """登记: derive the Art. 31 receipt date, number the request, compute its deadlines."""
     now = now or timezone.now()
@@ -105,7 +106,10 @@ def register_request(
     submitted_on = fields.get("submitted_on")
     if submitted_on and received_on < submitted_on:
         # name the date the clerk typed: the override, or the channel's own date
-        field = "received_on" if received_on != derived else receipt_field(fields["channel"], fields.get("post_kind", ""))
+        field = (
+            "received_on" if received_on != derived
+            else receipt_field(fields["channel"], fields.get("post_kind", ""))
+        )
         raise WorkflowError(_("收到申请日期不能早于提交日期。"), field=field)
     ref = (fields.pop("ref", "") or "").strip()
     fields.pop("status", None)
@@ -138,7 +142,8 @@ def register_request(
                     action=Action.REGISTER,
                     from_status="",
                     to_status=req.status,
-                    data={"ref": req.ref, "received_on": received_on.isoformat(), "derived_received_on": derived.isoformat()},
+                    data={"ref": req.ref, "received_on": received_on.isoformat(),
+                          "derived_received_on": derived.isoformat()},
                     at=now,
                 )
             return req
@@ -149,7 +154,10 @@ def register_request(
     raise WorkflowError(_("未能生成申请编号，请重试。"))
 
 
-def update_registration(req: DisclosureRequest, *, actor, expected_version: int | None = None, now: datetime | None = None, **fields) -> DisclosureRequest:
+def update_registration(
+    req: DisclosureRequest, *, actor: Actor, expected_version: int | None = None, now: datetime | None = None,
+    **fields: Any,
+) -> DisclosureRequest:
     """Edit the registration fields that may still change while the request is open."""
     editable = {
         "applicant_name", "applicant_id_number", "applicant_contact", "agent_name", "agent_id_number",

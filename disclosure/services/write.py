@@ -4,21 +4,22 @@ depend on."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Field, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import deadlines as dl
 from ..access import access_for
-from ..models import CalendarYear, DisclosureRequest, RequestEvent
+from ..models import CalendarYear, Consultation, DisclosureRequest, FeeNotice, RequestEvent
 from ..workcalendar import load_work_calendar
 from ..workflow import (
     ACTION_ROLES,
@@ -30,13 +31,16 @@ from ..workflow import (
     target_status,
 )
 
+# Who acts: a User, or None (or an AnonymousUser) for the system and the applicant's side.
+Actor: TypeAlias = Any
+
 
 class NotPermitted(WorkflowError):
     pass
 
 
 __all__ = [
-    "DEADLINE_FIELDS", "ConcurrentChange", "NotPermitted", "apply_change", "calendar_covers", "case_dates",
+    "DEADLINE_FIELDS", "Actor", "ConcurrentChange", "NotPermitted", "apply_change", "calendar_covers", "case_dates",
     "changed_meanwhile", "check_date", "check_day", "deadline_fields", "explain_deadline",
     "recompute_open_deadlines",
 ]
@@ -46,7 +50,8 @@ __all__ = [
 
 
 def case_dates(
-    req: DisclosureRequest, calendar: dl.WorkCalendar | None = None, *, consultations=None, fees=None
+    req: DisclosureRequest, calendar: dl.WorkCalendar | None = None, *,
+    consultations: Iterable[Consultation] | None = None, fees: Iterable[FeeNotice] | None = None,
 ) -> dl.CaseDates:
     """The dates the deadline depends on, from the request and its consultations (and fees); a bulk
     caller (the ledger) passes the records it holds, so there is no query per request."""
@@ -177,15 +182,20 @@ def _write_recomputed(pending: list[tuple[DisclosureRequest, dict[str, Any]]], n
     return len(fresh)
 
 
+def _field(name: str) -> Field:
+    field = DisclosureRequest._meta.get_field(name)
+    assert isinstance(field, Field)  # the deadline fields are concrete columns
+    return field
+
+
 def _bulk_compare_and_set(rows: list[tuple[DisclosureRequest, dict[str, Any]]]) -> int:
     """One UPDATE: each request's new deadline fields, where its version and status are still the ones read."""
-    meta = DisclosureRequest._meta
     still = reduce(or_, (Q(pk=req.pk, version=req.version, status=req.status) for req, _fields in rows))
     values = {
         name: Case(
-            *(When(pk=req.pk, then=Value(fields[name], output_field=meta.get_field(name))) for req, fields in rows),
+            *(When(pk=req.pk, then=Value(fields[name], output_field=_field(name))) for req, fields in rows),
             default=F(name),
-            output_field=meta.get_field(name),
+            output_field=_field(name),
         )
         for name in DEADLINE_FIELDS
     }
@@ -199,7 +209,7 @@ def calendar_covers(year: int) -> bool:
 # --- the write path ----------------------------------------------------------------------------
 
 
-def _json(value):
+def _json(value: object) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -217,7 +227,7 @@ def _role_only_refusal(action: str) -> str:
     return _("确定延迟答复期限须由本单位政府信息公开工作机构负责人决定。")
 
 
-def _check_permission(actor, req: DisclosureRequest, action: str) -> None:
+def _check_permission(actor: Actor, req: DisclosureRequest, action: str) -> None:
     access = access_for(actor)
     if action in ROLE_ONLY_ACTIONS:
         # not even a system admin: the statute names who decides (workflow.ROLE_ONLY_ACTIONS)
@@ -228,7 +238,7 @@ def _check_permission(actor, req: DisclosureRequest, action: str) -> None:
         raise NotPermitted(_("您没有在本单位进行“%(action)s”的权限。") % {"action": Action(action).label})
 
 
-def _check_duties(actor, req: DisclosureRequest, action: str) -> None:
+def _check_duties(actor: Actor, req: DisclosureRequest, action: str) -> None:
     """岗位分离 (workflow.SEPARATED_DUTIES), admins included: the rule is about the person."""
     conflict = duty_conflict(action, getattr(actor, "pk", None), req.authors, req.unit.rules)
     if conflict:
@@ -245,7 +255,7 @@ def apply_change(
     req: DisclosureRequest,
     action: str,
     *,
-    actor,
+    actor: Actor,
     changes: dict | None = None,
     data: dict | None = None,
     expected_version: int | None = None,
@@ -261,7 +271,7 @@ def apply_change(
     _check_permission(actor, req, action)
     _check_duties(actor, req, action)
     current = req.status
-    target = target_status(action, current)
+    target: str = target_status(action, current)
     if stay:
         target = current
     version = req.version if expected_version is None else expected_version
@@ -299,19 +309,20 @@ def _not_before(value: date, earliest: date | None, field: str, message: str) ->
         raise WorkflowError(message, field=field)
 
 
-def check_date(value, field: str) -> None:
+def check_date(value: object, field: str) -> date:
     """A date and nothing else: None, text or a datetime from a careless caller is a field error, not a 500."""
     if not isinstance(value, date) or isinstance(value, datetime):
         raise WorkflowError(_("请填写有效的日期（YYYY-MM-DD）。"), field=field)
+    return value
 
 
-def _not_future(value: date, today: date, field: str) -> None:
-    check_date(value, field)
-    if value > today:
+def _not_future(value: object, today: date, field: str) -> date:
+    day = check_date(value, field)
+    if day > today:
         raise WorkflowError(_("日期不能晚于今天。"), field=field)
+    return day
 
 
-def check_day(value, field: str, *, today: date, earliest: date | None, too_early: str) -> None:
+def check_day(value: object, field: str, *, today: date, earliest: date | None, too_early: str) -> None:
     """A date of something that happened: a real date, not after today, not before `earliest`."""
-    _not_future(value, today, field)
-    _not_before(value, earliest, field, too_early)
+    _not_before(_not_future(value, today, field), earliest, field, too_early)
