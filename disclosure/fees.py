@@ -124,9 +124,15 @@ def quote(*, received_on: date, ordinal: int | None = None, pages: int | None = 
         if not isinstance(ordinal, int) or ordinal < 1 or ordinal > MAX_ORDINAL:
             raise FeeInputError(_("当月申请序号应为正整数。"), field="ordinal")
         amount = 0 if before else per_item_fee(ordinal)
-        basis = "国办函〔2020〕109号第四条，按件计收：本申请为该申请人%(y)d年%(m)d月向本机关提出的第%(k)d件申请；%(std)s" % {
-            "y": received_on.year, "m": received_on.month, "k": ordinal, "std": per_item_standard(ordinal),
-        }
+        basis = (
+            "国办函〔2020〕109号第四条，按件计收：本申请为该申请人%(y)d年%(m)d月向本机关提出的第%(k)d件申请；%(std)s"
+            % {
+                "y": received_on.year,
+                "m": received_on.month,
+                "k": ordinal,
+                "std": per_item_standard(ordinal),
+            }
+        )
         if not has_id_number:
             basis += "（申请未登记证件号码，单独计件）"
     else:

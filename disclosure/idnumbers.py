@@ -84,7 +84,9 @@ def check_id_number(value: object, *, person: bool | None = None) -> str:
         if person is not True and is_valid_credit_code(number):
             return number
         if not resident_id_check(number[:17]) == number[17]:
-            raise InvalidIdNumber(_("居民身份证号码校验位不正确（第18位应为%(c)s），请核对。") % {"c": resident_id_check(number[:17])})
+            raise InvalidIdNumber(
+                _("居民身份证号码校验位不正确（第18位应为%(c)s），请核对。") % {"c": resident_id_check(number[:17])}
+            )
         raise InvalidIdNumber(_("居民身份证号码中的出生日期（%(d)s）不是有效日期，请核对。") % {"d": number[6:14]})
     if person is True:
         return number  # 18 letters and digits that are no resident ID: some other document

@@ -121,6 +121,15 @@ class Unit(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        self.path = self.compute_path()
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                child.path = self.path + child.path[len(old_path) :]
+                Unit.objects.filter(pk=child.pk).update(path=child.path)
+
     def clean(self):
         ancestor = self.parent
         while ancestor is not None:
@@ -130,15 +139,6 @@ class Unit(models.Model):
 
     def compute_path(self) -> str:
         return (self.parent.path if self.parent_id else "/") + self.code + "/"
-
-    def save(self, *args, **kwargs):
-        old_path = self.path
-        self.path = self.compute_path()
-        super().save(*args, **kwargs)
-        if old_path and old_path != self.path:
-            for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
-                child.path = self.path + child.path[len(old_path) :]
-                Unit.objects.filter(pk=child.pk).update(path=child.path)
 
     def subtree(self):
         return Unit.objects.filter(path__startswith=self.path)
@@ -306,7 +306,9 @@ class DisclosureRequest(models.Model):
     )
 
     # Workflow state (the services only)
-    status = models.CharField(_("状态"), max_length=24, choices=Status.choices, default=Status.REGISTERED, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=24, choices=Status.choices, default=Status.REGISTERED, db_index=True
+    )
     version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
 
     # 补正 (the latest round; earlier rounds are in the events)
@@ -464,6 +466,9 @@ class RequestEvent(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "办理记录")
         ordering = ["at", "id"]
 
+    def __str__(self):
+        return f"{self.action} {self.from_status}→{self.to_status}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError("request events are append-only")
@@ -507,7 +512,9 @@ class FeeNotice(models.Model):
     method = models.CharField(_("计收方式"), max_length=10, choices=FeeMethod, blank=True)
     ordinal = models.PositiveIntegerField(_("当月第几件"), null=True, blank=True)
     pages = models.PositiveIntegerField(_("页数"), null=True, blank=True)
-    quoted_amount = models.DecimalField(_("按标准计算的金额（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    quoted_amount = models.DecimalField(
+        _("按标准计算的金额（元）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     amount_reason = models.CharField(_("金额与标准不同的理由"), max_length=500, blank=True)
     basis = models.CharField(_("收费依据和标准"), max_length=300)
     notice_on = models.DateField(_("收费通知日期"))

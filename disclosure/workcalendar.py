@@ -42,7 +42,9 @@ class CalendarDay(models.Model):
     """A day that differs from Monday–Friday: a holiday on a weekday or a make-up working day."""
 
     date = models.DateField(gettext_lazy("日期"), unique=True)
-    is_workday = models.BooleanField(gettext_lazy("是否工作日"), help_text=gettext_lazy("勾选：调休上班日；不勾选：放假日。"))
+    is_workday = models.BooleanField(
+        gettext_lazy("是否工作日"), help_text=gettext_lazy("勾选：调休上班日；不勾选：放假日。")
+    )
     note = models.CharField(gettext_lazy("说明"), max_length=100, blank=True)
     source = models.CharField(gettext_lazy("来源"), max_length=300, blank=True)
 
@@ -159,7 +161,10 @@ def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
         try:
             day = date.fromisoformat(row.get("date", ""))
         except ValueError:
-            errors.append(_("第%(row)d行，date列：“%(value)s”不是YYYY-MM-DD格式的日期。") % {"row": number, "value": excerpt(row.get("date") or "")})
+            errors.append(
+                _("第%(row)d行，date列：“%(value)s”不是YYYY-MM-DD格式的日期。")
+                % {"row": number, "value": excerpt(row.get("date") or "")}
+            )
             continue
         flag = row.get("is_workday", "").lower()
         if flag in {"1", "yes", "true", "是", "上班", "y"}:
@@ -167,7 +172,10 @@ def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
         elif flag in {"0", "no", "false", "否", "放假", "n"}:
             is_workday = False
         else:
-            errors.append(_("第%(row)d行，is_workday列：“%(value)s”应为1/0、是/否或上班/放假。") % {"row": number, "value": excerpt(flag)})
+            errors.append(
+                _("第%(row)d行，is_workday列：“%(value)s”应为1/0、是/否或上班/放假。")
+                % {"row": number, "value": excerpt(flag)}
+            )
             continue
         note = row.get("note", "")
         if len(note) > note_max:
@@ -175,7 +183,8 @@ def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
             continue
         if day in seen:
             errors.append(
-                _("第%(row)d行，date列：%(date)s 与第%(first)d行重复。") % {"row": number, "date": day, "first": seen[day]}
+                _("第%(row)d行，date列：%(date)s 与第%(first)d行重复。")
+                % {"row": number, "date": day, "first": seen[day]}
             )
             continue
         seen[day] = number

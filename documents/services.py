@@ -244,7 +244,9 @@ def issue_document(req: DisclosureRequest, kind: str, *, actor, on: date | None 
         locked = DisclosureRequest.objects.select_for_update().filter(pk=req.pk).first()
         if locked is None:
             raise WorkflowError(_("没有找到该申请。"))
-        target = resolve_target(req, kind, target if replaces is None else (replaces.consultation or replaces.fee_notice))
+        target = resolve_target(
+            req, kind, target if replaces is None else (replaces.consultation or replaces.fee_notice)
+        )
         current = live_document(req, kind, target)
         if replaces is None and current is not None:
             raise WorkflowError(
@@ -379,15 +381,21 @@ def issued_file(document: Document, fmt: str) -> LetterFile:
     fmt = check_format(fmt, ("docx", "pdf", "txt"))
     req = document.request
     if fmt == "docx":
-        return LetterFile(bytes(document.docx), CONTENT_TYPES["docx"], _filename(req, document.kind, "docx", document.number))
+        return LetterFile(
+            bytes(document.docx), CONTENT_TYPES["docx"], _filename(req, document.kind, "docx", document.number)
+        )
     if fmt == "txt":
         # the text of what was issued, read from the stored DOCX: a record edited since cannot change it
         return LetterFile(render.docx_text(bytes(document.docx)).encode("utf-8"), CONTENT_TYPES["txt"],
                           _filename(req, document.kind, "txt", document.number))
     if document.pdf_sha256:
-        return LetterFile(bytes(document.pdf), CONTENT_TYPES["pdf"], _filename(req, document.kind, "pdf", document.number))
+        return LetterFile(
+            bytes(document.pdf), CONTENT_TYPES["pdf"], _filename(req, document.kind, "pdf", document.number)
+        )
     if document.pdf_error:
-        raise PdfNotAvailable(_("PDF 生成失败：%(error)s。DOCX 已出具，可下载；请重试生成 PDF。") % {"error": document.pdf_error})
+        raise PdfNotAvailable(
+            _("PDF 生成失败：%(error)s。DOCX 已出具，可下载；请重试生成 PDF。") % {"error": document.pdf_error}
+        )
     raise PdfNotAvailable(_("PDF 正在生成，请稍后再试；DOCX 已出具，可下载。"))
 
 
@@ -433,8 +441,9 @@ def drafts_available(req: DisclosureRequest, *, today=None) -> list[DraftInfo]:
         targets = list(model.objects.filter(request=req).order_by("pk")) if model else [None]
         for target in targets:
             try:
-                ctx = letter_context.context_for(req, kind, on=letter_date(req, kind, None, today, target), target=target,
-                                                 calendar=calendar)
+                ctx = letter_context.context_for(
+                    req, kind, on=letter_date(req, kind, None, today, target), target=target, calendar=calendar
+                )
             except letter_context.LetterNotApplicable:
                 continue
             missing = list(ctx.missing)

@@ -75,7 +75,9 @@ def issue_recovery_codes(user) -> list[str]:
         if device is None:
             device = RecoveryCodeDevice.objects.create(user=user, name=_("备用验证码"), confirmed=True)
         device.token_set.all().delete()
-        StaticToken.objects.bulk_create(StaticToken(device=device, token=recovery.digest(user.pk, code)) for code in codes)
+        StaticToken.objects.bulk_create(
+            StaticToken(device=device, token=recovery.digest(user.pk, code)) for code in codes
+        )
         device.throttle_reset(commit=False)
         device.confirmed = True
         device.save()
