@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from .models import DisclosureRequest, StaffRole, Unit
-from .workflow import ACTION_ROLES, available_actions
+from security.roles import Standing
 
-ACTING_ROLES = frozenset({"clerk", "reviewer", "legal_reviewer", "head"})
+from .models import DisclosureRequest, StaffRole, Unit
+from .workflow import ACTING_ROLES, ACTION_ROLES, Role, available_actions
+
 ID_REVEAL_ROLES = ACTING_ROLES
 
 
@@ -94,17 +95,23 @@ def access_for(user) -> Access:
         return cached
     access = Access(user_id=user.pk, is_admin=user.is_superuser)
     for unit_id, role, path in StaffRole.objects.filter(user=user).values_list("unit_id", "role", "unit__path"):
-        if role == StaffRole.Role.ADMIN:
+        if role == Role.ADMIN:
             access.is_admin = True
-        elif role == StaffRole.Role.SUPERVISOR:
+        elif role == Role.SUPERVISOR:
             access.supervised_paths.append(path)
-        elif role == StaffRole.Role.COMPILER:  # sees the subtree read-only, as a supervisor does
+        elif role == Role.COMPILER:  # sees the subtree read-only, as a supervisor does
             access.supervised_paths.append(path)
             access.compiled_paths.append(path)
         else:
             access.roles.setdefault(unit_id, set()).add(role)
     user._gongkai_access = access
     return access
+
+
+def standing(user) -> Standing:
+    """What security asks of the roles (registered with security.roles by DisclosureConfig.ready)."""
+    access = access_for(user)
+    return Standing(is_admin=access.is_admin, is_head=any(Role.HEAD in held for held in access.roles.values()))
 
 
 def mask_id_number(value: str) -> str:

@@ -7,8 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib import messages
+from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from . import fees
 from .blindindex import applicant_id_hash
@@ -39,9 +42,11 @@ def applicant_ordinal(req: DisclosureRequest) -> int:
     if not key:
         return 1
     start, _end = month_bounds(req.received_on)
-    earlier = DisclosureRequest.objects.filter(
-        unit_id=req.unit_id, applicant_id_hash=key, received_on__gte=start
-    ).exclude(status__in=UNRECEIVED_STATUSES).filter(Q(received_on__lt=req.received_on) | Q(received_on=req.received_on, id__lt=req.pk))
+    earlier = (
+        DisclosureRequest.objects.filter(unit_id=req.unit_id, applicant_id_hash=key, received_on__gte=start)
+        .exclude(status__in=UNRECEIVED_STATUSES)
+        .filter(Q(received_on__lt=req.received_on) | Q(received_on=req.received_on, id__lt=req.pk))
+    )
     return earlier.count() + 1
 
 
@@ -103,8 +108,6 @@ def earlier_requests(req: DisclosureRequest, *, limit: int = EARLIER_LIMIT) -> l
         .order_by("-received_on", "-id")
     )
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramSimilarity
-
         rows = list(qs.annotate(sim=TrigramSimilarity("content", req.content or ""))[:limit])
         # pg_trgm finds no trigrams in CJK text under a non-UTF-8 LC_CTYPE (a "C" database): the
         # bigram measure of the same few rows keeps the flag working there
@@ -116,9 +119,6 @@ def earlier_requests(req: DisclosureRequest, *, limit: int = EARLIER_LIMIT) -> l
 
 def warn_of_earlier_requests(model_admin, http_request, req: DisclosureRequest) -> None:
     """On registration: tell the clerk at once when the applicant has asked the unit before."""
-    from django.contrib import messages
-    from django.utils.translation import gettext
-
     earlier = earlier_requests(req)
     if not earlier:
         return

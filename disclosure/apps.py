@@ -26,4 +26,9 @@ class DisclosureConfig(AppConfig):
     verbose_name = _("依申请公开")
 
     def ready(self):
+        from security import roles
+
+        from .access import standing
+
+        roles.register(standing)  # security's second factor and admin checks, without importing us
         post_migrate.connect(_keep_sqlite_fulltext, sender=self, dispatch_uid="disclosure_sqlite_fulltext")

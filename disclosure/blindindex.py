@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 
 HASH_LENGTH = 32  # hex characters: 128 bits, collisions out of reach for any ledger
 
 
-def normalise(number) -> str:
+def normalise(number: object) -> str:
     return str(number or "").strip().upper()
 
 
@@ -38,7 +39,7 @@ def key() -> bytes:
     return _key(getattr(settings, "GONGKAI_BLIND_INDEX_KEY", "") or "", settings.SECRET_KEY)
 
 
-def applicant_id_hash(number) -> str:
+def applicant_id_hash(number: object) -> str:
     """The blind index of an ID number; "" for none (such a request counts by itself)."""
     text = normalise(number)
     if not text:
@@ -46,7 +47,7 @@ def applicant_id_hash(number) -> str:
     return hmac.new(key(), text.encode("utf-8"), hashlib.sha256).hexdigest()[:HASH_LENGTH]
 
 
-def rebuild(model, *, batch_size: int = 1000) -> int:
+def rebuild(model: Any, *, batch_size: int = 1000) -> int:
     """Recompute every row's hash (decrypts each number once, in batches; writes only changed rows).
 
     Used by the migration that introduced the index and by `manage.py rebuild_blind_index`."""

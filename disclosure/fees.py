@@ -74,7 +74,7 @@ class Quote:
     pages: int | None = None
 
     def as_json(self) -> dict:
-        out = {"method": self.method}
+        out: dict[str, object] = {"method": self.method}
         if self.method == PER_ITEM:
             out["ordinal"] = self.ordinal
         else:
@@ -84,7 +84,7 @@ class Quote:
         return out
 
 
-def parse_pages(value) -> int | None:
+def parse_pages(value: object) -> int | None:
     """The pages a clerk or a client typed: None when not given; FeeInputError when not a sane count."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -124,12 +124,19 @@ def quote(*, received_on: date, ordinal: int | None = None, pages: int | None = 
         if not isinstance(ordinal, int) or ordinal < 1 or ordinal > MAX_ORDINAL:
             raise FeeInputError(_("当月申请序号应为正整数。"), field="ordinal")
         amount = 0 if before else per_item_fee(ordinal)
-        basis = "国办函〔2020〕109号第四条，按件计收：本申请为该申请人%(y)d年%(m)d月向本机关提出的第%(k)d件申请；%(std)s" % {
-            "y": received_on.year, "m": received_on.month, "k": ordinal, "std": per_item_standard(ordinal),
-        }
+        basis = (
+            "国办函〔2020〕109号第四条，按件计收：本申请为该申请人%(y)d年%(m)d月向本机关提出的第%(k)d件申请；%(std)s"
+            % {
+                "y": received_on.year,
+                "m": received_on.month,
+                "k": ordinal,
+                "std": per_item_standard(ordinal),
+            }
+        )
         if not has_id_number:
             basis += "（申请未登记证件号码，单独计件）"
     else:
+        assert pages is not None  # choose_method refuses 按量 without pages
         amount = 0 if before else per_page_fee(pages)
         basis = "国办函〔2020〕109号第五条，按量计收：提供%(p)d页；%(std)s" % {
             "p": pages, "std": per_page_standard(pages),

@@ -16,14 +16,29 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from . import periods
+
+# Attachment and the calendar's models live in their own modules (attachment_path stays importable
+# here, where the migrations find it); imported here, Django registers them with the app.
+from .attachments import Attachment as Attachment
+from .attachments import attachment_path as attachment_path
 from .crypto import EncryptedCharField
+from .workcalendar import CalendarDay as CalendarDay
+from .workcalendar import CalendarYear as CalendarYear
 from .workflow import (
     CONCLUDED_STATUSES,
     OPEN_STATUSES,
     UNRECEIVED_STATUSES,
+    ApplicantType,
     Authors,
+    Channel,
+    DeliveryMethod,
+    FeeMethod,
     LegalReview,
     Outcome,
+    PostKind,
+    ProceedingOutcome,
+    ProvisionForm,
+    Role,
     Status,
     UnitRules,
 )
@@ -108,6 +123,15 @@ class Unit(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        self.path = self.compute_path()
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                child.path = self.path + child.path[len(old_path) :]
+                Unit.objects.filter(pk=child.pk).update(path=child.path)
+
     def clean(self):
         ancestor = self.parent
         while ancestor is not None:
@@ -117,15 +141,6 @@ class Unit(models.Model):
 
     def compute_path(self) -> str:
         return (self.parent.path if self.parent_id else "/") + self.code + "/"
-
-    def save(self, *args, **kwargs):
-        old_path = self.path
-        self.path = self.compute_path()
-        super().save(*args, **kwargs)
-        if old_path and old_path != self.path:
-            for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
-                child.path = self.path + child.path[len(old_path) :]
-                Unit.objects.filter(pk=child.pk).update(path=child.path)
 
     def subtree(self):
         return Unit.objects.filter(path__startswith=self.path)
@@ -147,16 +162,7 @@ class Unit(models.Model):
 
 
 class StaffRole(models.Model):
-    class Role(models.TextChoices):
-        CLERK = "clerk", _("经办人")
-        REVIEWER = "reviewer", _("审核人")
-        LEGAL_REVIEWER = "legal_reviewer", _("法制审核人")
-        HEAD = "head", _("工作机构负责人")
-        SUPERVISOR = "supervisor", _("督办人")
-        ADMIN = "admin", _("系统管理员")
-        # Compiles the unit's annual report (its subtree's figures, sections 五 and 六), sees the
-        # requests read-only; publishing stays the head's.
-        COMPILER = "compiler", _("报告编制人")
+    Role = Role  # the one vocabulary of roles (workflow.Role), under its usual name here
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="staff_roles")
@@ -171,54 +177,6 @@ class StaffRole(models.Model):
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
 
 
-class Channel(models.TextChoices):
-    IN_PERSON = "in_person", _("当面")
-    LETTER = "letter", _("信函")
-    ONLINE = "online", _("网络")
-    FAX = "fax", _("传真")
-    EMAIL = "email", _("电子邮件")
-    OTHER = "other", _("其他")
-
-
-class PostKind(models.TextChoices):
-    SIGNED = "signed", _("需签收的邮寄（挂号、EMS）")
-    ORDINARY = "ordinary", _("平常信函")
-
-
-class ApplicantType(models.TextChoices):
-    NATURAL_PERSON = "natural_person", _("自然人")
-    COMMERCIAL = "commercial", _("商业企业")
-    RESEARCH = "research", _("科研机构")
-    SOCIAL_WELFARE = "social_welfare", _("社会公益组织")
-    LEGAL_SERVICE = "legal_service", _("法律服务机构")
-    OTHER_ORG = "other_org", _("其他")
-
-
-class ProvisionForm(models.TextChoices):
-    PAPER = "paper", _("纸质")
-    EMAIL = "email", _("电子邮件")
-    DISC = "disc", _("光盘/磁盘")
-    INSPECTION = "inspection", _("当场查阅、抄录")
-    OTHER = "other", _("其他")
-
-
-class DeliveryMethod(models.TextChoices):
-    """How the applicant asks to receive the reply (portal.md)."""
-
-    POST = "post", _("邮寄")
-    EMAIL = "email", _("电子邮件")
-    ONLINE = "online", _("网上领取")
-    PICKUP = "pickup", _("自行领取")
-
-
-class ProceedingOutcome(models.TextChoices):
-    UPHELD = "upheld", _("维持")
-    CORRECTED = "corrected", _("纠正")
-    OTHER = "other", _("其他")
-
-
-# The longest 申请内容 accepted (the form, the API and the ledger say so by name): a description of
-# the information sought, not the documents themselves — those are attachments.
 CONTENT_MAX_LENGTH = 5000
 
 
@@ -254,10 +212,13 @@ class DisclosureRequestQuerySet(models.QuerySet):
     # registered (review) or drafted (legal review) where the unit separates duties.
 
     def _awaiting(self, user, role: str, statuses, author_field: str | None):
-        from .access import access_for  # access imports this module
-
-        access = access_for(user)
-        unit_ids = [unit_id for unit_id, roles in access.roles.items() if role in roles]
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()  # as access.access_for: no roles
+        cached = getattr(user, "_gongkai_access", None)  # access.access_for's, when read already
+        if cached is not None:
+            unit_ids = [unit_id for unit_id, roles in cached.roles.items() if role in roles]
+        else:
+            unit_ids = list(StaffRole.objects.filter(user=user, role=role).values_list("unit_id", flat=True))
         if not unit_ids:
             return self.none()
         qs = self.filter(unit_id__in=unit_ids, status__in=list(statuses))
@@ -266,7 +227,7 @@ class DisclosureRequestQuerySet(models.QuerySet):
             separated = Q(unit__separate_duties=True)
             if settings.GONGKAI_SEPARATE_DUTIES:
                 separated |= Q(unit__separate_duties__isnull=True)
-            qs = qs.exclude(separated & Q(**{author_field: access.user_id}))
+            qs = qs.exclude(separated & Q(**{author_field: user.pk}))
         return qs
 
     def awaiting_review(self, user):
@@ -347,7 +308,9 @@ class DisclosureRequest(models.Model):
     )
 
     # Workflow state (the services only)
-    status = models.CharField(_("状态"), max_length=24, choices=Status.choices, default=Status.REGISTERED, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=24, choices=Status.choices, default=Status.REGISTERED, db_index=True
+    )
     version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
 
     # 补正 (the latest round; earlier rounds are in the events)
@@ -402,8 +365,9 @@ class DisclosureRequest(models.Model):
     litigation_outcome = models.CharField(_("诉讼结果"), max_length=16, choices=ProceedingOutcome, blank=True)
     litigation_decided_on = models.DateField(_("判决日期"), null=True, blank=True)
 
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # set by the services that write (registration, intake, the write path), which are told the time
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now, editable=False)
 
     objects = DisclosureRequestQuerySet.as_manager()
 
@@ -486,7 +450,8 @@ class RequestEvent(models.Model):
     """Append-only: one row per action on a request (who, when, from, to, data)."""
 
     request = models.ForeignKey(DisclosureRequest, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # the write path sets it from its `now` (the clock at the shell, a past moment for the demo)
+    at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
@@ -502,6 +467,9 @@ class RequestEvent(models.Model):
         verbose_name = _("办理记录")
         verbose_name_plural = pgettext_lazy("plural", "办理记录")
         ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.action} {self.from_status}→{self.to_status}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -537,13 +505,6 @@ class Consultation(models.Model):
         return f"{self.get_kind_display()} · {self.party}"
 
 
-class FeeMethod(models.TextChoices):
-    """国办函〔2020〕109号第三条: one of the two per notice."""
-
-    PER_ITEM = "per_item", _("按件计收")
-    PER_PAGE = "per_page", _("按量计收")
-
-
 class FeeNotice(models.Model):
     """信息处理费 (条例第四十二条, 国办函〔2020〕109号)."""
 
@@ -553,7 +514,9 @@ class FeeNotice(models.Model):
     method = models.CharField(_("计收方式"), max_length=10, choices=FeeMethod, blank=True)
     ordinal = models.PositiveIntegerField(_("当月第几件"), null=True, blank=True)
     pages = models.PositiveIntegerField(_("页数"), null=True, blank=True)
-    quoted_amount = models.DecimalField(_("按标准计算的金额（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    quoted_amount = models.DecimalField(
+        _("按标准计算的金额（元）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     amount_reason = models.CharField(_("金额与标准不同的理由"), max_length=500, blank=True)
     basis = models.CharField(_("收费依据和标准"), max_length=300)
     notice_on = models.DateField(_("收费通知日期"))
@@ -568,65 +531,6 @@ class FeeNotice(models.Model):
 
     def __str__(self):
         return f"{self.amount} 元"
-
-
-def attachment_path(instance, filename):
-    return f"attachments/{instance.request.unit.code}/{instance.request_id}/{filename}"
-
-
-class Attachment(models.Model):
-    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("文件"), upload_to=attachment_path)
-    name = models.CharField(_("文件名"), max_length=200)
-    description = models.CharField(_("说明"), max_length=200, blank=True)
-    content_type = models.CharField(_("类型"), max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(_("大小"), default=0)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("上传人"),
-    )
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("附件")
-        verbose_name_plural = pgettext_lazy("plural", "附件")
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self):
-        return self.name
-
-
-class CalendarYear(models.Model):
-    """A year whose official holiday schedule (国务院办公厅放假安排) is loaded."""
-
-    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
-    source = models.CharField(_("来源"), max_length=300, blank=True)
-    loaded_at = models.DateTimeField(_("载入时间"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("已载入的年度放假安排")
-        verbose_name_plural = pgettext_lazy("plural", "已载入的年度放假安排")
-        ordering = ["year"]
-
-    def __str__(self):
-        return str(self.year)
-
-
-class CalendarDay(models.Model):
-    """A day that differs from Monday–Friday: a holiday on a weekday or a make-up working day."""
-
-    date = models.DateField(_("日期"), unique=True)
-    is_workday = models.BooleanField(_("是否工作日"), help_text=_("勾选：调休上班日；不勾选：放假日。"))
-    note = models.CharField(_("说明"), max_length=100, blank=True)
-    source = models.CharField(_("来源"), max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("节假日与调休")
-        verbose_name_plural = pgettext_lazy("plural", "节假日与调休")
-        ordering = ["date"]
-
-    def __str__(self):
-        return f"{self.date} {'上班' if self.is_workday else '放假'} {self.note}"
 
 
 class ImportKind(models.TextChoices):

@@ -12,6 +12,8 @@ Each whitespace-separated term must match (AND), in any of the fields (OR), as D
 
 from __future__ import annotations
 
+import sqlite3
+
 from django.db import connections
 from django.db.models import Q, TextField
 from django.db.models.expressions import RawSQL
@@ -37,8 +39,6 @@ def terms(search_term: str) -> list[str]:
 
 def _probe_trigram() -> bool:
     """Whether this Python's SQLite has FTS5 with the trigram tokenizer (3.34+), asked once, in memory."""
-    import sqlite3
-
     try:
         probe = sqlite3.connect(":memory:")
         try:

@@ -8,6 +8,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from . import services
+from .models import DisclosureRequest
+
 logger = logging.getLogger(__name__)
 
 # 条例 counts working days: a calendar edit moves the deadline of every open request. A few
@@ -35,8 +38,6 @@ def ping(token: str) -> str:
 def recompute_deadlines() -> int:
     """After a calendar edit that touches many open requests: recompute their stored deadlines.
     Idempotent: the service writes only what differs, so a retried message changes nothing more."""
-    from . import services
-
     return services.recompute_open_deadlines()
 
 
@@ -69,9 +70,6 @@ def recompute_after_calendar_edit(limit: int | None = None, on_failure=None) -> 
     or with more than `limit` open requests on a worker once the edit commits (None); if the broker
     is down then, on_failure() (by default the recompute, in the request). Raises
     deadlines.CalendarError for a calendar with no working days where a deadline needs them."""
-    from . import services
-    from .models import DisclosureRequest
-
     limit = RECOMPUTE_IN_BACKGROUND_ABOVE if limit is None else limit
     if DisclosureRequest.objects.open()[: limit + 1].count() > limit:
         enqueue_recompute(on_failure or services.recompute_open_deadlines)

@@ -1,4 +1,5 @@
-"""The working-day calendar in the database: load it, seed it from chinesecalendar or a CSV.
+"""The working-day calendar in the database (its models), loaded for the pure core, seeded from
+chinesecalendar or a CSV.
 
 The database is the truth (staff edit it in the admin); the pinned `chinesecalendar` package and
 CSV files of the State Council's notice are ways to fill it.
@@ -10,8 +11,10 @@ import csv
 import io
 from datetime import date
 
-from django.db import transaction
+import chinese_calendar
+from django.db import models, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .deadlines import WorkCalendar
 from .spreadsheets import SheetRefused, decode_csv, excerpt
@@ -19,10 +22,43 @@ from .spreadsheets import SheetRefused, decode_csv, excerpt
 CHINESECALENDAR_SOURCE = "chinesecalendar"
 
 
+class CalendarYear(models.Model):
+    """A year whose official holiday schedule (国务院办公厅放假安排) is loaded."""
+
+    year = models.PositiveSmallIntegerField(gettext_lazy("年度"), unique=True)
+    source = models.CharField(gettext_lazy("来源"), max_length=300, blank=True)
+    loaded_at = models.DateTimeField(gettext_lazy("载入时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = gettext_lazy("已载入的年度放假安排")
+        verbose_name_plural = pgettext_lazy("plural", "已载入的年度放假安排")
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that differs from Monday–Friday: a holiday on a weekday or a make-up working day."""
+
+    date = models.DateField(gettext_lazy("日期"), unique=True)
+    is_workday = models.BooleanField(
+        gettext_lazy("是否工作日"), help_text=gettext_lazy("勾选：调休上班日；不勾选：放假日。")
+    )
+    note = models.CharField(gettext_lazy("说明"), max_length=100, blank=True)
+    source = models.CharField(gettext_lazy("来源"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = gettext_lazy("节假日与调休")
+        verbose_name_plural = pgettext_lazy("plural", "节假日与调休")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {'上班' if self.is_workday else '放假'} {self.note}"
+
+
 def load_work_calendar() -> WorkCalendar:
     """The calendar as the pure core takes it: two queries."""
-    from .models import CalendarDay, CalendarYear
-
     holidays, workdays = set(), set()
     for day, is_workday in CalendarDay.objects.values_list("date", "is_workday"):
         (workdays if is_workday else holidays).add(day)
@@ -32,8 +68,6 @@ def load_work_calendar() -> WorkCalendar:
 
 def package_days(year: int) -> list[tuple[date, bool, str]]:
     """(date, is_workday, note) for the holidays and make-up days chinesecalendar has for `year`."""
-    import chinese_calendar
-
     days = []
     for day, name in chinese_calendar.holidays.items():
         if day.year == year:
@@ -45,8 +79,6 @@ def package_days(year: int) -> list[tuple[date, bool, str]]:
 
 
 def package_years() -> list[int]:
-    import chinese_calendar
-
     return sorted({d.year for d in chinese_calendar.holidays})
 
 
@@ -72,8 +104,6 @@ def _holiday_name(name) -> str:
 @transaction.atomic
 def replace_year(year: int, days: list[tuple[date, bool, str]], source: str) -> int:
     """Replace the schedule of `year` and mark it loaded; returns the number of days stored."""
-    from .models import CalendarDay, CalendarYear
-
     CalendarDay.objects.filter(date__gte=date(year, 1, 1), date__lt=date(year + 1, 1, 1)).delete()
     CalendarDay.objects.bulk_create(
         [CalendarDay(date=d, is_workday=w, note=note, source=source) for d, w, note in days]
@@ -113,8 +143,6 @@ def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
     Every year that appears is taken as a complete schedule for that year. All errors are collected
     (one per bad row and column) so a file is fixed in one pass; nothing is returned if any.
     """
-    from .models import CalendarDay
-
     text = text.lstrip("\ufeff")
     reader = csv.DictReader(io.StringIO(text))
     aliases = {"日期": "date", "是否工作日": "is_workday", "说明": "note"}
@@ -133,7 +161,10 @@ def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
         try:
             day = date.fromisoformat(row.get("date", ""))
         except ValueError:
-            errors.append(_("第%(row)d行，date列：“%(value)s”不是YYYY-MM-DD格式的日期。") % {"row": number, "value": excerpt(row.get("date") or "")})
+            errors.append(
+                _("第%(row)d行，date列：“%(value)s”不是YYYY-MM-DD格式的日期。")
+                % {"row": number, "value": excerpt(row.get("date") or "")}
+            )
             continue
         flag = row.get("is_workday", "").lower()
         if flag in {"1", "yes", "true", "是", "上班", "y"}:
@@ -141,7 +172,10 @@ def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
         elif flag in {"0", "no", "false", "否", "放假", "n"}:
             is_workday = False
         else:
-            errors.append(_("第%(row)d行，is_workday列：“%(value)s”应为1/0、是/否或上班/放假。") % {"row": number, "value": excerpt(flag)})
+            errors.append(
+                _("第%(row)d行，is_workday列：“%(value)s”应为1/0、是/否或上班/放假。")
+                % {"row": number, "value": excerpt(flag)}
+            )
             continue
         note = row.get("note", "")
         if len(note) > note_max:
@@ -149,7 +183,8 @@ def parse_calendar_csv(text: str) -> dict[int, list[tuple[date, bool, str]]]:
             continue
         if day in seen:
             errors.append(
-                _("第%(row)d行，date列：%(date)s 与第%(first)d行重复。") % {"row": number, "date": day, "first": seen[day]}
+                _("第%(row)d行，date列：%(date)s 与第%(first)d行重复。")
+                % {"row": number, "date": day, "first": seen[day]}
             )
             continue
         seen[day] = number
@@ -177,8 +212,6 @@ def missing_next_year(today: date, *, known_years=None) -> int | None:
     installed package knows but nobody loaded still counts as missing. `known_years` replaces the
     database (for callers that already hold a WorkCalendar).
     """
-    from .models import CalendarYear
-
     wanted = today.year + 1
     if known_years is None:
         known_years = set(CalendarYear.objects.values_list("year", flat=True))

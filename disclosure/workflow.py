@@ -8,8 +8,11 @@ this module whether an arrow exists and what a reply needs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -96,7 +99,7 @@ ADVERSE_OUTCOMES = frozenset(
 ) | {Outcome.PARTIAL, Outcome.NOT_THIS_AGENCY}
 
 # What a reply with each outcome must carry (field name → what it is), 第三十六、三十七条.
-REPLY_REQUIREMENTS: dict[str, dict[str, str]] = {
+REPLY_REQUIREMENTS: dict[str, dict[str, str | Promise]] = {
     Outcome.ALREADY_PUBLIC: {"access_route": _("获取途径（网址或栏目）")},
     Outcome.PARTIAL: {"reason": _("不予公开部分的理由"), "withheld_parts": _("不予公开的内容")},
     Outcome.NOT_THIS_AGENCY: {"competent_body": _("负责公开的行政机关")},
@@ -201,8 +204,25 @@ STAYING_ACTIONS: dict[str, frozenset[Status]] = {
     Action.RECORD_LITIGATION: CONCLUDED_STATUSES,
 }
 
-# Roles (ledger.md staff file) that may take each action; admins may take any.
-ROLE_CLERK, ROLE_REVIEWER, ROLE_LEGAL, ROLE_HEAD = "clerk", "reviewer", "legal_reviewer", "head"
+class Role(models.TextChoices):
+    """What someone is in a unit (ledger.md staff file; StaffRole.role). The acting roles take the
+    workflow's actions (ACTION_ROLES); a supervisor sees a subtree read-only; an admin does anything."""
+
+    CLERK = "clerk", _("经办人")
+    REVIEWER = "reviewer", _("审核人")
+    LEGAL_REVIEWER = "legal_reviewer", _("法制审核人")
+    HEAD = "head", _("工作机构负责人")
+    SUPERVISOR = "supervisor", _("督办人")
+    ADMIN = "admin", _("系统管理员")
+    # Compiles the unit's annual report (its subtree's figures, sections 五 and 六), sees the
+    # requests read-only; publishing stays the head's.
+    COMPILER = "compiler", _("报告编制人")
+
+
+# Roles that may take each action; admins may take any.
+ROLE_CLERK, ROLE_REVIEWER, ROLE_LEGAL, ROLE_HEAD = Role.CLERK, Role.REVIEWER, Role.LEGAL_REVIEWER, Role.HEAD
+# The roles that act on a unit's requests (and see their ID numbers).
+ACTING_ROLES = frozenset({Role.CLERK, Role.REVIEWER, Role.LEGAL_REVIEWER, Role.HEAD})
 ACTION_ROLES: dict[str, frozenset[str]] = {
     Action.CONFIRM_RECEIPT: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
     Action.REJECT_SUBMISSION: frozenset({ROLE_CLERK, ROLE_REVIEWER, ROLE_HEAD}),
@@ -264,7 +284,7 @@ class Authors:
 
 
 # 岗位分离 as data: an action, the earlier step's author it may not be taken by, and the rule's name.
-SEPARATED_DUTIES: dict[str, tuple[str, str]] = {
+SEPARATED_DUTIES: dict[str, tuple[str, str | Promise]] = {
     Action.ACCEPT: ("registered_by", _("登记申请的人不能同时审核通过该申请（岗位分离）。")),
     Action.APPROVE_LEGAL_REVIEW: ("drafted_by", _("起草答复的人不能同时对该答复进行法制审核（岗位分离）。")),
 }
@@ -288,7 +308,7 @@ def duty_conflict(action: str, actor_id: int | None, authors: Authors, rules: Un
 class WorkflowError(Exception):
     """A rule of the workflow refused the action; the message says why, in the user's language."""
 
-    def __init__(self, message, *, field: str | None = None):
+    def __init__(self, message: Any, *, field: str | None = None) -> None:
         super().__init__(str(message))
         self.message = message
         self.field = field
@@ -352,7 +372,7 @@ def available_actions(
     return result
 
 
-def missing_reply_fields(outcome: str, data: dict) -> dict[str, str]:
+def missing_reply_fields(outcome: str, data: dict) -> dict[str, str | Promise]:
     """The fields a reply with this outcome needs and lacks: {field: what it is}."""
     needs = REPLY_REQUIREMENTS.get(outcome, {})
     return {name: label for name, label in needs.items() if not str(data.get(name) or "").strip()}
@@ -373,3 +393,96 @@ def status_for_history(
     if consulting:
         return Status.CONSULTING
     return Status.HANDLING
+
+
+# --- 条例第三十一条: how an application arrives, and when it counts as received -------------------
+
+
+class Channel(models.TextChoices):
+    IN_PERSON = "in_person", _("当面")
+    LETTER = "letter", _("信函")
+    ONLINE = "online", _("网络")
+    FAX = "fax", _("传真")
+    EMAIL = "email", _("电子邮件")
+    OTHER = "other", _("其他")
+
+
+class PostKind(models.TextChoices):
+    SIGNED = "signed", _("需签收的邮寄（挂号、EMS）")
+    ORDINARY = "ordinary", _("平常信函")
+
+
+def derive_receipt_date(
+    channel: str, post_kind: str, submitted_on: date | None, signed_for_on: date | None, confirmed_on: date | None
+) -> date:
+    """条例第三十一条: in person — the day handed in; signed post — the day signed for; ordinary
+    letter, online, fax, e-mail — the day both sides confirmed."""
+    if channel in (Channel.IN_PERSON, Channel.OTHER):
+        if submitted_on is None:
+            raise WorkflowError(_("当面提交的申请需要填写提交日期。"), field="submitted_on")
+        return submitted_on
+    if channel == Channel.LETTER and post_kind != PostKind.ORDINARY:
+        if signed_for_on is None:
+            raise WorkflowError(_("需签收的邮寄申请以签收之日为收到申请之日，请填写签收日期。"), field="signed_for_on")
+        return signed_for_on
+    if confirmed_on is None:
+        raise WorkflowError(
+            _("平常信函、网络、传真和电子邮件申请以双方确认之日为收到申请之日，请填写双方确认日期。"),
+            field="confirmed_on",
+        )
+    return confirmed_on
+
+
+def receipt_field(channel: str, post_kind: str) -> str:
+    """The field derive_receipt_date takes the receipt date from."""
+    if channel in (Channel.IN_PERSON, Channel.OTHER):
+        return "submitted_on"
+    if channel == Channel.LETTER and post_kind != PostKind.ORDINARY:
+        return "signed_for_on"
+    return "confirmed_on"
+
+
+# --- the vocabularies of a request's fields ---------------------------------------------------
+
+
+class ApplicantType(models.TextChoices):
+    NATURAL_PERSON = "natural_person", _("自然人")
+    COMMERCIAL = "commercial", _("商业企业")
+    RESEARCH = "research", _("科研机构")
+    SOCIAL_WELFARE = "social_welfare", _("社会公益组织")
+    LEGAL_SERVICE = "legal_service", _("法律服务机构")
+    OTHER_ORG = "other_org", _("其他")
+
+
+class ProvisionForm(models.TextChoices):
+    PAPER = "paper", _("纸质")
+    EMAIL = "email", _("电子邮件")
+    DISC = "disc", _("光盘/磁盘")
+    INSPECTION = "inspection", _("当场查阅、抄录")
+    OTHER = "other", _("其他")
+
+
+class DeliveryMethod(models.TextChoices):
+    """How the applicant asks to receive the reply (portal.md)."""
+
+    POST = "post", _("邮寄")
+    EMAIL = "email", _("电子邮件")
+    ONLINE = "online", _("网上领取")
+    PICKUP = "pickup", _("自行领取")
+
+
+class ProceedingOutcome(models.TextChoices):
+    UPHELD = "upheld", _("维持")
+    CORRECTED = "corrected", _("纠正")
+    OTHER = "other", _("其他")
+
+
+# The longest 申请内容 accepted (the form, the API and the ledger say so by name): a description of
+# the information sought, not the documents themselves — those are attachments.
+
+
+class FeeMethod(models.TextChoices):
+    """国办函〔2020〕109号第三条: one of the two per notice."""
+
+    PER_ITEM = "per_item", _("按件计收")
+    PER_PAGE = "per_page", _("按量计收")

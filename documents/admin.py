@@ -73,7 +73,9 @@ class LetterViews:
                 "issue_url": self.letter_url("letter_issue", obj.pk, draft.kind),
             })
         issued = []
-        for doc in Document.objects.filter(request=obj).select_related("issued_by", "replaces").order_by("issued_at", "pk"):
+        for doc in (
+            Document.objects.filter(request=obj).select_related("issued_by", "replaces").order_by("issued_at", "pk")
+        ):
             replaced = doc.replaced_by.exists()
             issued.append({
                 "doc": doc, "replaced": replaced, "pdf_state": doc.pdf_state,
@@ -281,7 +283,9 @@ class LetterTemplateAdmin(NotFoundWhenInvisible, admin.ModelAdmin):
     readonly_fields = ("field_list", "sha256", "name", "uploaded_by", "uploaded_at")
 
     def get_fields(self, request, obj=None):
-        return ("unit", "kind", "upload", "field_list") + (("name", "sha256", "uploaded_by", "uploaded_at") if obj else ())
+        return ("unit", "kind", "upload", "field_list") + (
+            ("name", "sha256", "uploaded_by", "uploaded_at") if obj else ()
+        )
 
     @admin.display(description=_("模板可用的字段"))
     def field_list(self, obj=None):

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from disclosure import deadlines as dl
 from disclosure.models import ApplicantType, Consultation, FeeNotice, ProvisionForm
-from disclosure.services import case_dates
+from disclosure.services.write import case_dates
 from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import Action, Outcome
 
@@ -197,8 +197,10 @@ def _reply_body(b: _Builder, req) -> tuple[list[str], str]:
         nonlocal reason_text
         label = what or "不予公开的理由"
         reason_text = b.need(
-            data.get("reason"), label,
-            _("办理结果“%(outcome)s”的答复书需要写明理由，请先在答复要素中填写理由。") % {"outcome": Outcome(outcome).label},
+            data.get("reason"),
+            label,
+            _("办理结果“%(outcome)s”的答复书需要写明理由，请先在答复要素中填写理由。")
+            % {"outcome": Outcome(outcome).label},
         )
         return reason_text
 
@@ -269,7 +271,9 @@ def _reply_body(b: _Builder, req) -> tuple[list[str], str]:
         ]
     elif outcome == Outcome.NOT_PROCESSED_PUBLICATION:
         route = str(data.get("access_route") or "").strip() or "可以通过公开发行渠道购买或者到公共图书馆查阅"
-        paras = [f"{you}申请获取的是政府公报、报刊、书籍等公开出版物。{basis}，现告知{you}获取的途径：{route.rstrip('。')}。"]
+        paras = [
+            f"{you}申请获取的是政府公报、报刊、书籍等公开出版物。{basis}，现告知{you}获取的途径：{route.rstrip('。')}。"
+        ]
     elif outcome == Outcome.NOT_PROCESSED_EXCESSIVE:
         asked = format_cn_date(req.reasons_requested_on)
         asked = f"已于{asked}要求{you}说明理由，" if asked else ""
@@ -408,7 +412,8 @@ def context_for(
     if kind == Kind.RECEIPT:
         due = req.base_due_on
         body = [
-            f"本机关于{format_cn_date(req.received_on)}收到{you}{CHANNEL_PHRASE.get(req.channel, '提交')}的政府信息公开申请，"
+            f"本机关于{format_cn_date(req.received_on)}收到{you}"
+            f"{CHANNEL_PHRASE.get(req.channel, '提交')}的政府信息公开申请，"
             f"申请编号为{req.ref or b.mark('申请编号')}。申请公开的内容：{f['content']}。"
         ]
         if due:
@@ -529,7 +534,9 @@ def context_for(
             delivered_name = rules.reply_document_name(outcome)
             delivered = f"{unit.name}{delivered_name}"
             f["delivered_document"] = f"{delivered}（{number}）" if number else delivered
-            f["delivery_method"] = b.need(req.delivery_method, "送达方式", _("送达回证需要送达方式，请先填写送达记录。"))
+            f["delivery_method"] = b.need(
+                req.delivery_method, "送达方式", _("送达回证需要送达方式，请先填写送达记录。")
+            )
             f["delivered_on"] = b.need(format_cn_date(req.delivered_on), "送达日期",
                                        _("送达回证需要送达日期，请先填写送达记录。"))
             body = [

@@ -95,7 +95,12 @@ class Document(models.Model):
     )
     issued_at = models.DateTimeField(_("出具时间"))
     replaces = models.ForeignKey(
-        "self", verbose_name=_("替代的文书"), null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+        "self",
+        verbose_name=_("替代的文书"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
     )
     reissue_reason = models.CharField(_("重新出具的理由"), max_length=500, blank=True)
     verification_code = models.CharField(_("核验码"), max_length=16, unique=True, default=new_verification_code)

@@ -78,6 +78,7 @@ def docx_to_pdf(data: bytes, *, timeout: int) -> bytes:
         if proc.returncode != 0 or not target.exists() or target.stat().st_size == 0:
             detail = (err or b"").decode("utf-8", "replace").strip()[-300:]
             raise PdfFailed(
-                _("LibreOffice 未能生成PDF（退出码 %(code)s）：%(detail)s") % {"code": proc.returncode, "detail": detail}
+                _("LibreOffice 未能生成PDF（退出码 %(code)s）：%(detail)s")
+                % {"code": proc.returncode, "detail": detail}
             )
         return target.read_bytes()

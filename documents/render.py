@@ -122,8 +122,14 @@ def sample_context(kind: str) -> LetterContext:
     """A context with every field filled, to try a template on when it is uploaded."""
     fields: dict[str, object] = {name: f"示例{label}" for name, label in TEMPLATE_FIELDS.items()}
     fields.update(
-        kind=Kind(kind).value, number="示例公复〔2026〕1号", number_line="示例公复〔2026〕1号", is_draft=False, body=["示例正文第一段。", "示例正文第二段。"],
-        missing=[], verification_code="ABCD2345", verify_url="https://example.invalid/public/verify/?code=ABCD2345",
+        kind=Kind(kind).value,
+        number="示例公复〔2026〕1号",
+        number_line="示例公复〔2026〕1号",
+        is_draft=False,
+        body=["示例正文第一段。", "示例正文第二段。"],
+        missing=[],
+        verification_code="ABCD2345",
+        verify_url="https://example.invalid/public/verify/?code=ABCD2345",
     )
     return LetterContext(kind=Kind(kind).value, fields=fields, missing=[], is_draft=False)
 

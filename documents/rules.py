@@ -148,7 +148,7 @@ def reconsideration_body(chain: list[UnitInfo], configured: str = "", *, on: dat
 # --- 救济告知 -----------------------------------------------------------------------------------
 
 # how a letter calls itself in the clause ("收到本答复书之日起")
-_SELF_NAME = {
+_SELF_NAME: dict[str, tuple[str, str]] = {
     Kind.REPLY: ("本答复", "本答复书"),
     Kind.FEE_NOTICE: ("本通知", "本通知书"),
 }

@@ -24,10 +24,10 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disclosure import services as disclosure_services
 from disclosure.access import access_for
 from disclosure.models import Consultation, DisclosureRequest, FeeNotice, RequestEvent, Unit
-from disclosure.services import NotPermitted
+from disclosure.services.decision import record_letter_number, reply
+from disclosure.services.write import NotPermitted
 from disclosure.tasks import send_now
 from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import Action, InvalidTransition, WorkflowError
@@ -244,7 +244,9 @@ def issue_document(req: DisclosureRequest, kind: str, *, actor, on: date | None 
         locked = DisclosureRequest.objects.select_for_update().filter(pk=req.pk).first()
         if locked is None:
             raise WorkflowError(_("没有找到该申请。"))
-        target = resolve_target(req, kind, target if replaces is None else (replaces.consultation or replaces.fee_notice))
+        target = resolve_target(
+            req, kind, target if replaces is None else (replaces.consultation or replaces.fee_notice)
+        )
         current = live_document(req, kind, target)
         if replaces is None and current is not None:
             raise WorkflowError(
@@ -288,9 +290,9 @@ def issue_document(req: DisclosureRequest, kind: str, *, actor, on: date | None 
         if replaces is not None:
             data.update(replaces=replaces.number, reason=reason)
         RequestEvent.objects.create(request=req, actor=actor, action=Action.ISSUE_DOCUMENT,
-                                    from_status=req.status, to_status=req.status, data=data)
+                                    from_status=req.status, to_status=req.status, data=data, at=now)
         if kind == Kind.REPLY:
-            disclosure_services.record_letter_number(req, number=number)
+            record_letter_number(req, number=number, now=now)
         if queue_pdf:
             transaction.on_commit(lambda: send_now(convert_document_pdf, document.pk))
     return document
@@ -319,8 +321,8 @@ def sign_reply(req: DisclosureRequest, *, actor, replied_on: date, outcome: str 
     if issue_letter:
         reply_data.pop("letter_number", None)  # the number is the one the 答复书 takes, never typed
     with transaction.atomic():
-        disclosure_services.reply(req, actor=actor, outcome=outcome, replied_on=replied_on, reply_data=reply_data,
-                                  today=today, expected_version=expected_version)
+        reply(req, actor=actor, outcome=outcome, replied_on=replied_on, reply_data=reply_data,
+              today=today, now=now, expected_version=expected_version)
         if not issue_letter:
             return None
         return issue_document(req, Kind.REPLY, actor=actor, now=now, today=today, queue_pdf=queue_pdf)
@@ -379,15 +381,21 @@ def issued_file(document: Document, fmt: str) -> LetterFile:
     fmt = check_format(fmt, ("docx", "pdf", "txt"))
     req = document.request
     if fmt == "docx":
-        return LetterFile(bytes(document.docx), CONTENT_TYPES["docx"], _filename(req, document.kind, "docx", document.number))
+        return LetterFile(
+            bytes(document.docx), CONTENT_TYPES["docx"], _filename(req, document.kind, "docx", document.number)
+        )
     if fmt == "txt":
         # the text of what was issued, read from the stored DOCX: a record edited since cannot change it
         return LetterFile(render.docx_text(bytes(document.docx)).encode("utf-8"), CONTENT_TYPES["txt"],
                           _filename(req, document.kind, "txt", document.number))
     if document.pdf_sha256:
-        return LetterFile(bytes(document.pdf), CONTENT_TYPES["pdf"], _filename(req, document.kind, "pdf", document.number))
+        return LetterFile(
+            bytes(document.pdf), CONTENT_TYPES["pdf"], _filename(req, document.kind, "pdf", document.number)
+        )
     if document.pdf_error:
-        raise PdfNotAvailable(_("PDF 生成失败：%(error)s。DOCX 已出具，可下载；请重试生成 PDF。") % {"error": document.pdf_error})
+        raise PdfNotAvailable(
+            _("PDF 生成失败：%(error)s。DOCX 已出具，可下载；请重试生成 PDF。") % {"error": document.pdf_error}
+        )
     raise PdfNotAvailable(_("PDF 正在生成，请稍后再试；DOCX 已出具，可下载。"))
 
 
@@ -433,8 +441,9 @@ def drafts_available(req: DisclosureRequest, *, today=None) -> list[DraftInfo]:
         targets = list(model.objects.filter(request=req).order_by("pk")) if model else [None]
         for target in targets:
             try:
-                ctx = letter_context.context_for(req, kind, on=letter_date(req, kind, None, today, target), target=target,
-                                                 calendar=calendar)
+                ctx = letter_context.context_for(
+                    req, kind, on=letter_date(req, kind, None, today, target), target=target, calendar=calendar
+                )
             except letter_context.LetterNotApplicable:
                 continue
             missing = list(ctx.missing)

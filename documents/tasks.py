@@ -9,6 +9,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from .models import Document
 from .pdf import PdfFailed, PdfUnavailable, docx_to_pdf
 
 # The converter kills LibreOffice after GONGKAI_PDF_TIMEOUT; Celery's limits are the backstop.
@@ -18,8 +19,6 @@ _TIMEOUT = settings.GONGKAI_PDF_TIMEOUT
 @shared_task(ignore_result=True, soft_time_limit=_TIMEOUT + 15, time_limit=_TIMEOUT + 30)
 def convert_document_pdf(document_id: int) -> str:
     """stored | failed | done (already had its PDF) | missing (no such document)."""
-    from .models import Document  # the documents' models import the services that queue this task
-
     document = Document.objects.filter(pk=document_id).first()
     if document is None:
         return "missing"

@@ -74,8 +74,11 @@ def set_page(section) -> None:
     section.header_distance, section.footer_distance = Mm(15), Mm(20)
 
 
+NO_SPACE = Pt(0)
+
+
 def _style(doc, name: str, font: str, size, *, bold: bool = False, align=None, indent_first: bool = False,
-           space_before=Pt(0), space_after=Pt(0), exact: bool = True):
+           space_before=NO_SPACE, space_after=NO_SPACE, exact: bool = True):
     style = doc.styles[name]
     set_fonts(style.element, font)
     _no_theme_colour(style.element)

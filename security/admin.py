@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from . import roles
 from .models import AuditEntry
 
 # Recovery codes are made on their own page and stored as digests (security/recovery.py); django-otp's
@@ -33,9 +34,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request, obj=None):
-        from disclosure.access import access_for
-
-        return access_for(request.user).is_admin
+        return roles.standing(request.user).is_admin
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)

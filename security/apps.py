@@ -23,7 +23,9 @@ class SecurityConfig(AppConfig):
         from . import checks, signals  # noqa: F401  (registers system checks and login signal receivers)
 
         celery_signals.after_setup_logger.connect(mask_celery_handlers, weak=False, dispatch_uid="security.mask_root")
-        celery_signals.after_setup_task_logger.connect(mask_celery_handlers, weak=False, dispatch_uid="security.mask_task")
+        celery_signals.after_setup_task_logger.connect(
+            mask_celery_handlers, weak=False, dispatch_uid="security.mask_task"
+        )
 
 
 # The third-party apps' sections of the admin, named in the admin's language (their own labels are

@@ -63,7 +63,9 @@ def reveal(request, obj, fields) -> None:
         return
     django_request = _django_request(request)
     if django_request is None:
-        AuditEntry.objects.create(**_fields_of(_entry(None, AuditEntry.Action.REVEAL, target=obj, fields=shown, via="command")))
+        AuditEntry.objects.create(
+            **_fields_of(_entry(None, AuditEntry.Action.REVEAL, target=obj, fields=shown, via="command"))
+        )
         return
     pending = getattr(django_request, PENDING_ATTR, None)
     if pending is None:
@@ -87,7 +89,9 @@ def flush(request) -> int:
 
 
 def _fields_of(entry: AuditEntry) -> dict:
-    return {f.attname: getattr(entry, f.attname) for f in AuditEntry._meta.concrete_fields if f.name not in ("id", "at")}
+    return {
+        f.attname: getattr(entry, f.attname) for f in AuditEntry._meta.concrete_fields if f.name not in ("id", "at")
+    }
 
 
 def record(action, *, request=None, user=None, target=None, fields=(), detail=None, via="") -> AuditEntry:
@@ -98,13 +102,17 @@ def record(action, *, request=None, user=None, target=None, fields=(), detail=No
 
 def export(what: str, *, request=None, user=None, detail=None, via="") -> AuditEntry:
     """A ledger / report / API export: `what` names it ("ledger", "report", ...); detail says which rows."""
-    return record(AuditEntry.Action.EXPORT, request=request, user=user, detail={"what": what, **(detail or {})}, via=via)
+    return record(
+        AuditEntry.Action.EXPORT, request=request, user=user, detail={"what": what, **(detail or {})}, via=via
+    )
 
 
 def imported(what: str, *, request=None, user=None, detail=None, via="") -> AuditEntry:
     """A ledger, units or staff file imported (staff files create accounts): `what` names it; detail
     gives the file name and the counts."""
-    return record(AuditEntry.Action.IMPORT, request=request, user=user, detail={"what": what, **(detail or {})}, via=via)
+    return record(
+        AuditEntry.Action.IMPORT, request=request, user=user, detail={"what": what, **(detail or {})}, via=via
+    )
 
 
 def download(attachment, *, request) -> AuditEntry:

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import logging
+import re
 
-from disclosure.idnumbers import mask_id_numbers_in_text
+from pythonjsonlogger.json import JsonFormatter
+
+# An 18-character resident-ID-shaped number (GB 11643): six digits of region, eight of birth date,
+# three of sequence and the check character.
+ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+
+
+def mask_id_numbers_in_text(text: str) -> str:
+    """Mask every 18-character resident-ID-shaped number in free text (for log records)."""
+    return ID_NUMBER_RE.sub(lambda m: m.group(1)[:3] + "*" * 11 + m.group(3)[-4:], text)
 
 
 class MaskIdNumbers(logging.Filter):
@@ -25,13 +35,7 @@ class MaskIdNumbers(logging.Filter):
         return True
 
 
-def _json_formatter_base():
-    from pythonjsonlogger.json import JsonFormatter
-
-    return JsonFormatter
-
-
-class MaskingJsonFormatter(_json_formatter_base()):
+class MaskingJsonFormatter(JsonFormatter):
     """python-json-logger's formatter (GONGKAI_LOG_FORMAT=json), the whole JSON line masked once more:
     it formats exceptions and extra fields itself, after MaskIdNumbers has run on the message."""
 

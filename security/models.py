@@ -73,7 +73,8 @@ class AuditEntry(models.Model):
         default_permissions = ("view",)
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.get_action_display()} {self.target_type} {self.target_id}"
+        action = self.get_action_display()
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {action} {self.target_type} {self.target_id}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None or kwargs.get("force_update"):

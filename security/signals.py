@@ -23,4 +23,6 @@ def _logged_out(sender, request, user, **kwargs):
 def _login_failed(sender, credentials, request=None, **kwargs):
     if request is not None:
         username = str((credentials or {}).get("username", ""))[:150]
-        audit.record(AuditEntry.Action.LOGIN_FAILED, request=request, detail={"username": username, "actor_name": username})
+        audit.record(
+            AuditEntry.Action.LOGIN_FAILED, request=request, detail={"username": username, "actor_name": username}
+        )

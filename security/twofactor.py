@@ -12,13 +12,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from disclosure.access import access_for
-from disclosure.models import StaffRole
-
-from . import audit, recovery
+from . import audit, recovery, roles
 from .models import AuditEntry, RecoveryCodeDevice
-
-SECOND_FACTOR_ROLES = (StaffRole.Role.ADMIN, StaffRole.Role.HEAD)  # and superusers
 
 
 def enforced() -> bool:
@@ -28,9 +23,9 @@ def enforced() -> bool:
 def requires_second_factor(user) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    # access_for reads the user's roles once per request and the admin and API reuse it: no extra query
-    access = access_for(user)
-    return access.is_admin or any(StaffRole.Role.HEAD in roles for roles in access.roles.values())
+    # the roles are read once per request cycle and the admin and API reuse them: no extra query
+    standing = roles.standing(user)
+    return standing.is_admin or standing.is_head
 
 
 def has_device(user) -> bool:
@@ -80,7 +75,9 @@ def issue_recovery_codes(user) -> list[str]:
         if device is None:
             device = RecoveryCodeDevice.objects.create(user=user, name=_("备用验证码"), confirmed=True)
         device.token_set.all().delete()
-        StaticToken.objects.bulk_create(StaticToken(device=device, token=recovery.digest(user.pk, code)) for code in codes)
+        StaticToken.objects.bulk_create(
+            StaticToken(device=device, token=recovery.digest(user.pk, code)) for code in codes
+        )
         device.throttle_reset(commit=False)
         device.confirmed = True
         device.save()

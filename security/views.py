@@ -24,7 +24,9 @@ from .models import AuditEntry
 
 def _next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or "/admin/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return "/admin/"
     return target
 
@@ -91,8 +93,11 @@ def otp_verify(request):
                 audit.record(AuditEntry.Action.OTP_VERIFIED, request=request)
             return redirect(_next(request))
         error = _("验证码不正确或已过期（多次输错后需稍候再试）。")
-    return render(request, "security/otp_verify.html",
-                  {**admin.site.each_context(request), "title": _("双因素认证"), "error": error, "next": _next(request)})
+    return render(
+        request,
+        "security/otp_verify.html",
+        {**admin.site.each_context(request), "title": _("双因素认证"), "error": error, "next": _next(request)},
+    )
 
 
 @never_cache
@@ -141,7 +146,10 @@ def otp_replace(request):
         confirmed = twofactor.replace_authenticator(user, device, request.POST.get("otp"), request=request)
         if confirmed is not None:
             twofactor.login_verified(request, confirmed)
-            messages.success(request, _("已更换身份验证器：今后请使用新手机上的验证码，旧手机上的验证码已失效。备用验证码不变，仍可使用。"))
+            messages.success(
+                request,
+                _("已更换身份验证器：今后请使用新手机上的验证码，旧手机上的验证码已失效。备用验证码不变，仍可使用。"),
+            )
             return redirect(_next(request))
         error = _("验证码不正确或已过期：请填写新手机上身份验证器当前显示的6位数字（多次输错后需稍候再试）。")
     return render(request, "security/otp_replace.html", {

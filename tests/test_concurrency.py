@@ -222,7 +222,7 @@ def test_recompute_after_a_calendar_edit_does_not_undo_a_transition_made_meanwhi
                                         items="写明文件名称", period_until=D("2026-03-18"), today=TODAY)
         return original(row, *args, **kwargs)
 
-    monkeypatch.setattr(services.write, "case_dates", case_dates_with_a_race)  # what _apply calls
+    monkeypatch.setattr(services.write, "case_dates", case_dates_with_a_race)  # what apply_change calls
     assert services.recompute_open_deadlines() == 0
     row = load(req)
     assert (row.status, row.due_on) == (Status.AWAITING_CORRECTION, None)

@@ -9,6 +9,7 @@ One module per stage of a request's life, all through the one write path of `wri
 reply, closure, archiving, 复议 and 诉讼) and `attachments`. Callers use this package's names.
 """
 
+from ..workflow import derive_receipt_date
 from .attachments import add_attachment, remove_attachment
 from .decision import (
     approve_legal_review,
@@ -39,9 +40,10 @@ from .handling import (
 )
 from .intake import letter_for_applicant, lookup_application, public_status, submit_application, submit_correction
 from .receipt import confirm_receipt, reject_submission
-from .registration import derive_receipt_date, format_reference, parse_reference, register_request, update_registration
+from .registration import format_reference, parse_reference, register_request, update_registration
 from .write import (
     DEADLINE_FIELDS,
+    ConcurrentChange,
     NotPermitted,
     calendar_covers,
     case_dates,
@@ -51,13 +53,15 @@ from .write import (
 )
 
 __all__ = [
-    "DEADLINE_FIELDS", "MAX_DELAY_DAYS", "NotPermitted", "accept", "add_attachment", "approve_extension",
-    "approve_legal_review", "archive", "assign_handler", "calendar_covers", "case_dates", "conclude",
-    "deadline_fields", "derive_receipt_date", "explain_deadline", "format_reference", "issue_fee_notice",
-    "parse_reference", "recompute_open_deadlines", "record_consultation_reply", "record_correction",
-    "record_fee_payment", "record_letter_number", "record_litigation", "record_reconsideration", "register_request", "remove_attachment",
-    "reply", "request_correction", "request_reasons", "return_for_revision", "set_delayed_reply",
-    "start_consultation", "start_review", "submit_for_legal_review", "submit_for_sign_off", "update_registration",
+    "ConcurrentChange", "DEADLINE_FIELDS", "MAX_DELAY_DAYS", "NotPermitted", "accept", "add_attachment",
+    "approve_extension", "approve_legal_review", "archive", "assign_handler", "calendar_covers", "case_dates",
+    "conclude", "deadline_fields", "derive_receipt_date", "explain_deadline", "format_reference",
+    "issue_fee_notice", "parse_reference", "recompute_open_deadlines", "record_consultation_reply",
+    "record_correction", "record_fee_payment", "record_letter_number", "record_litigation",
+    "record_reconsideration", "register_request", "remove_attachment", "reply", "request_correction",
+    "request_reasons", "return_for_revision", "set_delayed_reply", "start_consultation", "start_review",
+    "submit_for_legal_review", "submit_for_sign_off", "update_registration",
     # the applicants' side (portal.md)
-    "confirm_receipt", "reject_submission", "letter_for_applicant", "lookup_application", "public_status", "submit_application", "submit_correction",
+    "confirm_receipt", "reject_submission", "letter_for_applicant", "lookup_application", "public_status",
+    "submit_application", "submit_correction",
 ]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,40 +16,8 @@ from ..blindindex import applicant_id_hash
 from ..idnumbers import InvalidIdNumber, check_id_number, is_person
 from ..models import CONTENT_MAX_LENGTH, Channel, DisclosureRequest, PostKind, RequestEvent, Unit
 from ..workcalendar import load_work_calendar
-from ..workflow import Action, WorkflowError
-from .write import NotPermitted, _apply, _check_date, case_dates, deadline_fields
-
-# --- Art. 31: the receipt date ---------------------------------------------------------------
-
-
-def derive_receipt_date(
-    channel: str, post_kind: str, submitted_on: date | None, signed_for_on: date | None, confirmed_on: date | None
-) -> date:
-    """条例第三十一条: in person — the day handed in; signed post — the day signed for; ordinary
-    letter, online, fax, e-mail — the day both sides confirmed."""
-    if channel in (Channel.IN_PERSON, Channel.OTHER):
-        if submitted_on is None:
-            raise WorkflowError(_("当面提交的申请需要填写提交日期。"), field="submitted_on")
-        return submitted_on
-    if channel == Channel.LETTER and post_kind != PostKind.ORDINARY:
-        if signed_for_on is None:
-            raise WorkflowError(_("需签收的邮寄申请以签收之日为收到申请之日，请填写签收日期。"), field="signed_for_on")
-        return signed_for_on
-    if confirmed_on is None:
-        raise WorkflowError(
-            _("平常信函、网络、传真和电子邮件申请以双方确认之日为收到申请之日，请填写双方确认日期。"),
-            field="confirmed_on",
-        )
-    return confirmed_on
-
-
-def _receipt_field(channel: str, post_kind: str) -> str:
-    """The field derive_receipt_date takes the receipt date from."""
-    if channel in (Channel.IN_PERSON, Channel.OTHER):
-        return "submitted_on"
-    if channel == Channel.LETTER and post_kind != PostKind.ORDINARY:
-        return "signed_for_on"
-    return "confirmed_on"
+from ..workflow import Action, WorkflowError, derive_receipt_date, receipt_field
+from .write import Actor, NotPermitted, apply_change, case_dates, check_date, deadline_fields
 
 
 def format_reference(unit: Unit, year: int, seq: int) -> str:
@@ -88,9 +57,12 @@ def _check_content(fields: dict) -> None:
         )
 
 
-def register_request(*, actor, unit: Unit, today: date | None = None, **fields) -> DisclosureRequest:
+def register_request(
+    *, actor: Actor, unit: Unit, today: date | None = None, now: datetime | None = None, **fields: Any
+) -> DisclosureRequest:
     """登记: derive the Art. 31 receipt date, number the request, compute its deadlines."""
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     access = access_for(actor)
     if not access.can(Action.REGISTER, unit.pk):
         raise NotPermitted(_("您没有在“%(unit)s”登记申请的权限。") % {"unit": unit.name})
@@ -107,7 +79,7 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
         raise WorkflowError(_("请填写提交日期（当面递交、寄出或网上提交之日）。"), field="submitted_on")
     for name in ("submitted_on", "signed_for_on", "confirmed_on", "received_on"):
         if fields.get(name) is not None:
-            _check_date(fields[name], name)
+            check_date(fields[name], name)
     override = fields.pop("received_on", None)
     reason = (fields.get("receipt_override_reason") or "").strip()
     derived = derive_receipt_date(
@@ -134,15 +106,19 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
     submitted_on = fields.get("submitted_on")
     if submitted_on and received_on < submitted_on:
         # name the date the clerk typed: the override, or the channel's own date
-        field = "received_on" if received_on != derived else _receipt_field(fields["channel"], fields.get("post_kind", ""))
+        field = (
+            "received_on" if received_on != derived
+            else receipt_field(fields["channel"], fields.get("post_kind", ""))
+        )
         raise WorkflowError(_("收到申请日期不能早于提交日期。"), field=field)
     ref = (fields.pop("ref", "") or "").strip()
     fields.pop("status", None)
     calendar = load_work_calendar()
     seq = 0
-    for attempt in range(10):
+    for _attempt in range(10):
         req = DisclosureRequest(
-            unit=unit, received_on=received_on, registered_by=actor if getattr(actor, "pk", None) else None, **fields
+            unit=unit, received_on=received_on, registered_by=actor if getattr(actor, "pk", None) else None,
+            created_at=now, updated_at=now, **fields
         )
         req.ref_year = received_on.year
         if not ref:
@@ -166,7 +142,9 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
                     action=Action.REGISTER,
                     from_status="",
                     to_status=req.status,
-                    data={"ref": req.ref, "received_on": received_on.isoformat(), "derived_received_on": derived.isoformat()},
+                    data={"ref": req.ref, "received_on": received_on.isoformat(),
+                          "derived_received_on": derived.isoformat()},
+                    at=now,
                 )
             return req
         except IntegrityError:
@@ -176,7 +154,10 @@ def register_request(*, actor, unit: Unit, today: date | None = None, **fields) 
     raise WorkflowError(_("未能生成申请编号，请重试。"))
 
 
-def update_registration(req: DisclosureRequest, *, actor, expected_version=None, **fields) -> DisclosureRequest:
+def update_registration(
+    req: DisclosureRequest, *, actor: Actor, expected_version: int | None = None, now: datetime | None = None,
+    **fields: Any,
+) -> DisclosureRequest:
     """Edit the registration fields that may still change while the request is open."""
     editable = {
         "applicant_name", "applicant_id_number", "applicant_contact", "agent_name", "agent_id_number",
@@ -192,6 +173,6 @@ def update_registration(req: DisclosureRequest, *, actor, expected_version=None,
     if "applicant_id_number" in changed:
         changed["applicant_id_hash"] = applicant_id_hash(changed["applicant_id_number"])
     with transaction.atomic():
-        return _apply(
-            req, Action.EDIT, actor=actor, changes=changed, expected_version=expected_version, data=data,
+        return apply_change(
+            req, Action.EDIT, actor=actor, now=now, changes=changed, expected_version=expected_version, data=data,
         )

@@ -19,4 +19,6 @@ def recovery_codes_link(context):
     # is_verified comes from the session and requires_second_factor from the request's cached roles: no query
     if not twofactor.requires_second_factor(user):
         return ""
-    return format_html('<a href="{}" id="recovery-codes-link">{}</a> / ', reverse("security:recovery_codes"), _("备用验证码"))
+    return format_html(
+        '<a href="{}" id="recovery-codes-link">{}</a> / ', reverse("security:recovery_codes"), _("备用验证码")
+    )

@@ -28,5 +28,7 @@ class Command(BaseCommand):
             audit.record(AuditEntry.Action.OTP_RESET, target=user, via="command",
                          detail={"reset": True, "devices_removed": removed, "recovery_codes_removed": codes_removed,
                                  "actor_name": "manage.py reset_2fa"})
-        self.stdout.write(_("已删除 %(n)d 个身份验证器和 %(codes)d 个未使用的备用验证码；%(name)s 下次登录时需重新设置。")
-                          % {"n": removed, "codes": codes_removed, "name": username})
+        self.stdout.write(
+            _("已删除 %(n)d 个身份验证器和 %(codes)d 个未使用的备用验证码；%(name)s 下次登录时需重新设置。")
+            % {"n": removed, "codes": codes_removed, "name": username}
+        )

@@ -1,33 +1,29 @@
 """The demo dataset: 金东区人民政府 with its departments and townships, staff in every role and
 about 300 requests from 2024 on, in every state and with every outcome.
 
-Every request is driven through the services (disclosure/services/), one call per arrow, with the dates a real case would
-have had, so each one carries its full event history. The clock is set to each step's day while
-the step runs, so the events' timestamps read as history too (year-end figures are recomputed
-from the log). The random choices come from a fixed seed: the same `today` gives the same data.
+Every request is driven through the services (disclosure/services/), one call per arrow, with the
+dates a real case would have had, so each one carries its full event history. Each step passes the services its moment
+(`now`, office hours on the step's day), so the events' timestamps read as history too (year-end
+figures are recomputed from the log). The random choices come from a fixed seed: the same `today` gives the same data.
 """
 
 from __future__ import annotations
 
-import os
 import random
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
 from django.utils import timezone
 
 from documents import services as letters
 
-from . import deadlines as dl
-from . import services
-from .idnumbers import credit_code_check
-from .models import (
+from .. import deadlines as dl
+from .. import services
+from ..idnumbers import credit_code_check
+from ..models import (
     ApplicantType,
     Channel,
     Consultation,
@@ -38,141 +34,35 @@ from .models import (
     Unit,
     User,
 )
-from .workcalendar import load_work_calendar
-from .workflow import CLOSING_OUTCOMES, REFUSALS, Outcome, Status, legal_review_required
-
-DEFAULT_PASSWORD = "Gongkai-demo-2026"
-SEED = 20260101
-ROOT_CODE = "jindong"
-
-# (code, name, kind, reference prefix, short login prefix)
-UNITS = [
-    (ROOT_CODE, "金东区人民政府", Unit.Kind.GOVERNMENT, "金东公开", "qzf"),
-    ("jd-bgs", "金东区人民政府办公室", Unit.Kind.DEPARTMENT, "金东办公开", "bgs"),
-    ("jd-fgj", "金东区发展和改革局", Unit.Kind.DEPARTMENT, "金东发改公开", "fgj"),
-    ("jd-zrzy", "金华市自然资源和规划局金东分局", Unit.Kind.DEPARTMENT, "金东资规公开", "zrzy"),
-    ("jd-zjj", "金东区住房和城乡建设局", Unit.Kind.DEPARTMENT, "金东住建公开", "zjj"),
-    ("jd-jyj", "金东区教育局", Unit.Kind.DEPARTMENT, "金东教育公开", "jyj"),
-    ("jd-scjg", "金东区市场监督管理局", Unit.Kind.DEPARTMENT, "金东市监公开", "scjg"),
-    ("jd-dhjd", "多湖街道办事处", Unit.Kind.TOWNSHIP, "多湖公开", "dhjd"),
-    ("jd-dxjd", "东孝街道办事处", Unit.Kind.TOWNSHIP, "东孝公开", "dxjd"),
-    ("jd-xsz", "孝顺镇人民政府", Unit.Kind.TOWNSHIP, "孝顺公开", "xsz"),
-    ("jd-lpz", "澧浦镇人民政府", Unit.Kind.TOWNSHIP, "澧浦公开", "lpz"),
-]
-# Requests received in the last this many days had their 答复书 issued here (documents).
-LETTERS_ISSUED_DAYS = 90
-# How many requests each unit gets, relative to the others (land and housing draw the most).
-UNIT_WEIGHTS = {
-    ROOT_CODE: 6, "jd-bgs": 3, "jd-fgj": 3, "jd-zrzy": 9, "jd-zjj": 7, "jd-jyj": 3, "jd-scjg": 3,
-    "jd-dhjd": 4, "jd-dxjd": 4, "jd-xsz": 3, "jd-lpz": 3,
-}
-
-ROLE_LABELS = dict(StaffRole.Role.choices)
-
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈"
-GIVEN = [
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
-    "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "晓东", "文军", "丽华", "国平", "红梅", "建国", "雪梅",
-    "卫东", "春燕", "立新", "晓峰", "晨曦", "子涵", "浩然", "一鸣",
-]
-COMPANIES = [
-    "浙江金义建设工程有限公司", "金华市金东区华丰建材有限公司", "金华宏达物流有限公司", "浙江鼎盛置业有限公司",
-    "金华市金东区绿源农业开发有限公司", "浙江明宇机械制造有限公司", "金华市新城房地产开发有限公司",
-]
-RESEARCH = ["浙江师范大学法政学院", "金华职业技术学院", "浙江省社会科学院地方治理研究所"]
-WELFARE = ["金华市金东区环保志愿者协会", "金华市消费者权益保护协会", "金华市慈善总会金东分会"]
-LAW_FIRMS = ["浙江金鼎律师事务所", "浙江之江律师事务所金华分所", "北京盈科（金华）律师事务所", "浙江金诚律师事务所"]
-OTHER_ORGS = ["孝顺镇某村股份经济合作社", "多湖街道某小区业主委员会", "金东区个体劳动者协会"]
-
-CONTENTS = {
-    ROOT_CODE: [
-        "金东区{y}年度重大行政决策事项目录及相关听证材料",
-        "区政府常务会议关于{place}片区改造项目的会议纪要中涉及本人房屋的内容",
-        "金东区{y}年政府工作报告中民生实事项目的完成情况",
-        "{place}地块征收决定及补偿安置方案的批准文件",
-    ],
-    "jd-bgs": [
-        "区政府办公室{y}年发布的规范性文件目录",
-        "关于{place}交通整治工作的督查通报",
-        "金东区政务公开工作{y}年度考核结果",
-    ],
-    "jd-fgj": [
-        "{place}污水管网工程项目的立项批复及可行性研究报告批复",
-        "金东区{y}年重点建设项目计划",
-        "{place}公共停车场项目的核准文件",
-    ],
-    "jd-zrzy": [
-        "{place}地块国有土地使用权出让合同及规划条件",
-        "本人位于{place}的宅基地审批档案",
-        "{place}村土地征收的农用地转用和征收批复",
-        "{place}地块建设用地规划许可证及附图",
-        "{place}区块控制性详细规划调整的审批材料",
-    ],
-    "jd-zjj": [
-        "{place}安置小区的竣工验收备案材料",
-        "{place}商品房项目的预售许可证及预售资金监管协议",
-        "{place}老旧小区改造工程的招标文件及中标结果",
-        "{place}房屋征收项目的评估机构选定结果和分户评估报告",
-    ],
-    "jd-jyj": [
-        "金东区{y}年义务教育阶段学校招生划片方案",
-        "{place}小学新建工程的建设资金来源",
-        "{y}年教师招聘考试的成绩及录用名单",
-    ],
-    "jd-scjg": [
-        "对{place}某餐饮店的行政处罚决定书",
-        "{y}年金东区食品安全抽检结果",
-        "本人投诉{place}某超市销售过期食品的处理结果",
-    ],
-    "jd-dhjd": ["{place}社区{y}年低保对象名单及审核材料", "多湖街道{place}违法建筑拆除的相关决定"],
-    "jd-dxjd": ["东孝街道{place}村集体土地租赁合同", "东孝街道{y}年财政预算及决算"],
-    "jd-xsz": ["孝顺镇{place}村道路硬化工程的资金拨付情况", "孝顺镇{y}年农村危房改造补助名单"],
-    "jd-lpz": ["澧浦镇{place}村土地流转合同及流转费发放情况", "澧浦镇{y}年美丽乡村建设项目资金使用情况"],
-}
-PLACES = ["多湖中央商务区", "金东新区", "东孝", "孝顺", "澧浦", "傅村", "曹宅", "岭下", "江东", "塘雅", "赤松",
-          "鞋塘", "源东", "低田", "施光", "含香", "后溪", "浦口", "下于", "洞殿下"]
-
-DELIVERY_METHODS = ["邮寄（EMS）", "当面领取", "电子邮件", "浙江政务服务网在线送达"]
-CONSULTED_AGENCIES = ["金华市自然资源和规划局", "金东区财政局", "金东区司法局", "金华市生态环境局金东分局"]
-CONSULTED_THIRD_PARTIES = ["浙江鼎盛置业有限公司", "金华市新城房地产开发有限公司", "相关被征收户"]
-
-# How often each outcome occurs among concluded requests (roughly as in published annual reports).
-OUTCOME_WEIGHTS = {
-    Outcome.GRANTED: 30, Outcome.ALREADY_PUBLIC: 10, Outcome.PARTIAL: 8,
-    Outcome.REFUSED_STATE_SECRET: 1, Outcome.REFUSED_LAW_PROHIBITED: 1, Outcome.REFUSED_SECURITY_STABILITY: 1,
-    Outcome.REFUSED_THIRD_PARTY: 3, Outcome.REFUSED_INTERNAL_AFFAIRS: 2, Outcome.REFUSED_PROCESS_INFO: 3,
-    Outcome.REFUSED_ENFORCEMENT_FILE: 1, Outcome.REFUSED_QUERY_MATTER: 1, Outcome.SPECIAL_ACCESS: 1,
-    Outcome.UNAVAILABLE_NOT_HELD: 15, Outcome.NOT_THIS_AGENCY: 6, Outcome.UNAVAILABLE_NEEDS_CREATION: 3,
-    Outcome.UNAVAILABLE_UNCLEAR: 2, Outcome.NOT_PROCESSED_PETITION: 2, Outcome.NOT_PROCESSED_DUPLICATE: 2,
-    Outcome.NOT_PROCESSED_PUBLICATION: 1, Outcome.NOT_PROCESSED_EXCESSIVE: 1, Outcome.NOT_PROCESSED_CONFIRM: 1,
-    Outcome.ABANDONED_NO_CORRECTION: 3, Outcome.ABANDONED_FEE_UNPAID: 1, Outcome.WITHDRAWN: 4, Outcome.OTHER: 1,
-}
-# Open requests: (state, how many, how many of them overdue).
-OPEN_PLAN = [
-    (Status.REGISTERED, 6, 0),
-    (Status.REVIEWING, 5, 0),
-    (Status.AWAITING_CORRECTION, 6, 0),
-    (Status.HANDLING, 14, 5),
-    (Status.CONSULTING, 5, 0),
-    (Status.LEGAL_REVIEW, 4, 1),
-    (Status.SIGN_OFF, 3, 0),
-]
-CONCLUDED_COUNT = 230  # received at least OLD_DAYS ago, every outcome among them
-OLD_DAYS = 150
-RECENT_COUNT = 30
-RECENT_OUTCOMES = [Outcome.GRANTED, Outcome.GRANTED, Outcome.GRANTED, Outcome.UNAVAILABLE_NOT_HELD,
-                   Outcome.ALREADY_PUBLIC, Outcome.NOT_THIS_AGENCY, Outcome.UNAVAILABLE_NEEDS_CREATION,
-                   Outcome.REFUSED_PROCESS_INFO, Outcome.WITHDRAWN, Outcome.WITHDRAWN]
-# Outcomes that applicants contest with 行政复议 or 行政诉讼 now and then.
-PROCEEDING_OUTCOMES = REFUSALS | {Outcome.UNAVAILABLE_NOT_HELD, Outcome.NOT_THIS_AGENCY, Outcome.PARTIAL}
-
-
-def demo_password() -> str:
-    return os.environ.get("GONGKAI_DEMO_PASSWORD") or DEFAULT_PASSWORD
-
-
-def is_loaded() -> bool:
-    return DisclosureRequest.objects.filter(unit__path__startswith=f"/{ROOT_CODE}/").exists()
+from ..workcalendar import load_work_calendar
+from ..workflow import CLOSING_OUTCOMES, REFUSALS, Outcome, Status, legal_review_required
+from .data import (
+    COMPANIES,
+    CONCLUDED_COUNT,
+    CONSULTED_AGENCIES,
+    CONSULTED_THIRD_PARTIES,
+    CONTENTS,
+    DELIVERY_METHODS,
+    GIVEN,
+    LAW_FIRMS,
+    LETTERS_ISSUED_DAYS,
+    OLD_DAYS,
+    OPEN_PLAN,
+    OTHER_ORGS,
+    OUTCOME_WEIGHTS,
+    PLACES,
+    PROCEEDING_OUTCOMES,
+    RECENT_COUNT,
+    RECENT_OUTCOMES,
+    RESEARCH,
+    ROOT_CODE,
+    SEED,
+    SURNAMES,
+    UNIT_WEIGHTS,
+    UNITS,
+    WELFARE,
+    demo_password,
+)
 
 
 @dataclass
@@ -219,14 +109,12 @@ class DemoBuilder:
             day += timedelta(days=1)
         return day
 
-    @contextmanager
-    def clock(self, day: date):
-        """Run one step as if it were office hours on `day` (events and timestamps read as history)."""
+    def at(self, day: date) -> datetime:
+        """The moment of one step, office hours on `day`: the services are told it (`now`), so events
+        and timestamps read as history."""
         step = self.steps_on[day] = self.steps_on.get(day, 0) + 1  # later steps of a day come later
         moment = datetime.combine(day, time(8, 30), tzinfo=self.tz) + timedelta(seconds=97 * step)
-        moment = min(moment, self.started_at)  # today's steps happened before the load, not later
-        with mock.patch.object(timezone, "now", return_value=moment):
-            yield
+        return min(moment, self.started_at)  # today's steps happened before the load, not later
 
     # --- units and staff ---------------------------------------------------------------------
 
@@ -282,7 +170,7 @@ class DemoBuilder:
     def id_number(self, born: date) -> str:
         body = f"330703{born:%Y%m%d}{self.rng.randint(0, 999):03d}"
         weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-        check = "10X98765432"[sum(int(c) * w for c, w in zip(body, weights)) % 11]
+        check = "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
         return body + check
 
     def phone(self) -> str:
@@ -326,8 +214,10 @@ class DemoBuilder:
         if channel == Channel.LETTER:
             sent = received_on - timedelta(days=self.rng.randint(1, 4))
             if self.rng.random() < 0.7:
-                return {"channel": channel, "post_kind": PostKind.SIGNED, "submitted_on": sent, "signed_for_on": received_on}
-            return {"channel": channel, "post_kind": PostKind.ORDINARY, "submitted_on": sent, "confirmed_on": received_on}
+                return {"channel": channel, "post_kind": PostKind.SIGNED, "submitted_on": sent,
+                        "signed_for_on": received_on}
+            return {"channel": channel, "post_kind": PostKind.ORDINARY, "submitted_on": sent,
+                    "confirmed_on": received_on}
         # online, e-mail, fax: many arrive over the weekend and are confirmed on the next working day
         sent = received_on - timedelta(days=self.rng.choice([0, 0, 0, 1, 2]))
         return {"channel": channel, "submitted_on": sent, "confirmed_on": received_on}
@@ -336,56 +226,57 @@ class DemoBuilder:
 
     def register(self, code: str, received_on: date) -> DisclosureRequest:
         template = self.rng.choice(CONTENTS[code])
-        content = template.format(y=self.rng.choice([received_on.year - 1, received_on.year]), place=self.rng.choice(PLACES))
-        with self.clock(received_on):
-            return services.register_request(
-                actor=self.staff.clerk[code], unit=self.units[code], today=received_on,
-                content=content, provision_form=self.rng.choice(ProvisionForm.values[:3]),
-                purpose=self.rng.choice(["", "", "维护自身合法权益", "学术研究", "了解相关政策"]),
-                **self.applicant(), **self.channel_fields(received_on),
-            )
+        content = template.format(y=self.rng.choice([received_on.year - 1, received_on.year]),
+                                  place=self.rng.choice(PLACES))
+        now = self.at(received_on)
+        return services.register_request(
+            actor=self.staff.clerk[code], unit=self.units[code], today=received_on,
+            content=content, provision_form=self.rng.choice(ProvisionForm.values[:3]),
+            purpose=self.rng.choice(["", "", "维护自身合法权益", "学术研究", "了解相关政策"]),
+            **self.applicant(), **self.channel_fields(received_on), now=now,
+        )
 
     def review(self, req, day):
-        with self.clock(day):
-            services.start_review(req, actor=self.staff.reviewer[req.unit.code])
+        now = self.at(day)
+        services.start_review(req, actor=self.staff.reviewer[req.unit.code], now=now)
 
     def correction(self, req, requested_on: date, *, received: bool, received_after: int = 5) -> date:
         period_until = requested_on + timedelta(days=15)
-        with self.clock(requested_on):
-            services.request_correction(
-                req, actor=self.staff.clerk[req.unit.code], requested_on=requested_on, today=requested_on,
-                items=self.rng.choice([
-                    "请写明所需政府信息的名称、文号或者便于行政机关查询的其他特征性描述。",
-                    "请提供申请人身份证明复印件。",
-                    "申请内容涉及多项信息，请逐项列明所需信息的具体内容。",
-                ]),
-                period_until=period_until,
-            )
+        now = self.at(requested_on)
+        services.request_correction(
+            req, actor=self.staff.clerk[req.unit.code], requested_on=requested_on, today=requested_on,
+            items=self.rng.choice([
+                "请写明所需政府信息的名称、文号或者便于行政机关查询的其他特征性描述。",
+                "请提供申请人身份证明复印件。",
+                "申请内容涉及多项信息，请逐项列明所需信息的具体内容。",
+            ]),
+            period_until=period_until, now=now,
+        )
         if not received:
             return requested_on
         received_on = min(self.wd(requested_on, received_after), period_until)
-        with self.clock(received_on):
-            services.record_correction(req, actor=self.staff.clerk[req.unit.code], received_on=received_on,
-                                       today=received_on)
+        now = self.at(received_on)
+        services.record_correction(req, actor=self.staff.clerk[req.unit.code], received_on=received_on,
+                                   today=received_on, now=now)
         return received_on
 
     def accept(self, req, day, *, assign: bool = False):
         """审核通过; `assign` also names the handler, which sends them an assignment notice, so
         only requests still open are assigned (history would flood the outbox)."""
         code = req.unit.code
-        with self.clock(day):
-            services.accept(req, actor=self.staff.reviewer[code])
-            if assign:
-                services.assign_handler(req, actor=self.staff.reviewer[code], handler=self.staff.clerk[code])
+        now = self.at(day)
+        services.accept(req, actor=self.staff.reviewer[code], now=now)
+        if assign:
+            services.assign_handler(req, actor=self.staff.reviewer[code], handler=self.staff.clerk[code], now=now)
 
     def consult(self, req, sent_on: date, *, answer_after: int | None) -> date:
         agency = self.rng.random() < 0.5
         kind = Consultation.Kind.AGENCY if agency else Consultation.Kind.THIRD_PARTY
         party = self.rng.choice(CONSULTED_AGENCIES if agency else CONSULTED_THIRD_PARTIES)
-        with self.clock(sent_on):
-            consultation = services.start_consultation(
-                req, actor=self.staff.clerk[req.unit.code], kind=kind, party=party, sent_on=sent_on, today=sent_on
-            )
+        now = self.at(sent_on)
+        consultation = services.start_consultation(
+            req, actor=self.staff.clerk[req.unit.code], kind=kind, party=party, sent_on=sent_on, today=sent_on, now=now
+        )
         if answer_after is None:
             return sent_on
         if agency and self.rng.random() < 0.3:
@@ -394,38 +285,39 @@ class DemoBuilder:
             replied_on = self.wd(sent_on, answer_after)
             consents = self.rng.random() < 0.6
             opinion = "同意公开。" if consents else "涉及商业秘密，不同意公开。"
-        with self.clock(replied_on):
-            services.record_consultation_reply(
-                consultation, actor=self.staff.clerk[req.unit.code], replied_on=replied_on, opinion=opinion,
-                consents=consents, today=replied_on,
-            )
+        now = self.at(replied_on)
+        services.record_consultation_reply(
+            consultation, actor=self.staff.clerk[req.unit.code], replied_on=replied_on, opinion=opinion,
+            consents=consents, today=replied_on, now=now,
+        )
         return replied_on
 
     def fee(self, req, notice_on: date, *, paid_after: int | None):
         # 按量 (109号第五条): the amount and basis are the quote's for the pages provided
         pages = self.rng.choice([45, 80, 130, 250, 320])
-        with self.clock(notice_on):
-            notice = services.issue_fee_notice(
-                req, actor=self.staff.clerk[req.unit.code], pages=pages, notice_on=notice_on, today=notice_on,
-            )
+        now = self.at(notice_on)
+        notice = services.issue_fee_notice(
+            req, actor=self.staff.clerk[req.unit.code], pages=pages, notice_on=notice_on, today=notice_on, now=now,
+        )
         if paid_after is not None:
             paid_on = self.wd(notice_on, paid_after)
-            with self.clock(paid_on):
-                services.record_fee_payment(notice, actor=self.staff.clerk[req.unit.code], paid_on=paid_on,
-                                            receipt_number=f"ZJ{self.rng.randint(10**9, 10**10 - 1)}", today=paid_on)
+            now = self.at(paid_on)
+            services.record_fee_payment(notice, actor=self.staff.clerk[req.unit.code], paid_on=paid_on,
+                                        receipt_number=f"ZJ{self.rng.randint(10**9, 10**10 - 1)}", today=paid_on,
+                                        now=now)
             return notice, paid_on
         return notice, notice_on
 
     def extend(self, req, day: date) -> date:
         day = min(day, req.due_on)
-        with self.clock(day):
-            services.approve_extension(
-                req, actor=self.staff.head[req.unit.code], days=self.rng.choice([10, 15, 20, 20]),
-                approved_on=day, notified_on=day, today=day,
-                reason=self.rng.choice([
-                    "申请内容涉及多个年度档案，需调档核查。", "需会同多个科室检索汇总。", "所涉信息数量较大，需逐页审查。",
-                ]),
-            )
+        now = self.at(day)
+        services.approve_extension(
+            req, actor=self.staff.head[req.unit.code], days=self.rng.choice([10, 15, 20, 20]),
+            approved_on=day, notified_on=day, today=day,
+            reason=self.rng.choice([
+                "申请内容涉及多个年度档案，需调档核查。", "需会同多个科室检索汇总。", "所涉信息数量较大，需逐页审查。",
+            ]), now=now,
+        )
         return day
 
     def reply_data(self, req, outcome: str) -> dict:
@@ -468,31 +360,32 @@ class DemoBuilder:
             self.submit(req, outcome, data, self.back(reply_on, 2), returned=returned)
             self.sign(req, self.back(reply_on, 1))
         else:  # 签发 without legal review: the clerk submits it to the head
-            with self.clock(self.back(reply_on, 1)):
-                services.submit_for_sign_off(req, actor=self.staff.clerk[code], outcome=outcome, reply_data=data)
-        with self.clock(reply_on):
-            letters.sign_reply(req, actor=self.staff.head[code], replied_on=reply_on, today=reply_on,
-                               issue_letter=issue, queue_pdf=False)
+            now = self.at(self.back(reply_on, 1))
+            services.submit_for_sign_off(req, actor=self.staff.clerk[code], outcome=outcome, reply_data=data, now=now)
+        now = self.at(reply_on)
+        letters.sign_reply(req, actor=self.staff.head[code], replied_on=reply_on, today=reply_on,
+                           issue_letter=issue, queue_pdf=False, now=now)
 
     def submit(self, req, outcome: str, data: dict, day: date, *, returned: bool = False):
         code = req.unit.code
-        with self.clock(day):
-            services.submit_for_legal_review(req, actor=self.staff.clerk[code], outcome=outcome, reply_data=data)
+        now = self.at(day)
+        services.submit_for_legal_review(req, actor=self.staff.clerk[code], outcome=outcome, reply_data=data, now=now)
         if returned:
-            with self.clock(day):
-                services.return_for_revision(req, actor=self.staff.legal,
-                                             note="答复书未引用具体条款，请补充法律依据后重新提交。")
-            with self.clock(day):
-                services.submit_for_legal_review(req, actor=self.staff.clerk[code], outcome=outcome, reply_data=data)
+            now = self.at(day)
+            services.return_for_revision(req, actor=self.staff.legal,
+                                         note="答复书未引用具体条款，请补充法律依据后重新提交。", now=now)
+            now = self.at(day)
+            services.submit_for_legal_review(req, actor=self.staff.clerk[code], outcome=outcome, reply_data=data,
+                                             now=now)
 
     def sign(self, req, day: date):
-        with self.clock(day):
-            services.approve_legal_review(req, actor=self.staff.legal, note="经审核，答复依据充分，同意签发。")
+        now = self.at(day)
+        services.approve_legal_review(req, actor=self.staff.legal, note="经审核，答复依据充分，同意签发。", now=now)
 
     def conclude(self, req, outcome: str, day: date, reason: str):
-        with self.clock(day):
-            services.conclude(req, actor=self.staff.clerk[req.unit.code], outcome=outcome, concluded_on=day,
-                              reason=reason, today=day)
+        now = self.at(day)
+        services.conclude(req, actor=self.staff.clerk[req.unit.code], outcome=outcome, concluded_on=day,
+                          reason=reason, today=day, now=now)
 
     def archive(self, req, concluded_on: date, later: list | tuple = ()) -> DisclosureRequest:
         """归档; `later` proceedings (plan_proceedings) are recorded on their days, before or after it."""
@@ -502,12 +395,12 @@ class DemoBuilder:
             self.proceedings(req, later)
             return req
         self.proceedings(req, [step for step in later if step[1] < archived_on])
-        with self.clock(archived_on):
-            services.archive(
-                req, actor=self.staff.clerk[req.unit.code], delivery_method=self.rng.choice(DELIVERY_METHODS),
-                delivered_on=delivered_on, archived_on=archived_on, today=archived_on,
-                archive_number=f"WS·{concluded_on.year}·{req.ref_seq or req.pk:04d}",
-            )
+        now = self.at(archived_on)
+        services.archive(
+            req, actor=self.staff.clerk[req.unit.code], delivery_method=self.rng.choice(DELIVERY_METHODS),
+            delivered_on=delivered_on, archived_on=archived_on, today=archived_on,
+            archive_number=f"WS·{concluded_on.year}·{req.ref_seq or req.pk:04d}", now=now,
+        )
         self.proceedings(req, [step for step in later if step[1] >= archived_on])
         return req
 
@@ -515,16 +408,16 @@ class DemoBuilder:
         """第三十五条: an applicant with dozens of requests this month is asked for reasons; they hold,
         but the material cannot be gathered in time, so the head sets a later reply date."""
         code = req.unit.code
-        with self.clock(asked_on):
-            services.request_reasons(req, actor=self.staff.clerk[code], requested_on=asked_on, today=asked_on,
-                                     note="该申请人本月已提交申请38件，涉及近十年全部会议纪要。")
+        now = self.at(asked_on)
+        services.request_reasons(req, actor=self.staff.clerk[code], requested_on=asked_on, today=asked_on,
+                                 note="该申请人本月已提交申请38件，涉及近十年全部会议纪要。", now=now)
         decided_on = min(self.back(self.today, 1), req.due_on)
-        with self.clock(decided_on):
-            services.set_delayed_reply(
-                req, actor=self.staff.head[code], today=decided_on, notified_on=decided_on,
-                finding="申请人说明系开展课题研究所需，理由合理；所涉纪要需逐卷调取、逐页审查，无法在法定期限内答复。",
-                delayed_until=req.due_on + timedelta(days=45),
-            )
+        now = self.at(decided_on)
+        services.set_delayed_reply(
+            req, actor=self.staff.head[code], today=decided_on, notified_on=decided_on,
+            finding="申请人说明系开展课题研究所需，理由合理；所涉纪要需逐卷调取、逐页审查，无法在法定期限内答复。",
+            delayed_until=req.due_on + timedelta(days=45), now=now,
+        )
 
     def plan_proceedings(self, concluded_on: date) -> list[tuple[str, date, dict]]:
         """行政复议 and 行政诉讼 (table 四) as they happen after the reply: (service, day, arguments)."""
@@ -551,8 +444,8 @@ class DemoBuilder:
     def proceedings(self, req, steps: list[tuple[str, date, dict]]) -> None:
         """Recorded through the services, each on its day, after the file was archived (if it was)."""
         for service, day, arguments in sorted(steps, key=lambda step: step[1]):
-            with self.clock(day):
-                getattr(services, service)(req, actor=self.staff.clerk[req.unit.code], today=day, **arguments)
+            now = self.at(day)
+            getattr(services, service)(req, actor=self.staff.clerk[req.unit.code], today=day, **arguments, now=now)
 
     # --- plans -------------------------------------------------------------------------------
 
@@ -659,11 +552,13 @@ class DemoBuilder:
         if status == Status.CONSULTING:
             self.consult(req, self.wd(t, rng.randint(1, 3)), answer_after=None)
             return req
-        outcome = rng.choice([Outcome.GRANTED, Outcome.PARTIAL, Outcome.REFUSED_PROCESS_INFO, Outcome.UNAVAILABLE_NOT_HELD])
+        outcome = rng.choice(
+            [Outcome.GRANTED, Outcome.PARTIAL, Outcome.REFUSED_PROCESS_INFO, Outcome.UNAVAILABLE_NOT_HELD]
+        )
         if status == Status.SIGN_OFF and not legal_review_required(outcome, req.unit.rules):
-            with self.clock(self.back(today, 1)):  # needs no legal review: straight to the head
-                services.submit_for_sign_off(req, actor=self.staff.clerk[code], outcome=outcome,
-                                             reply_data=self.reply_data(req, outcome))
+            now = self.at(self.back(today, 1))  # needs no legal review: straight to the head
+            services.submit_for_sign_off(req, actor=self.staff.clerk[code], outcome=outcome,
+                                         reply_data=self.reply_data(req, outcome), now=now)
             return req
         self.submit(req, outcome, self.reply_data(req, outcome), self.back(today, 2))
         if status == Status.SIGN_OFF:
@@ -696,120 +591,3 @@ class DemoBuilder:
                 self.open_request(status, overdue=i < overdue)
                 count += 1
         return count
-
-
-@transaction.atomic
-def load_demo(today: date) -> int:
-    """Create the demo organisation, staff and requests; returns how many requests were created."""
-    builder = DemoBuilder(today)
-    builder.build_units()
-    builder.build_staff()
-    count = builder.build_requests()
-    return count + build_online_applications(builder)
-
-
-
-def logins_text() -> str:
-    """The demo accounts, as load_demo and `dev.py run` print them."""
-    accounts: dict[str, tuple[str, list[str], list[str]]] = {}
-    rows = (
-        StaffRole.objects.filter(unit__path__startswith=f"/{ROOT_CODE}/")
-        .order_by("user_id", "unit__path")
-        .values_list("user__username", "user__full_name", "role", "unit__name")
-    )
-    for username, name, role, unit in rows:
-        _, roles, units = accounts.setdefault(username, (name, [], []))
-        if role not in roles:
-            roles.append(role)
-        if unit not in units:
-            units.append(unit)
-    lines = [f"演示账号 demo logins（密码 password: {demo_password()}，首次载入时由 GONGKAI_DEMO_PASSWORD 决定）："]
-    if getattr(settings, "GONGKAI_REQUIRE_2FA", False):
-        lines.append("  系统管理员和工作机构负责人首次登录须绑定身份验证器（TOTP）；本机演示可设 GONGKAI_REQUIRE_2FA=0 关闭。")
-    for username, (name, roles, units) in accounts.items():
-        where = units[0] if len(units) == 1 else f"{units[0]}等{len(units)}个单位"
-        lines.append(f"  {username:<10} {name:<4}\t{'、'.join(str(ROLE_LABELS[r]) for r in roles)}\t{where}")
-    return "\n".join(lines)
-
-
-# --- issue 10: online applications in every public state (portal.md) ------------------------------
-
-# Demo tracking codes are fixed (and listed by online_demo_text) so the status page can be tried;
-# real ones are 80 random bits (services.intake). (state, unit code, working days ago submitted)
-ONLINE_DEMO = (
-    ("submitted", "jd-fgj", 0),
-    ("submitted", "jd-zjj", 3),  # past the next working day: the sweep alerts the clerks, then the head
-    ("rejected", "jd-fgj", 2),
-    ("registered", "jd-jyj", 2),
-    ("correction_pending", "jd-zrzy", 7),
-    ("handling", "jd-scjg", 9),
-    ("extended", "jd-dhjd", 16),
-    ("replied", "jd-fgj", 14),
-)
-ONLINE_DEMO_PHONE = "1380000{:04d}"
-
-
-def online_demo_code(n: int) -> str:
-    return f"DEMQ-2026-0000-{n:04d}"
-
-
-def build_online_applications(builder: DemoBuilder) -> int:
-    """A few online applications, each taken to its state through the services as the public side
-    and the clerks would (submitted, rejected, registered, a correction answered online and waiting,
-    handling, extended, replied); returns how many."""
-    from .services import intake
-
-    today = builder.today
-    for n, (state, code, ago) in enumerate(ONLINE_DEMO, start=1):
-        day = builder.back(today, ago)
-        clerk = builder.staff.clerk[code]
-        born = date(builder.rng.randint(1960, 2000), builder.rng.randint(1, 12), builder.rng.randint(1, 28))
-        data = {
-            "applicant_type": "natural_person", "applicant_name": builder.person_name(),
-            "applicant_id_number": builder.id_number(born), "phone": ONLINE_DEMO_PHONE.format(n),
-            "email": f"applicant{n}@example.com", "address": f"金华市金东区{builder.rng.choice(PLACES)}{n}号",
-            "content": builder.rng.choice(CONTENTS[code]).format(y=today.year - 1, place=builder.rng.choice(PLACES)),
-            "provision_form": "email", "delivery_method": builder.rng.choice(["online", "email", "post"]),
-        }
-        with builder.clock(day):
-            req, _code = services.submit_application(unit=builder.units[code], data=data, now=timezone.now())
-        # the demo's own, listed code instead of the random one (its hash, as always)
-        req.tracking_hash = intake.tracking_hash(online_demo_code(n))
-        DisclosureRequest.objects.filter(pk=req.pk).update(tracking_hash=req.tracking_hash)
-        if state == "submitted":
-            continue
-        if state == "rejected":
-            with builder.clock(day):
-                services.reject_submission(req, actor=clerk, reason="提交内容与政府信息公开无关（咨询办事流程），请通过12345热线咨询。",
-                                           today=day)
-            continue
-        confirmed = builder.wd(day, 1) if ago >= 2 else day
-        with builder.clock(confirmed):
-            services.confirm_receipt(req, actor=clerk, today=confirmed)
-        if state == "registered":
-            continue
-        if state == "correction_pending":
-            asked = builder.wd(confirmed, 1)
-            with builder.clock(asked):
-                services.request_correction(req, actor=clerk, requested_on=asked, today=asked,
-                                            items="请写明所需规划许可的项目名称或批文文号。",
-                                            period_until=asked + timedelta(days=15))
-            with builder.clock(builder.back(today, 1)):
-                services.submit_correction(req=req, tracking_code=online_demo_code(n), now=timezone.now(),
-                                           data={"content": "项目名称为“金东区某路口改造工程”，批文号金东资规〔2025〕18号。"})
-            continue
-        builder.accept(req, builder.wd(confirmed, 1))
-        if state == "extended":
-            builder.extend(req, builder.wd(confirmed, 10))
-        if state == "replied":
-            builder.answer(req, Outcome.GRANTED, builder.back(today, 2), legal=False)
-    return len(ONLINE_DEMO)
-
-
-def online_demo_text() -> str:
-    """The demo's online applications and how to look them up on the public status page."""
-    lines = ["演示网上申请 demo online applications（/public/status/，查询码 + 手机号）："]
-    for n, (state, code, _ago) in enumerate(ONLINE_DEMO, start=1):
-        lines.append(f"  {online_demo_code(n)}  {ONLINE_DEMO_PHONE.format(n)}  {state:<18} {code}")
-    return "\n".join(lines)
-
