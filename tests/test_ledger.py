@@ -16,7 +16,7 @@ from disclosure import deadlines as dl
 from disclosure import services
 from disclosure.ledger import (
     LEDGER_KEYS,
-    _parse_choice,
+    parse_choice,
     check_consistency,
     import_ledger,
     import_units,
@@ -105,7 +105,7 @@ def test_a_bad_date_is_refused_with_its_value(text):
     ],
 )
 def test_enumerations_accept_the_code_or_the_chinese_label(kind, given, code):
-    assert _parse_choice(kind, given) == code
+    assert parse_choice(kind, given) == code
 
 
 def complete(**changes):

@@ -15,6 +15,7 @@ Modules: sheets (reading files, headers, errors), columns (values and row rules)
 
 from __future__ import annotations
 
+from .bulk import WRITE_BATCH
 from .columns import (
     CHOICE_NAMES,
     COLUMN,
@@ -27,8 +28,9 @@ from .columns import (
     LEDGER_KEYS,
     MODEL_FIELDS,
     PROCEEDING_DATES,
-    _parse_choice,
     check_consistency,
+    ledger_values,
+    parse_choice,
     parse_date,
 )
 from .export import (
@@ -60,10 +62,8 @@ from .requests import (
     FINER_OPEN,
     LOOKUP_CHUNK,
     REQUEST_UPDATE_FIELDS,
-    WRITE_BATCH,
     ImportResult,
     import_ledger,
-    ledger_values,
     refresh_statistics,
 )
 from .sheets import (
@@ -114,7 +114,7 @@ __all__ = [
     "Sheet",
     "StaffResult",
     "UnitsResult",
-    "_parse_choice",
+    "parse_choice",
     "check_consistency",
     "export_rows",
     "import_ledger",

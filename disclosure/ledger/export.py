@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from .. import deadlines as dl
 from ..access import mask_contact, mask_id_number
 from ..models import Consultation, DisclosureRequest, FeeNotice, Unit
+from ..services import case_dates
 from ..spreadsheets import neutralise, write_only_value
 from ..workflow import CONCLUDED_STATUSES
-from .columns import COMPUTED_COLUMNS, LEDGER_COLUMNS, MODEL_FIELDS
-from .requests import _case_dates, ledger_values
+from .columns import COMPUTED_COLUMNS, LEDGER_COLUMNS, MODEL_FIELDS, ledger_values
 
 # --- export --------------------------------------------------------------------------------------
 
@@ -112,7 +112,7 @@ def export_rows(
                 status=req.status,
                 due_on=due,
                 due_is_provisional=req.due_is_provisional,
-                working_days_used=dl.workdays_used(_case_dates(req, consultations, fees), calendar, today),
+                working_days_used=dl.workdays_used(case_dates(req, consultations=consultations, fees=fees), calendar, today),
                 overdue=overdue,
             )
             yield row

@@ -258,11 +258,11 @@ def map_header(cells: list, columns: Iterable[Column], ignored: Iterable[Column]
     return header, errors
 
 
-def _label(header: Header, column: Column) -> str:
+def column_label(header: Header, column: Column) -> str:
     """How a reason names another column: 收到补正日期 or 收到补正日期（correction_received_on）."""
     name = header.name(column)
     return column.zh if name == column.zh else f"{column.zh}（{name}）"
 
 
-def _cells_by_key(cells: list, header: Header) -> dict:
+def cells_by_key(cells: list, header: Header) -> dict:
     return {key: (cells[pos] if pos < len(cells) else "") for key, pos in header.index.items()}
