@@ -96,7 +96,8 @@ class RowWriter:
         self.column_sql = ", ".join(quote(c) for c in self.columns)
         self.returning = [f for f in opts.db_returning_fields]
         self.batch = max_rows_per_statement(connection_, len(self.columns))
-        self.row_sql = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
+        mark = "?" if connection_.vendor == "sqlite" else "%s"  # see insert()
+        self.row_sql = "(" + ", ".join([mark] * len(self.columns)) + ")"
 
     def params(self, rows: list[dict]) -> list[list]:
         """Each row's parameters, in the statement's column order (the expensive part: converting
@@ -105,7 +106,7 @@ class RowWriter:
         return [[convert(row[name]) for name, convert in var] + const for row in rows]
 
     def statements(self, params: list[list], *, returning: bool) -> list[tuple[int, int, str, list]]:
-        """[(start, end, sql, flat params)] over `params` in batches."""
+        """[(start, end, sql, flat params)] over `params` in batches (qmark placeholders on SQLite)."""
         out = []
         tail = (" RETURNING " + ", ".join(self.connection.ops.quote_name(f.column) for f in self.returning)) if returning else ""
         for start in range(0, len(params), self.batch):
@@ -122,9 +123,14 @@ class RowWriter:
         if self.connection.vendor == "postgresql" and len(self.returning) == 1:
             return self._copy(params, returning=returning)
         ids: list = []
-        with self.connection.cursor() as cursor:
+        with self.connection.cursor() as cursor, self.connection.wrap_database_errors:
             for start, end, sql, flat in self.statements(params, returning=returning):
-                cursor.execute(sql, flat)
+                if self.connection.vendor == "sqlite":
+                    # qmark placeholders straight to sqlite3: Django's wrapper would rewrite every
+                    # %s of a statement of thousands with a regular expression, each time
+                    sqlite3.Cursor.execute(cursor.cursor, sql, flat)
+                else:
+                    cursor.execute(sql, flat)
                 if returning:
                     got = cursor.fetchall()
                     assert len(got) == end - start

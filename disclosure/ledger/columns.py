@@ -291,7 +291,11 @@ def check_consistency(v: dict, name: Callable[[str], str]) -> list[tuple[str, st
     for key in needs.get(v["result"], ()):
         if not v[key]:
             add(key, _("%(col)s为“%(label)s”时，%(this)s不能为空。"), col="result", label=Outcome(v["result"]).label)
-    order = {k: i for i, k in enumerate(LEDGER_KEYS)}
+    if not errors:
+        return errors
     seen: set[tuple[str, str]] = set()
     unique = [e for e in errors if not (e in seen or seen.add(e))]
-    return sorted(unique, key=lambda e: order[e[0]])
+    return sorted(unique, key=lambda e: _ORDER[e[0]])
+
+
+_ORDER = {k: i for i, k in enumerate(LEDGER_KEYS)}

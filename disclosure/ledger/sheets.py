@@ -109,12 +109,20 @@ def read_sheet(source, limits: SheetLimits | None = None) -> Sheet:
                 raise too_long(1, get_column_letter(position + 1), cell, limits)
         body = []
         for number, cells in rows:
-            cells = [restore(c) for c in cells]
-            for position, cell in enumerate(cells):
-                if isinstance(cell, str) and len(cell) > limits.max_cell_chars:
-                    name = str(header[position]) if position < len(header) else get_column_letter(position + 1)
-                    raise too_long(number, name, cell, limits)
-            if any(c != "" for c in cells):
+            # A row of text (every CSV row) is looked at whole first: most have no cell to restore
+            # and are shorter in all than one cell may be.
+            try:
+                joined = "\x00".join(cells)
+            except TypeError:  # an XLSX row with numbers or dates
+                joined = None
+            if joined is None or joined.startswith("'") or "\x00'" in joined:
+                cells = [restore(c) for c in cells]
+            if joined is None or len(joined) > limits.max_cell_chars:
+                for position, cell in enumerate(cells):
+                    if isinstance(cell, str) and len(cell) > limits.max_cell_chars:
+                        name = str(header[position]) if position < len(header) else get_column_letter(position + 1)
+                        raise too_long(number, name, cell, limits)
+            if cells.count("") != len(cells):  # not a blank line (as any(c != ""), without a generator per row)
                 body.append((number, cells))
     except SheetRefused as exc:
         raise LedgerFileError(str(exc)) from exc
