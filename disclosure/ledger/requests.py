@@ -98,6 +98,8 @@ LOOKUP_CHUNK = 10_000  # rows per prefetch query: one query for a 10,000-row led
 
 
 PROGRESS_EVERY = 1000  # rows between two progress reports while checking
+# Columns whose texts seldom repeat: not worth keeping their parsed values (memory at a million rows).
+UNIQUE_TEXTS = frozenset({"ref", "applicant_name", "applicant_id_number", "applicant_contact", "content"})
 
 
 def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None, source_name: str = "",
@@ -118,8 +120,9 @@ def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None
         raise LedgerInvalid(errors)
     units = {u.code: u for u in Unit.objects.only("id", "code", "name", "path", "ref_prefix")}
     rows = _checked_rows(sheet, header, units, errors, report)
+    total, sheet = len(sheet.rows), None  # the cells read are let go: memory holds the rows' values once
     calendar = calendar or load_work_calendar()
-    report("writing", len(sheet.rows), len(sheet.rows))
+    report("writing", total, total)
     # Rows that parsed are checked for consistency (against what is stored for columns the file
     # leaves out) even when other rows failed, so that one run lists every bad row. The plan — the
     # checks, the deadlines, every value converted and encrypted for the INSERT — is made before the
@@ -144,7 +147,10 @@ def _checked_rows(sheet, header, units: dict[str, Unit], errors: list, report) -
     once per column however many rows repeat it (dates, codes, labels, ID numbers repeat)."""
     units_ci = {code.lower(): u for code, u in units.items()}
     parse = parsers()
-    parsed: dict[str, dict] = {key: {} for key in COLUMN}
+    # (key, position, column, its cache: cell text → parsed value) for each column in the file
+    slots = [(key, pos, COLUMN[key], None if key in UNIQUE_TEXTS else {}) for key, pos in header.index.items()]
+    width = max((pos for _k, pos, _c, _s in slots), default=-1) + 1
+    given = frozenset(header.index)  # the same for every row
     checked_ids: dict[tuple, str] = {}
     rows: list[_Row] = []
     first_row: dict[tuple[str, str], int] = {}
@@ -153,11 +159,16 @@ def _checked_rows(sheet, header, units: dict[str, Unit], errors: list, report) -
     for done, (number, cells) in enumerate(sheet.rows, start=1):
         if done % PROGRESS_EVERY == 0:
             report("checking", done, total)
-        raw = cells_by_key(cells, header)
+        if len(cells) < width:
+            cells = [*cells, *[""] * (width - len(cells))]
         values, row_errors = {}, []
-        for key, value in raw.items():
-            column = COLUMN[key]
-            if value == "" or (isinstance(value, str) and not value.strip()):
+        for key, pos, column, seen in slots:
+            value = cells[pos]
+            cacheable = seen is not None and type(value) is str
+            if cacheable and value in seen:  # only texts that parsed are kept, never an empty one
+                values[key] = seen[value]
+                continue
+            if value == "" or (type(value) is str and not value.strip()):
                 if column.required:
                     row_errors.append(RowError(number, header.name(column), _("必填项，不能为空。")))
                 values[key] = empty_value(key)
@@ -165,22 +176,19 @@ def _checked_rows(sheet, header, units: dict[str, Unit], errors: list, report) -
             if key == "unit":
                 unit = units.get(str(value).strip()) or units_ci.get(str(value).strip().lower())
                 if unit is None:
-                    row_errors.append(RowError(number, header.name(column), _("单位编码“%(code)s”不存在，请先导入单位。") % {"code": value}))
-                else:
-                    values[key] = unit.code
-                continue
-            seen = parsed[key]
-            cacheable = type(value) is str
-            if cacheable and value in seen:
-                values[key] = seen[value]
-                continue
-            try:
-                values[key] = parse[key](value)
-            except ValueError as exc:
-                row_errors.append(RowError(number, header.name(column), str(exc)))
+                    row_errors.append(RowError(number, header.name(column),
+                                               _("单位编码“%(code)s”不存在，请先导入单位。") % {"code": value}))
+                    continue
+                parsed = unit.code
             else:
-                if cacheable:
-                    seen[value] = values[key]
+                try:
+                    parsed = parse[key](value)
+                except ValueError as exc:
+                    row_errors.append(RowError(number, header.name(column), str(exc)))
+                    continue
+            values[key] = parsed
+            if cacheable:
+                seen[value] = parsed
         if values.get("applicant_id_number"):  # the check digit, as services.register_request checks it
             person = is_person(values.get("applicant_type"))
             id_key = (values["applicant_id_number"], person)
@@ -200,7 +208,7 @@ def _checked_rows(sheet, header, units: dict[str, Unit], errors: list, report) -
             first_row.setdefault(pair, number)
         errors += row_errors
         if not row_errors:
-            rows.append(_Row(number, values, set(raw)))
+            rows.append(_Row(number, values, given))
     return rows
 
 
@@ -296,7 +304,8 @@ def _plan_ledger(rows, header, units, calendar, actor, source_name, errors, *, l
 
     writes = _Writes(calendar=calendar, now=timezone.now(), actor_id=actor.pk if actor is not None else None)
     result = ImportResult()
-    for row, unit, req, consultations, fees, before, merged in plans:
+    for position, (row, unit, req, consultations, fees, before, merged) in enumerate(plans):
+        plans[position] = None  # what a row's plan needs is in `writes` now
         if req is None:
             writes.add_new(row, unit, merged, source_name)
             result.created += 1
@@ -457,6 +466,7 @@ class _Writes:
         event_writer = RowWriter(RequestEvent, events_db, varying=EVENT_FIELDS,
                                  constants={"at": self.now, "actor_id": self.actor_id, "action": Action.IMPORT})
         self.prepared = (request_writer, request_writer.params(self.new_rows), event_writer, self.events)
+        self.new_rows = []  # converted: the parameters are what flush() writes
 
     def flush(self) -> None:
         """A fixed number of bulk statements, whatever the number of rows (per batch)."""
