@@ -15,6 +15,7 @@ Modules: sheets (reading files, headers, errors), columns (values and row rules)
 
 from __future__ import annotations
 
+from ..workflow import FINER_OPEN
 from .bulk import WRITE_BATCH
 from .columns import (
     CHOICE_NAMES,
@@ -59,7 +60,6 @@ from .people import (
     import_units,
 )
 from .requests import (
-    FINER_OPEN,
     LOOKUP_CHUNK,
     REQUEST_UPDATE_FIELDS,
     ImportResult,

@@ -21,7 +21,7 @@ from ..models import Consultation, DisclosureRequest, FeeNotice, RequestEvent, U
 from ..services import case_dates, deadline_fields, format_reference
 from ..spreadsheets import SheetLimits
 from ..workcalendar import load_work_calendar
-from ..workflow import CONCLUDED_STATUSES, Action, Status, status_for_history
+from ..workflow import Action, status_for_history
 from .bulk import WRITE_BATCH, RowWriter
 from .columns import (
     COLUMN,
@@ -37,28 +37,21 @@ from .columns import (
 from .sheets import (
     LedgerInvalid,
     RowError,
-    cells_by_key,
     column_label,
     map_header,
     read_sheet,
 )
 
-# States the ledger cannot tell apart from `handling` (or `archived` from a conclusion): kept.
-FINER_OPEN = frozenset({Status.REGISTERED, Status.REVIEWING, Status.LEGAL_REVIEW, Status.SIGN_OFF})
 
-
-def _history_status(req: DisclosureRequest, consultations: list, old: str | None) -> str:
-    new = status_for_history(
+def _history_status(req, consultations: list, current: str | None) -> str:
+    """workflow.status_for_history of a request's dates (an instance or the values of a new one)."""
+    return status_for_history(
         concluded=req.concluded_on is not None,
         outcome=req.outcome,
         waiting_correction=bool(req.correction_requested_on and not req.correction_received_on),
         consulting=any(c.replied_on is None for c in consultations),
+        current=current,
     )
-    if old == Status.ARCHIVED and new in CONCLUDED_STATUSES:
-        return old
-    if old in FINER_OPEN and new == Status.HANDLING:
-        return old
-    return new
 
 
 def _reference_number(unit: Unit, ref: str, received_on: date) -> tuple[int, int | None]:
