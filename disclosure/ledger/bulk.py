@@ -75,7 +75,8 @@ class RowWriter:
     def __init__(self, model, connection_, *, varying: Iterable[str], constants: dict | None = None,
                  shared_tokens: dict[str, dict] | None = None):
         opts = model._meta
-        fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField) and not f.db_returning]
+        fields = [f for f in opts.concrete_fields
+                  if not f.generated and not isinstance(f, AutoField) and not f.db_returning]
         varying = set(varying)
         constants = constants or {}
         template = model()
@@ -108,7 +109,8 @@ class RowWriter:
     def statements(self, params: list[list], *, returning: bool) -> list[tuple[int, int, str, list]]:
         """[(start, end, sql, flat params)] over `params` in batches (qmark placeholders on SQLite)."""
         out = []
-        tail = (" RETURNING " + ", ".join(self.connection.ops.quote_name(f.column) for f in self.returning)) if returning else ""
+        quote = self.connection.ops.quote_name
+        tail = (" RETURNING " + ", ".join(quote(f.column) for f in self.returning)) if returning else ""
         for start in range(0, len(params), self.batch):
             chunk = params[start : start + self.batch]
             flat = [value for row in chunk for value in row]
@@ -151,7 +153,7 @@ class RowWriter:
                 columns = f"{quote(key)}, {columns}"
             with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
                 if returning:
-                    for pk, row in zip(ids, params):
+                    for pk, row in zip(ids, params, strict=True):
                         copy.write_row([pk, *row])
                 else:
                     for row in params:

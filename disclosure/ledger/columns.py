@@ -113,7 +113,8 @@ def parse_choice(kind: str, value) -> str:
         if candidate in lookup:
             return lookup[candidate]
     raise ValueError(
-        _("“%(value)s”不是有效的%(what)s（应为代码或中文名称）。") % {"value": excerpt(value), "what": _(CHOICE_NAMES[kind])}
+        _("“%(value)s”不是有效的%(what)s（应为代码或中文名称）。")
+        % {"value": excerpt(value), "what": _(CHOICE_NAMES[kind])}
     )
 
 
@@ -199,7 +200,9 @@ HANDLING_DATES = (
     "correction_requested_on", "correction_received_on", "consultation_sent_on",
     "consultation_replied_on", "fee_notice_on", "fee_paid_on", "reasons_requested_on",
 )
-PROCEEDING_DATES = ("reconsideration_filed_on", "reconsideration_decided_on", "litigation_filed_on", "litigation_decided_on")
+PROCEEDING_DATES = (
+    "reconsideration_filed_on", "reconsideration_decided_on", "litigation_filed_on", "litigation_decided_on",
+)
 # (earlier, later): the later needs the earlier and may not precede it.
 DATE_PAIRS = (
     ("correction_requested_on", "correction_received_on"),
@@ -258,7 +261,8 @@ def check_consistency(v: dict, name: Callable[[str], str]) -> list[tuple[str, st
         errors.append((key, message % {"this": name(key), **params}))
 
     if v["submitted_on"] and received and v["submitted_on"] > received:
-        add("submitted_on", _("%(this)s（%(d)s）晚于%(col)s（%(r)s）。"), d=v["submitted_on"], col="received_on", r=received)
+        add("submitted_on", _("%(this)s（%(d)s）晚于%(col)s（%(r)s）。"),
+            d=v["submitted_on"], col="received_on", r=received)
     for key in DATE_KEYS:
         if key not in ("submitted_on", "received_on") and v[key] and received and v[key] < received:
             add(key, _("%(this)s（%(d)s）早于%(col)s（%(r)s）。"), d=v[key], col="received_on", r=received)
@@ -267,7 +271,9 @@ def check_consistency(v: dict, name: Callable[[str], str]) -> list[tuple[str, st
             add(earlier, _("填写了%(col)s，%(this)s不能为空。"), col=later)
         elif v[later] and v[later] < v[earlier]:
             add(later, _("%(this)s（%(d)s）早于%(col)s（%(e)s）。"), d=v[later], col=earlier, e=v[earlier])
-    for outcome_key, filed in (("reconsideration_outcome", "reconsideration_filed_on"), ("litigation_outcome", "litigation_filed_on")):
+    for outcome_key, filed in (
+        ("reconsideration_outcome", "reconsideration_filed_on"), ("litigation_outcome", "litigation_filed_on"),
+    ):
         if v[outcome_key] and not v[filed]:
             add(filed, _("填写了%(col)s，%(this)s不能为空。"), col=outcome_key)
     if v["litigation_after_reconsideration"] is not None and not v["litigation_filed_on"]:

@@ -236,7 +236,8 @@ def _matching(rows: list[_Row], units: dict[str, Unit], *, lock: bool) -> dict[t
         for start in range(0, len(rows), LOOKUP_CHUNK):
             refs = sorted({r.values["ref"] for r in rows[start : start + LOOKUP_CHUNK]})
             sql = (f"SELECT {quote('id')}, {quote('unit_id')}, {quote('ref')}, {quote('version')} "
-                   f"FROM {quote(DisclosureRequest._meta.db_table)} WHERE {quote('ref')} IN ({', '.join(['%s'] * len(refs))})")
+                   f"FROM {quote(DisclosureRequest._meta.db_table)} "
+                   f"WHERE {quote('ref')} IN ({', '.join(['%s'] * len(refs))})")
             if lock and db.features.has_select_for_update:
                 sql += " FOR UPDATE"
             cursor.execute(sql, refs)
@@ -245,7 +246,8 @@ def _matching(rows: list[_Row], units: dict[str, Unit], *, lock: bool) -> dict[t
     return found
 
 
-def _existing_requests(rows: list[_Row], units: dict[str, Unit], *, lock: bool) -> dict[tuple[int, str], DisclosureRequest]:
+def _existing_requests(rows: list[_Row], units: dict[str, Unit], *,
+                       lock: bool) -> dict[tuple[int, str], DisclosureRequest]:
     """The stored requests the rows update, with their consultations and fee notices."""
     ids = [pk for pk, _version in _matching(rows, units, lock=lock).values()]
     found = {}
@@ -364,7 +366,7 @@ class _Writes:
     actor_id: int | None = None
     new_rows: list = field(default_factory=list)  # {attname: value} of each new request
     changed_requests: list = field(default_factory=list)
-    events: list = field(default_factory=list)  # {attname: value}; a new request's "request_id" is its index in new_rows
+    events: list = field(default_factory=list)  # {attname: value}; a new request's request_id: its index in new_rows
     new_event_at: list = field(default_factory=list)  # positions in events of the new requests' events
     created: list = field(default_factory=list)  # (request, record) of an updated request: saved after it
     created_new: dict = field(default_factory=lambda: {model: [] for model in FIRST_RECORDS})  # values, by first_new
@@ -381,7 +383,8 @@ class _Writes:
         return dict(fields)
 
     def event(self, request_id, from_status: str, to_status: str, data: dict) -> None:
-        self.events.append({"request_id": request_id, "from_status": from_status or "", "to_status": to_status, "data": data})
+        self.events.append(
+            {"request_id": request_id, "from_status": from_status or "", "to_status": to_status, "data": data})
 
     def add_new(self, row: _Row, unit: Unit, merged: dict, source_name: str) -> None:
         """A new request from its row: the fields _set_ledger_fields would set on a new instance, its
@@ -399,7 +402,8 @@ class _Writes:
         values["unit_id"] = unit.pk
         values["ref_year"], values["ref_seq"] = _reference_number(unit, merged["ref"], merged["received_on"])
         index = len(self.new_rows)
-        consultations = self.first_new(index, Consultation, merged["consultation_sent_on"], merged["consultation_replied_on"])
+        consultations = self.first_new(
+            index, Consultation, merged["consultation_sent_on"], merged["consultation_replied_on"])
         fees = self.first_new(index, FeeNotice, merged["fee_notice_on"], merged["fee_paid_on"])
         req = SimpleNamespace(**values)  # what case_dates and the state rule read of a request
         values.update(self.deadline(case_dates(req, consultations=consultations, fees=fees)))
@@ -468,7 +472,8 @@ class _Writes:
         request_writer, request_params, event_writer, events = self.prepared
         ids = request_writer.insert(request_params, returning=True) if request_params else []
         if self.changed_requests:
-            DisclosureRequest.objects.bulk_update(self.changed_requests, REQUEST_UPDATE_FIELDS, batch_size=WRITE_BATCH // 4)
+            DisclosureRequest.objects.bulk_update(
+                self.changed_requests, REQUEST_UPDATE_FIELDS, batch_size=WRITE_BATCH // 4)
         for model, dropped in self.dropped.items():
             if dropped:
                 model.objects.filter(pk__in=dropped).delete()
@@ -479,8 +484,8 @@ class _Writes:
             new_records = [{**r, "request_id": ids[r["request_id"]]} for r in self.created_new[model]]
             if new_records:
                 first, second, _days = FIRST_RECORDS[model]
-                writer = RowWriter(model, connections[model.objects.db], varying=("request_id", first, second, "due_on"),
-                                   constants=_unrecorded(model))
+                writer = RowWriter(model, connections[model.objects.db],
+                                   varying=("request_id", first, second, "due_on"), constants=_unrecorded(model))
                 writer.insert(writer.params(new_records))
         for model, (first, second, _days) in FIRST_RECORDS.items():
             if self.changed[model]:

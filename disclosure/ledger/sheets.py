@@ -97,7 +97,8 @@ def read_sheet(source, limits: SheetLimits | None = None) -> Sheet:
         try:
             data = Path(source).read_bytes()
         except OSError as exc:
-            raise LedgerFileError(_("无法读取文件“%(path)s”：%(error)s") % {"path": source, "error": exc.strerror}) from exc
+            raise LedgerFileError(
+                _("无法读取文件“%(path)s”：%(error)s") % {"path": source, "error": exc.strerror}) from exc
     if data[:4] == b"\xd0\xcf\x11\xe0":
         raise LedgerFileError(_("不支持旧版 .xls 文件，请另存为 .xlsx 或 UTF-8 编码的 CSV。"))
     try:
@@ -249,7 +250,8 @@ def map_header(cells: list, columns: Iterable[Column], ignored: Iterable[Column]
             continue
         if column.key in index:
             errors.append(
-                RowError(1, excerpt(text, 40), _("与第%(n)d列“%(other)s”重复。") % {"n": index[column.key] + 1, "other": names[column.key]})
+                RowError(1, excerpt(text, 40),
+                         _("与第%(n)d列“%(other)s”重复。") % {"n": index[column.key] + 1, "other": names[column.key]})
             )
             continue
         index[column.key], names[column.key] = position, text
@@ -261,7 +263,8 @@ def map_header(cells: list, columns: Iterable[Column], ignored: Iterable[Column]
     for column in columns:
         if column.required and column.key not in index:
             errors.append(
-                RowError(1, header.name(column), _("缺少必填列“%(zh)s”（%(key)s）。") % {"zh": column.zh, "key": column.key})
+                RowError(1, header.name(column),
+                         _("缺少必填列“%(zh)s”（%(key)s）。") % {"zh": column.zh, "key": column.key})
             )
     return header, errors
 
