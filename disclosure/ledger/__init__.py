@@ -11,7 +11,9 @@ A ledger records history, so an imported request gets its state from its dates
 and one `import` event; it does not replay the workflow's arrows one by one.
 
 Modules: sheets (reading files, headers, errors), columns (values and row rules), requests
-(import), export, people (units and staff files). Everything public is importable from here."""
+(import), bulk (its INSERTs from plain values; COPY on PostgreSQL), export, people (units and staff
+files), upload and jobs (files from the admin and the API; a job is queued by the callable the shell
+passes). Everything public is importable from here."""
 
 from __future__ import annotations
 
