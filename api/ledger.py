@@ -23,6 +23,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from disclosure import tasks
 from disclosure.access import access_for
 from disclosure.admin_access import has_any_role
 from disclosure.ledger import (
@@ -187,7 +188,8 @@ class LedgerImportView(APIView):
         given.is_valid(raise_exception=True)
         data = given.validated_data
         try:
-            imported = jobs.import_or_queue(data["kind"], data["file"], actor=request.user)
+            imported = jobs.import_or_queue(data["kind"], data["file"], actor=request.user,
+                                            queue=tasks.queue_ledger_import)
         except UploadTooLarge as exc:
             raise PayloadTooLarge(str(exc)) from exc
         except LedgerFileError as exc:

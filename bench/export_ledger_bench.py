@@ -43,10 +43,9 @@ def main() -> None:
     import django
 
     django.setup()
-    from datetime import date
-
     from django.conf import settings
     from django.core.management import call_command
+    from django.utils import timezone
 
     from disclosure.access import Access
     from disclosure.ledger import ledger_download
@@ -78,7 +77,7 @@ def main() -> None:
               f"   ratio wall {best / floor:4.1f}x, CPU {best_cpu / floor_cpu:4.1f}x")
         tracemalloc.start()
         download = ledger_download(Access(user_id=None, is_admin=True), year=None, unit=None, fmt=args.format,
-                                   headers="zh", calendar=load_work_calendar(), today=date.today())
+                                   headers="zh", calendar=load_work_calendar(), today=timezone.localdate())
         size = sum(len(chunk) for chunk in download.chunks)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()

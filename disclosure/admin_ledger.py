@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from security import audit
 
+from . import tasks
 from .access import Access, access_for
 from .admin_access import has_any_role
 from .ledger import EXPORT_YEARS, LedgerFileError, LedgerInvalid, jobs, ledger_download
@@ -108,7 +109,7 @@ class LedgerViews:
             if form.is_valid():
                 try:
                     imported = jobs.import_or_queue(form.cleaned_data["kind"], form.cleaned_data["file"],
-                                                    actor=request.user)
+                                                    actor=request.user, queue=tasks.queue_ledger_import)
                 except LedgerFileError as exc:
                     form.add_error("file", str(exc))
                 except LedgerInvalid as exc:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 
@@ -146,7 +147,8 @@ def decode_csv(data: bytes) -> str:
         return body.decode("gb18030")
     except UnicodeDecodeError:
         raise SheetRefused(
-            _("文件不是有效的 UTF-8 编码（第%(line)d行起），也不是 GBK 编码；请另存为 UTF-8 编码的 CSV。") % {"line": line}
+            _("文件不是有效的 UTF-8 编码（第%(line)d行起），也不是 GBK 编码；请另存为 UTF-8 编码的 CSV。")
+            % {"line": line}
         ) from None
 
 
@@ -224,8 +226,6 @@ def check_xlsx(data: bytes, limits: SheetLimits) -> None:
 
 def open_xlsx(data: bytes, limits: SheetLimits):
     """check_xlsx, then the workbook in openpyxl's read-only mode (sheets streamed, values not formulas)."""
-    from openpyxl import load_workbook
-
     check_xlsx(data, limits)
     return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
 

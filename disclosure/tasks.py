@@ -77,6 +77,12 @@ def recompute_after_calendar_edit(limit: int | None = None, on_failure=None) -> 
     return services.recompute_open_deadlines()
 
 
+def queue_ledger_import(job_id: int) -> bool:
+    """Hand an uploaded file's import to a worker (the `queue` the admin and the API give
+    ledger.jobs.start_import); False when the broker cannot be reached."""
+    return send_now(import_ledger_job, job_id)
+
+
 @shared_task(ignore_result=True, acks_late=True)
 def import_ledger_job(job_id: int) -> None:
     """A ledger, units or staff file uploaded in the admin or the API, too large for the request

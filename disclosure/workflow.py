@@ -378,21 +378,34 @@ def missing_reply_fields(outcome: str, data: dict) -> dict[str, str | Promise]:
     return {name: label for name, label in needs.items() if not str(data.get(name) or "").strip()}
 
 
+# States a ledger cannot tell apart from `handling` (or `archived` from a conclusion): a stored
+# request in one of them keeps it when a ledger row is imported over it.
+FINER_OPEN = frozenset({Status.REGISTERED, Status.REVIEWING, Status.LEGAL_REVIEW, Status.SIGN_OFF})
+
+
 def status_for_history(
     *,
     concluded: bool,
     outcome: str | None,
     waiting_correction: bool,
     consulting: bool,
+    current: str | None = None,
 ) -> Status:
-    """The state an imported ledger row is in, from its dates (a ledger records history)."""
+    """The state an imported ledger row is in, from its dates (a ledger records history); `current`,
+    the stored request's state, is kept where the ledger cannot tell it apart (FINER_OPEN, archived)."""
     if concluded:
-        return Status.CLOSED if outcome in CLOSING_OUTCOMES else Status.REPLIED
-    if waiting_correction:
-        return Status.AWAITING_CORRECTION
-    if consulting:
-        return Status.CONSULTING
-    return Status.HANDLING
+        new = Status.CLOSED if outcome in CLOSING_OUTCOMES else Status.REPLIED
+    elif waiting_correction:
+        new = Status.AWAITING_CORRECTION
+    elif consulting:
+        new = Status.CONSULTING
+    else:
+        new = Status.HANDLING
+    if current == Status.ARCHIVED and new in CONCLUDED_STATUSES:
+        return Status.ARCHIVED
+    if current in FINER_OPEN and new == Status.HANDLING:
+        return Status(current)
+    return new
 
 
 # --- 条例第三十一条: how an application arrives, and when it counts as received -------------------

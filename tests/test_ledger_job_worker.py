@@ -25,11 +25,13 @@ pytestmark = pytest.mark.worker
 
 SUBMIT = """
 from django.core.files.uploadedfile import SimpleUploadedFile
+from disclosure import tasks
 from disclosure.ledger import jobs
 from disclosure.models import User
 admin = User.objects.create_superuser("bulk_admin", password=None)
 with open({path!r}, "rb") as fh:
-    job = jobs.start_import("ledger", SimpleUploadedFile("大台账.csv", fh.read()), actor=admin)
+    job = jobs.start_import("ledger", SimpleUploadedFile("大台账.csv", fh.read()), actor=admin,
+                           queue=tasks.queue_ledger_import)
 print("JOB", job.pk)
 """
 

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from disclosure import tasks
 from disclosure.ledger import jobs
 from disclosure.ledger import requests as ledger_requests
 from disclosure.models import DisclosureRequest, LedgerImport, RequestEvent
@@ -34,7 +35,7 @@ def background_above_100_bytes(settings, tmp_path):
 def published(monkeypatch):
     """The jobs handed to the broker (none reaches one here)."""
     sent = []
-    monkeypatch.setattr(jobs, "publish", lambda job_id: sent.append(job_id) or True)
+    monkeypatch.setattr(tasks, "queue_ledger_import", lambda job_id: sent.append(job_id) or True)
     return sent
 
 
@@ -136,7 +137,7 @@ def test_a_job_is_imported_once_even_if_its_message_comes_twice(
 def test_with_the_broker_down_the_job_fails_at_once_and_says_what_to_do(
     client, people, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(jobs, "publish", lambda job_id: False)
+    monkeypatch.setattr(tasks, "queue_ledger_import", lambda job_id: False)
     client.force_login(people["admin"])
     submit(client, ledger_csv(), django_capture_on_commit_callbacks)
     job = LedgerImport.objects.get()

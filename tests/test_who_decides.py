@@ -322,9 +322,9 @@ def test_who_may_take_each_decision_through_the_api(handling, people, as_user, a
 
 
 def test_the_ledger_refuses_content_over_the_limit_naming_it():
-    from disclosure.ledger.columns import _parsers
+    from disclosure.ledger.columns import parsers
 
-    parse = _parsers()["content"]
+    parse = parsers()["content"]
     assert parse("字" * CONTENT_MAX_LENGTH) == "字" * CONTENT_MAX_LENGTH
     with pytest.raises(ValueError) as info:
         parse("字" * 120_000)

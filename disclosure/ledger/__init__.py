@@ -11,10 +11,14 @@ A ledger records history, so an imported request gets its state from its dates
 and one `import` event; it does not replay the workflow's arrows one by one.
 
 Modules: sheets (reading files, headers, errors), columns (values and row rules), requests
-(import), export, people (units and staff files). Everything public is importable from here."""
+(import), bulk (its INSERTs from plain values; COPY on PostgreSQL), export, people (units and staff
+files), upload and jobs (files from the admin and the API; a job is queued by the callable the shell
+passes). Everything public is importable from here."""
 
 from __future__ import annotations
 
+from ..workflow import FINER_OPEN
+from .bulk import WRITE_BATCH
 from .columns import (
     CHOICE_NAMES,
     COLUMN,
@@ -27,8 +31,9 @@ from .columns import (
     LEDGER_KEYS,
     MODEL_FIELDS,
     PROCEEDING_DATES,
-    _parse_choice,
     check_consistency,
+    ledger_values,
+    parse_choice,
     parse_date,
 )
 from .export import (
@@ -57,13 +62,10 @@ from .people import (
     import_units,
 )
 from .requests import (
-    FINER_OPEN,
     LOOKUP_CHUNK,
     REQUEST_UPDATE_FIELDS,
-    WRITE_BATCH,
     ImportResult,
     import_ledger,
-    ledger_values,
     refresh_statistics,
 )
 from .sheets import (
@@ -114,7 +116,7 @@ __all__ = [
     "Sheet",
     "StaffResult",
     "UnitsResult",
-    "_parse_choice",
+    "parse_choice",
     "check_consistency",
     "export_rows",
     "import_ledger",

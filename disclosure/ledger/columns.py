@@ -37,22 +37,22 @@ def parse_date(value) -> date:
     return day
 
 
-def _norm_value(text) -> str:
+def norm_value(text) -> str:
     text = re.sub(r"\s+", "", str(text)).lower().replace("(", "（").replace(")", "）")
     return re.sub("[\"'“”‘’]", "", text)
 
 
-def _choice_lookup(choices, extra: dict[str, str] | None = None) -> dict[str, str]:
+def choice_lookup(choices, extra: dict[str, str] | None = None) -> dict[str, str]:
     """code and Chinese label (and the English label) → code."""
     lookup = {}
     for language in ("en", "zh-hans"):
         with translation.override(language):
             for value, label in choices:
-                lookup[_norm_value(label)] = value
+                lookup[norm_value(label)] = value
     for value, _label in choices:
-        lookup[_norm_value(value)] = value
+        lookup[norm_value(value)] = value
     for alias, value in (extra or {}).items():
-        lookup[_norm_value(alias)] = value
+        lookup[norm_value(alias)] = value
     return lookup
 
 
@@ -61,20 +61,20 @@ _LOOKUPS: dict[str, dict[str, str]] = {}
 
 def _lookups() -> dict[str, dict[str, str]]:
     if not _LOOKUPS:
-        proceeding = _choice_lookup(
+        proceeding = choice_lookup(
             ProceedingOutcome.choices,
             {"结果维持": "upheld", "结果纠正": "corrected", "其他结果": "other", "pending": "", "尚未审结": ""},
         )
         _LOOKUPS.update(
-            channel=_choice_lookup(
+            channel=choice_lookup(
                 Channel.choices,
                 {"当面提交": "in_person", "现场": "in_person", "信件": "letter", "邮寄": "letter",
                  "网上": "online", "网上申请": "online", "互联网": "online", "电子邮箱": "email", "邮件": "email"},
             ),
-            applicant_type=_choice_lookup(
+            applicant_type=choice_lookup(
                 ApplicantType.choices, {"个人": "natural_person", "公民": "natural_person", "企业": "commercial"}
             ),
-            result=_choice_lookup(
+            result=choice_lookup(
                 Outcome.choices,
                 {
                     **OUTCOME_ALIASES,
@@ -106,14 +106,15 @@ CHOICE_NAMES = {
 }
 
 
-def _parse_choice(kind: str, value) -> str:
+def parse_choice(kind: str, value) -> str:
     lookup = _lookups()[kind]
-    norm = _norm_value(value)
+    norm = norm_value(value)
     for candidate in (norm, _strip_numbering(norm)):
         if candidate in lookup:
             return lookup[candidate]
     raise ValueError(
-        _("“%(value)s”不是有效的%(what)s（应为代码或中文名称）。") % {"value": excerpt(value), "what": _(CHOICE_NAMES[kind])}
+        _("“%(value)s”不是有效的%(what)s（应为代码或中文名称）。")
+        % {"value": excerpt(value), "what": _(CHOICE_NAMES[kind])}
     )
 
 
@@ -140,7 +141,7 @@ def _extension_days(value):
 
 
 def _yes_no(value):
-    result = _lookups()["yes_no"].get(_norm_value(value))
+    result = _lookups()["yes_no"].get(norm_value(value))
     if result is None:
         raise ValueError(_("“%(value)s”应为 yes/no（是/否）。") % {"value": excerpt(value)})
     return result
@@ -199,7 +200,9 @@ HANDLING_DATES = (
     "correction_requested_on", "correction_received_on", "consultation_sent_on",
     "consultation_replied_on", "fee_notice_on", "fee_paid_on", "reasons_requested_on",
 )
-PROCEEDING_DATES = ("reconsideration_filed_on", "reconsideration_decided_on", "litigation_filed_on", "litigation_decided_on")
+PROCEEDING_DATES = (
+    "reconsideration_filed_on", "reconsideration_decided_on", "litigation_filed_on", "litigation_decided_on",
+)
 # (earlier, later): the later needs the earlier and may not precede it.
 DATE_PAIRS = (
     ("correction_requested_on", "correction_received_on"),
@@ -211,22 +214,41 @@ DATE_PAIRS = (
 )
 
 
-def _parsers() -> dict[str, Callable]:
+def parsers() -> dict[str, Callable]:
     parsers: dict[str, Callable] = {k: parse_date for k in DATE_KEYS}
     parsers.update(
         ref=_text(100), applicant_name=_text(200), applicant_id_number=_text(64), applicant_contact=_text(300),
         content=_text(CONTENT_MAX_LENGTH),
-        **{kind: (lambda v, kind=kind: _parse_choice(kind, v)) for kind in CHOICE_NAMES},
+        **{kind: (lambda v, kind=kind: parse_choice(kind, v)) for kind in CHOICE_NAMES},
         litigation_after_reconsideration=_yes_no,
         extension_days=_extension_days,
     )
     return parsers
 
 
-def _empty(key: str):
+def empty_value(key: str):
     if key in DATE_KEYS or key in ("extension_days", "litigation_after_reconsideration"):
         return None
     return ""
+
+
+def ledger_values(req, consultations: list, fees: list, unit_code: str) -> dict:
+    """What the ledger shows of a request (a model instance or a values row with its attributes):
+    the first consultation and the first fee notice."""
+    first_c = consultations[0] if consultations else None
+    first_f = fees[0] if fees else None
+    values = {k: getattr(req, f) for k, f in MODEL_FIELDS.items()}
+    values.update(
+        # an open request's outcome is a draft awaiting legal review or sign-off, not a result
+        result=req.outcome if req.concluded_on else "",
+        unit=unit_code,
+        extension_days=req.extension_days or None,
+        consultation_sent_on=first_c.sent_on if first_c else None,
+        consultation_replied_on=first_c.replied_on if first_c else None,
+        fee_notice_on=first_f.notice_on if first_f else None,
+        fee_paid_on=first_f.paid_on if first_f else None,
+    )
+    return values
 
 
 def check_consistency(v: dict, name: Callable[[str], str]) -> list[tuple[str, str]]:
@@ -239,7 +261,8 @@ def check_consistency(v: dict, name: Callable[[str], str]) -> list[tuple[str, st
         errors.append((key, message % {"this": name(key), **params}))
 
     if v["submitted_on"] and received and v["submitted_on"] > received:
-        add("submitted_on", _("%(this)s（%(d)s）晚于%(col)s（%(r)s）。"), d=v["submitted_on"], col="received_on", r=received)
+        add("submitted_on", _("%(this)s（%(d)s）晚于%(col)s（%(r)s）。"),
+            d=v["submitted_on"], col="received_on", r=received)
     for key in DATE_KEYS:
         if key not in ("submitted_on", "received_on") and v[key] and received and v[key] < received:
             add(key, _("%(this)s（%(d)s）早于%(col)s（%(r)s）。"), d=v[key], col="received_on", r=received)
@@ -248,7 +271,9 @@ def check_consistency(v: dict, name: Callable[[str], str]) -> list[tuple[str, st
             add(earlier, _("填写了%(col)s，%(this)s不能为空。"), col=later)
         elif v[later] and v[later] < v[earlier]:
             add(later, _("%(this)s（%(d)s）早于%(col)s（%(e)s）。"), d=v[later], col=earlier, e=v[earlier])
-    for outcome_key, filed in (("reconsideration_outcome", "reconsideration_filed_on"), ("litigation_outcome", "litigation_filed_on")):
+    for outcome_key, filed in (
+        ("reconsideration_outcome", "reconsideration_filed_on"), ("litigation_outcome", "litigation_filed_on"),
+    ):
         if v[outcome_key] and not v[filed]:
             add(filed, _("填写了%(col)s，%(this)s不能为空。"), col=outcome_key)
     if v["litigation_after_reconsideration"] is not None and not v["litigation_filed_on"]:
@@ -272,7 +297,11 @@ def check_consistency(v: dict, name: Callable[[str], str]) -> list[tuple[str, st
     for key in needs.get(v["result"], ()):
         if not v[key]:
             add(key, _("%(col)s为“%(label)s”时，%(this)s不能为空。"), col="result", label=Outcome(v["result"]).label)
-    order = {k: i for i, k in enumerate(LEDGER_KEYS)}
+    if not errors:
+        return errors
     seen: set[tuple[str, str]] = set()
     unique = [e for e in errors if not (e in seen or seen.add(e))]
-    return sorted(unique, key=lambda e: order[e[0]])
+    return sorted(unique, key=lambda e: _ORDER[e[0]])
+
+
+_ORDER = {k: i for i, k in enumerate(LEDGER_KEYS)}

@@ -13,14 +13,16 @@ from types import SimpleNamespace
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from .. import deadlines as dl
 from ..access import mask_contact, mask_id_number
 from ..models import Consultation, DisclosureRequest, FeeNotice, Unit
+from ..services import case_dates
 from ..spreadsheets import neutralise, write_only_value
 from ..workflow import CONCLUDED_STATUSES
-from .columns import COMPUTED_COLUMNS, LEDGER_COLUMNS, MODEL_FIELDS
-from .requests import _case_dates, ledger_values
+from .columns import COMPUTED_COLUMNS, LEDGER_COLUMNS, MODEL_FIELDS, ledger_values
 
 # --- export --------------------------------------------------------------------------------------
 
@@ -112,7 +114,8 @@ def export_rows(
                 status=req.status,
                 due_on=due,
                 due_is_provisional=req.due_is_provisional,
-                working_days_used=dl.workdays_used(_case_dates(req, consultations, fees), calendar, today),
+                working_days_used=dl.workdays_used(
+                    case_dates(req, consultations=consultations, fees=fees), calendar, today),
                 overdue=overdue,
             )
             yield row
@@ -202,9 +205,6 @@ def write_json(rows: Iterable[dict], out) -> int:
 
 def write_xlsx(rows: Iterable[dict], out, *, headers: str = "zh") -> int:
     """Dates as real date cells; yes/no as text; every text cell a neutralised string cell."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("台账"))
     sheet.append([write_only_value(sheet, h) for h in _headers(headers)])

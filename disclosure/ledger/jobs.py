@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from pathlib import PurePath
 
 from django.conf import settings
@@ -29,9 +30,11 @@ logger = logging.getLogger(__name__)
 MAX_STORED_ERRORS = 2000  # a file with more bad cells than this lists the first ones and says how many
 
 
-def start_import(kind: str, upload, *, actor, language: str = "") -> LedgerImport:
-    """Store the upload and queue its import once this transaction commits (a worker must see the
-    row). Raises LedgerFileError (UploadTooLarge) for a file refused unread, as import_upload does."""
+def start_import(kind: str, upload, *, actor, queue: Callable[[int], bool], language: str = "") -> LedgerImport:
+    """Store the upload and hand its import to `queue(job_id)` once this transaction commits (a
+    worker must see the row); `queue` answers False when it could not (the shell's broker hand-off,
+    disclosure.tasks.queue_ledger_import: the ledger never imports the tasks). Raises
+    LedgerFileError (UploadTooLarge) for a file refused unread, as import_upload does."""
     check_upload(upload.name, upload.size)
     job = LedgerImport(
         kind=kind, file_name=sanitise_filename(upload.name), size=upload.size, requested_by=actor,
@@ -39,21 +42,15 @@ def start_import(kind: str, upload, *, actor, language: str = "") -> LedgerImpor
     )
     job.file.save(f"{uuid.uuid4().hex}{PurePath(upload.name).suffix.lower()}", upload, save=False)
     job.save()
-    transaction.on_commit(lambda: publish(job.pk) or broker_unavailable(job.pk))
+    transaction.on_commit(lambda: queue(job.pk) or broker_unavailable(job.pk))
     return job
 
 
-def publish(job_id: int) -> bool:
-    from ..tasks import import_ledger_job, send_now
-
-    return send_now(import_ledger_job, job_id)
-
-
-def import_or_queue(kind: str, upload, *, actor) -> Imported | LedgerImport:
-    """An upload imported now when it is small (its Imported), else stored and queued (its
-    LedgerImport). Raises LedgerFileError (UploadTooLarge) and, when imported now, LedgerInvalid."""
+def import_or_queue(kind: str, upload, *, actor, queue: Callable[[int], bool]) -> Imported | LedgerImport:
+    """An upload imported now when it is small (its Imported), else stored and handed to `queue`
+    (its LedgerImport). Raises LedgerFileError (UploadTooLarge) and, when imported now, LedgerInvalid."""
     if upload.size > settings.GONGKAI_LEDGER_INLINE_MAX_BYTES:
-        return start_import(kind, upload, actor=actor)
+        return start_import(kind, upload, actor=actor, queue=queue)
     return import_upload(kind, upload, actor=actor)
 
 

@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 
 from ..models import StaffRole, Unit
 from ..spreadsheets import SheetLimits, excerpt
-from .columns import _choice_lookup, _norm_value
+from .columns import choice_lookup, norm_value
 from .sheets import (
     Column,
     LedgerInvalid,
     RowError,
-    _cells_by_key,
+    cells_by_key,
     map_header,
     read_sheet,
 )
@@ -55,11 +55,11 @@ def import_units(source, *, limits: SheetLimits | None = None) -> UnitsResult:
     if errors:
         raise LedgerInvalid(errors)
     col = {c.key: c for c in UNIT_COLUMNS}
-    kinds = _choice_lookup(Unit.Kind.choices, {"本级政府": "government", "乡镇": "township", "街道": "township"})
+    kinds = choice_lookup(Unit.Kind.choices, {"本级政府": "government", "乡镇": "township", "街道": "township"})
     stored = {u.code: u for u in Unit.objects.select_related("parent")}
     rows: dict[str, tuple[int, dict]] = {}
     for number, cells in sheet.rows:
-        raw = {k: str(v).strip() for k, v in _cells_by_key(cells, header).items()}
+        raw = {k: str(v).strip() for k, v in cells_by_key(cells, header).items()}
         values = {"parent": ""} | raw
         bad = []
         for c in UNIT_COLUMNS:
@@ -67,7 +67,8 @@ def import_units(source, *, limits: SheetLimits | None = None) -> UnitsResult:
                 bad.append(RowError(number, header.name(c), _("必填项，不能为空。")))
         code = values.get("code", "")
         if code and not CODE_RE.match(code):
-            bad.append(RowError(number, header.name(col["code"]), _("“%(code)s”只能包含字母、数字、“-”和“_”。") % {"code": code}))
+            bad.append(RowError(number, header.name(col["code"]),
+                                _("“%(code)s”只能包含字母、数字、“-”和“_”。") % {"code": code}))
         elif len(code) > 64:
             bad.append(RowError(number, header.name(col["code"]), _("不能超过64个字符。")))
         if len(values.get("name", "")) > 200:
@@ -76,18 +77,21 @@ def import_units(source, *, limits: SheetLimits | None = None) -> UnitsResult:
             if len(values.get(key, "")) > limit:
                 bad.append(RowError(number, header.name(col[key]), _("不能超过%(n)d个字符。") % {"n": limit}))
         if values.get("kind"):
-            kind = kinds.get(_norm_value(values["kind"]))
+            kind = kinds.get(norm_value(values["kind"]))
             if kind is None:
                 bad.append(RowError(number, header.name(col["kind"]),
-                                    _("“%(value)s”不是有效的单位类型（government 本级政府、department 部门、township 乡镇（街道）、other 其他）。") % {"value": excerpt(values["kind"])}))
+                                    _("“%(value)s”不是有效的单位类型（government 本级政府、department 部门、"
+                                      "township 乡镇（街道）、other 其他）。") % {"value": excerpt(values["kind"])}))
             values["kind"] = kind
         if code in rows:
-            bad.append(RowError(number, header.name(col["code"]), _("与第%(row)d行的单位编码重复。") % {"row": rows[code][0]}))
+            bad.append(RowError(number, header.name(col["code"]),
+                                _("与第%(row)d行的单位编码重复。") % {"row": rows[code][0]}))
         else:
             clash = next((c for c in list(stored) + list(rows) if c != code and c.lower() == code.lower()), None)
             if clash:
                 bad.append(RowError(number, header.name(col["code"]),
-                                    _("“%(code)s”与已有单位编码“%(other)s”仅大小写不同。") % {"code": code, "other": clash}))
+                                    _("“%(code)s”与已有单位编码“%(other)s”仅大小写不同。")
+                                    % {"code": code, "other": clash}))
         errors += bad
         if not bad:
             rows[code] = (number, values)
@@ -97,7 +101,8 @@ def import_units(source, *, limits: SheetLimits | None = None) -> UnitsResult:
     for code, (number, values) in rows.items():
         parent = values["parent"]
         if parent and parent not in parent_of:
-            errors.append(RowError(number, header.name(col["parent"]), _("上级单位编码“%(code)s”不存在。") % {"code": parent}))
+            errors.append(RowError(number, header.name(col["parent"]),
+                                   _("上级单位编码“%(code)s”不存在。") % {"code": parent}))
             continue
         chain, seen = [code], {code}
         while parent:
@@ -197,17 +202,18 @@ def import_staff(source, *, password: str | None = None, limits: SheetLimits | N
     if errors:
         raise LedgerInvalid(errors)
     col = {c.key: c for c in STAFF_COLUMNS}
-    roles = _choice_lookup(StaffRole.Role.choices, {"负责人": "head", "管理员": "admin"})
+    roles = choice_lookup(StaffRole.Role.choices, {"负责人": "head", "管理员": "admin"})
     units = {u.code: u for u in Unit.objects.only("id", "code")}
     username_ok = UnicodeUsernameValidator()
     people: dict[str, tuple[int, dict]] = {}
     grants: list[tuple[str, int, str]] = []
     for number, cells in sheet.rows:
-        values = {"email": ""} | {k: str(v).strip() for k, v in _cells_by_key(cells, header).items()}
-        bad = [RowError(number, header.name(c), _("必填项，不能为空。")) for c in STAFF_COLUMNS if c.required and not values[c.key]]
+        values = {"email": ""} | {k: str(v).strip() for k, v in cells_by_key(cells, header).items()}
+        bad = [RowError(number, header.name(c), _("必填项，不能为空。"))
+               for c in STAFF_COLUMNS if c.required and not values[c.key]]
         username = values["username"]
 
-        def complain(key, message):
+        def complain(key, message, bad=bad, number=number):  # called within this row's iteration
             bad.append(RowError(number, header.name(col[key]), message))
 
         if username:
@@ -226,14 +232,17 @@ def import_staff(source, *, password: str | None = None, limits: SheetLimits | N
                 complain("email", _("“%(value)s”不是有效的邮箱地址。") % {"value": excerpt(values["email"])})
         if values["unit"] and values["unit"] not in units:
             complain("unit", _("单位编码“%(code)s”不存在，请先导入单位。") % {"code": values["unit"]})
-        role = roles.get(_norm_value(values["role"])) if values["role"] else None
+        role = roles.get(norm_value(values["role"])) if values["role"] else None
         if values["role"] and role is None:
-            complain("role", _("“%(value)s”不是有效的角色（clerk 经办人、reviewer 审核人、legal_reviewer 法制审核人、head 工作机构负责人、supervisor 督办人、admin 系统管理员、compiler 报告编制人）。") % {"value": excerpt(values["role"])})
+            complain("role", _("“%(value)s”不是有效的角色（clerk 经办人、reviewer 审核人、legal_reviewer 法制审核人、"
+                               "head 工作机构负责人、supervisor 督办人、admin 系统管理员、compiler 报告编制人）。")
+                     % {"value": excerpt(values["role"])})
         if username in people and not bad:
             first_number, first = people[username]
             for key in ("full_name", "email"):
                 if values[key] != first[key] and key in header.index:
-                    complain(key, _("与第%(row)d行同一用户名的“%(other)s”不一致。") % {"row": first_number, "other": first[key]})
+                    complain(key, _("与第%(row)d行同一用户名的“%(other)s”不一致。")
+                             % {"row": first_number, "other": first[key]})
         errors += bad
         if not bad:
             people.setdefault(username, (number, values))

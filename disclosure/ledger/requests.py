@@ -3,88 +3,55 @@ and the deadlines (deadlines.compute_deadline), with one `import` event; all row
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from django.db import OperationalError, connection, connections, transaction
-from django.db.models import AutoField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import deadlines as dl
 from ..blindindex import applicant_id_hash
-from ..crypto import EncryptedCharField
 from ..idnumbers import InvalidIdNumber, check_id_number, is_person
 from ..models import Consultation, DisclosureRequest, FeeNotice, RequestEvent, Unit
 from ..services import case_dates, deadline_fields, format_reference
 from ..spreadsheets import SheetLimits
 from ..workcalendar import load_work_calendar
-from ..workflow import CONCLUDED_STATUSES, Action, Status, status_for_history
+from ..workflow import Action, status_for_history
+from .bulk import WRITE_BATCH, RowWriter
 from .columns import (
     COLUMN,
     COMPUTED_COLUMNS,
     LEDGER_COLUMNS,
     LEDGER_KEYS,
     MODEL_FIELDS,
-    _empty,
-    _parsers,
     check_consistency,
+    empty_value,
+    ledger_values,
+    parsers,
 )
 from .sheets import (
     LedgerInvalid,
     RowError,
-    _cells_by_key,
-    _label,
+    column_label,
     map_header,
     read_sheet,
 )
 
-# --- the ledger view of a stored request ---------------------------------------------------------
 
-
-def ledger_values(req: DisclosureRequest, consultations: list, fees: list, unit_code: str) -> dict:
-    """What the ledger shows of a request: the first consultation and the first fee notice."""
-    first_c = consultations[0] if consultations else None
-    first_f = fees[0] if fees else None
-    values = {k: getattr(req, f) for k, f in MODEL_FIELDS.items()}
-    values.update(
-        # an open request's outcome is a draft awaiting legal review or sign-off, not a result
-        result=req.outcome if req.concluded_on else "",
-        unit=unit_code,
-        extension_days=req.extension_days or None,
-        consultation_sent_on=first_c.sent_on if first_c else None,
-        consultation_replied_on=first_c.replied_on if first_c else None,
-        fee_notice_on=first_f.notice_on if first_f else None,
-        fee_paid_on=first_f.paid_on if first_f else None,
-    )
-    return values
-
-
-def _case_dates(req: DisclosureRequest, consultations: list, fees: list) -> dl.CaseDates:
-    """services.case_dates from the records in memory (no query per row): one rule for both."""
-    return case_dates(req, consultations=consultations, fees=fees)
-
-
-# States the ledger cannot tell apart from `handling` (or `archived` from a conclusion): kept.
-FINER_OPEN = frozenset({Status.REGISTERED, Status.REVIEWING, Status.LEGAL_REVIEW, Status.SIGN_OFF})
-
-
-def _history_status(req: DisclosureRequest, consultations: list, old: str | None) -> str:
-    new = status_for_history(
+def _history_status(req, consultations: list, current: str | None) -> str:
+    """workflow.status_for_history of a request's dates (an instance or the values of a new one)."""
+    return status_for_history(
         concluded=req.concluded_on is not None,
         outcome=req.outcome,
         waiting_correction=bool(req.correction_requested_on and not req.correction_received_on),
         consulting=any(c.replied_on is None for c in consultations),
+        current=current,
     )
-    if old == Status.ARCHIVED and new in CONCLUDED_STATUSES:
-        return old
-    if old in FINER_OPEN and new == Status.HANDLING:
-        return old
-    return new
 
 
 def _reference_number(unit: Unit, ref: str, received_on: date) -> tuple[int, int | None]:
@@ -121,10 +88,11 @@ class _Row:
 logger = logging.getLogger(__name__)
 
 LOOKUP_CHUNK = 10_000  # rows per prefetch query: one query for a 10,000-row ledger, within SQLite's 32,766 variables
-WRITE_BATCH = 1000
 
 
 PROGRESS_EVERY = 1000  # rows between two progress reports while checking
+# Columns whose texts seldom repeat: not worth keeping their parsed values (memory at a million rows).
+UNIQUE_TEXTS = frozenset({"ref", "applicant_name", "applicant_id_number", "applicant_contact", "content"})
 
 
 def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None, source_name: str = "",
@@ -144,52 +112,8 @@ def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None
     if errors:
         raise LedgerInvalid(errors)
     units = {u.code: u for u in Unit.objects.only("id", "code", "name", "path", "ref_prefix")}
-    units_ci = {code.lower(): u for code, u in units.items()}
-    parsers = _parsers()
-    rows: list[_Row] = []
-    first_row: dict[tuple[str, str], int] = {}
-    total = len(sheet.rows)
-    report("checking", 0, total)
-    for done, (number, cells) in enumerate(sheet.rows, start=1):
-        if done % PROGRESS_EVERY == 0:
-            report("checking", done, total)
-        raw = _cells_by_key(cells, header)
-        values, row_errors = {}, []
-        for key, value in raw.items():
-            column = COLUMN[key]
-            if value == "" or (isinstance(value, str) and not value.strip()):
-                if column.required:
-                    row_errors.append(RowError(number, header.name(column), _("必填项，不能为空。")))
-                values[key] = _empty(key)
-                continue
-            if key == "unit":
-                unit = units.get(str(value).strip()) or units_ci.get(str(value).strip().lower())
-                if unit is None:
-                    row_errors.append(RowError(number, header.name(column), _("单位编码“%(code)s”不存在，请先导入单位。") % {"code": value}))
-                else:
-                    values[key] = unit.code
-                continue
-            try:
-                values[key] = parsers[key](value)
-            except ValueError as exc:
-                row_errors.append(RowError(number, header.name(column), str(exc)))
-        if values.get("applicant_id_number"):  # the check digit, as services.register_request checks it
-            try:
-                values["applicant_id_number"] = check_id_number(
-                    values["applicant_id_number"], person=is_person(values.get("applicant_type")))
-            except InvalidIdNumber as exc:
-                row_errors.append(RowError(number, header.name(COLUMN["applicant_id_number"]), str(exc)))
-        if not row_errors:
-            pair = (values["unit"], values["ref"])
-            if pair in first_row:
-                row_errors.append(
-                    RowError(number, header.name(COLUMN["ref"]),
-                             _("与第%(row)d行的申请编号和受理单位重复。") % {"row": first_row[pair]})
-                )
-            first_row.setdefault(pair, number)
-        errors += row_errors
-        if not row_errors:
-            rows.append(_Row(number, values, set(raw)))
+    rows = _checked_rows(sheet, header, units, errors, report)
+    total, sheet = len(sheet.rows), None  # the cells read are let go: memory holds the rows' values once
     calendar = calendar or load_work_calendar()
     report("writing", total, total)
     # Rows that parsed are checked for consistency (against what is stored for columns the file
@@ -203,11 +127,82 @@ def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None
     with transaction.atomic():
         if not plan.is_current():
             plan = _plan_ledger(rows, header, units, calendar, actor, source_name, list(errors), lock=True)
+            plan.writes.prepare()
         plan.writes.flush()
     result = plan.result
     if result.created or result.updated:
         refresh_statistics()
     return result
+
+
+def _checked_rows(sheet, header, units: dict[str, Unit], errors: list, report) -> list[_Row]:
+    """Each row's cells parsed and checked on their own (errors appended). A cell's text is parsed
+    once per column however many rows repeat it (dates, codes, labels, ID numbers repeat)."""
+    units_ci = {code.lower(): u for code, u in units.items()}
+    parse = parsers()
+    # (key, position, column, its cache: cell text → parsed value) for each column in the file
+    slots = [(key, pos, COLUMN[key], None if key in UNIQUE_TEXTS else {}) for key, pos in header.index.items()]
+    width = max((pos for _k, pos, _c, _s in slots), default=-1) + 1
+    given = frozenset(header.index)  # the same for every row
+    checked_ids: dict[tuple, str] = {}
+    rows: list[_Row] = []
+    first_row: dict[tuple[str, str], int] = {}
+    total = len(sheet.rows)
+    report("checking", 0, total)
+    for done, (number, cells) in enumerate(sheet.rows, start=1):
+        if done % PROGRESS_EVERY == 0:
+            report("checking", done, total)
+        if len(cells) < width:
+            cells = [*cells, *[""] * (width - len(cells))]
+        values, row_errors = {}, []
+        for key, pos, column, seen in slots:
+            value = cells[pos]
+            cacheable = seen is not None and type(value) is str
+            if cacheable and value in seen:  # only texts that parsed are kept, never an empty one
+                values[key] = seen[value]
+                continue
+            if value == "" or (type(value) is str and not value.strip()):
+                if column.required:
+                    row_errors.append(RowError(number, header.name(column), _("必填项，不能为空。")))
+                values[key] = empty_value(key)
+                continue
+            if key == "unit":
+                unit = units.get(str(value).strip()) or units_ci.get(str(value).strip().lower())
+                if unit is None:
+                    row_errors.append(RowError(number, header.name(column),
+                                               _("单位编码“%(code)s”不存在，请先导入单位。") % {"code": value}))
+                    continue
+                parsed = unit.code
+            else:
+                try:
+                    parsed = parse[key](value)
+                except ValueError as exc:
+                    row_errors.append(RowError(number, header.name(column), str(exc)))
+                    continue
+            values[key] = parsed
+            if cacheable:
+                seen[value] = parsed
+        if values.get("applicant_id_number"):  # the check digit, as services.register_request checks it
+            person = is_person(values.get("applicant_type"))
+            id_key = (values["applicant_id_number"], person)
+            try:
+                if id_key not in checked_ids:
+                    checked_ids[id_key] = check_id_number(id_key[0], person=person)
+                values["applicant_id_number"] = checked_ids[id_key]
+            except InvalidIdNumber as exc:
+                row_errors.append(RowError(number, header.name(COLUMN["applicant_id_number"]), str(exc)))
+        if not row_errors:
+            pair = (values["unit"], values["ref"])
+            if pair in first_row:
+                row_errors.append(
+                    RowError(number, header.name(COLUMN["ref"]),
+                             _("与第%(row)d行的申请编号和受理单位重复。") % {"row": first_row[pair]})
+                )
+            first_row.setdefault(pair, number)
+        errors += row_errors
+        if not row_errors:
+            rows.append(_Row(number, values, given))
+    return rows
 
 
 def refresh_statistics() -> None:
@@ -229,19 +224,35 @@ def refresh_statistics() -> None:
         logger.warning("planner statistics not refreshed after the ledger import", exc_info=True)
 
 
-def _matching(rows: list[_Row], units: dict[str, Unit], *, lock: bool):
-    """The stored requests with a unit and a ref among the rows', one query per LOOKUP_CHUNK rows."""
-    for start in range(0, len(rows), LOOKUP_CHUNK):
-        chunk = rows[start : start + LOOKUP_CHUNK]
-        qs = DisclosureRequest.objects.filter(
-            unit_id__in={units[r.values["unit"]].pk for r in chunk}, ref__in={r.values["ref"] for r in chunk}
-        )
-        yield qs.select_for_update() if lock else qs
-
-
-def _existing_requests(rows: list[_Row], units: dict[str, Unit], *, lock: bool) -> dict[tuple[int, str], DisclosureRequest]:
+def _matching(rows: list[_Row], units: dict[str, Unit], *, lock: bool) -> dict[tuple[int, str], tuple[int, int]]:
+    """{(unit_id, ref): (id, version)} of the stored requests matching the rows, one query per
+    LOOKUP_CHUNK rows (locked FOR UPDATE when `lock`, where the database has it). Plain SQL: the ORM
+    spends longer compiling an IN of 10,000 refs than the database takes to answer it."""
+    wanted = {(units[r.values["unit"]].pk, r.values["ref"]) for r in rows}
+    db = connections[DisclosureRequest.objects.db]
+    quote = db.ops.quote_name
     found = {}
-    for qs in _matching(rows, units, lock=lock):
+    with db.cursor() as cursor:
+        for start in range(0, len(rows), LOOKUP_CHUNK):
+            refs = sorted({r.values["ref"] for r in rows[start : start + LOOKUP_CHUNK]})
+            sql = (f"SELECT {quote('id')}, {quote('unit_id')}, {quote('ref')}, {quote('version')} "
+                   f"FROM {quote(DisclosureRequest._meta.db_table)} "
+                   f"WHERE {quote('ref')} IN ({', '.join(['%s'] * len(refs))})")
+            if lock and db.features.has_select_for_update:
+                sql += " FOR UPDATE"
+            cursor.execute(sql, refs)
+            found.update({(unit_id, ref): (pk, version) for pk, unit_id, ref, version in cursor.fetchall()
+                          if (unit_id, ref) in wanted})
+    return found
+
+
+def _existing_requests(rows: list[_Row], units: dict[str, Unit], *,
+                       lock: bool) -> dict[tuple[int, str], DisclosureRequest]:
+    """The stored requests the rows update, with their consultations and fee notices."""
+    ids = [pk for pk, _version in _matching(rows, units, lock=lock).values()]
+    found = {}
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        qs = DisclosureRequest.objects.filter(pk__in=ids[start : start + LOOKUP_CHUNK])
         found.update({(r.unit_id, r.ref): r for r in qs.prefetch_related("consultations", "fee_notices")})
     return found
 
@@ -258,17 +269,17 @@ class _Plan:
 
     def is_current(self) -> bool:
         """Inside the write transaction: nobody changed, added or removed a matching request since."""
-        stored = {}
-        for qs in _matching(self.rows, self.units, lock=True):
-            stored.update({(unit_id, ref): version for unit_id, ref, version in qs.values_list("unit_id", "ref", "version")})
+        stored = {key: version for key, (_pk, version) in _matching(self.rows, self.units, lock=True).items()}
         return stored == self.versions
 
 
 def _plan_ledger(rows, header, units, calendar, actor, source_name, errors, *, lock: bool) -> _Plan:
     """Raises LedgerInvalid with every error; else the plan, nothing written yet."""
-    existing = _existing_requests(rows, units, lock=lock)
+    existing = _existing_requests(rows, units, lock=lock) if rows else {}
     versions = {key: req.version for key, req in existing.items()}
     code_by_id = {u.pk: code for code, u in units.items()}
+    blank = {k: empty_value(k) for k in LEDGER_KEYS}
+    label = {k: column_label(header, COLUMN[k]) for k in LEDGER_KEYS}
     plans = []
     for row in rows:
         unit = units[row.values["unit"]]
@@ -276,48 +287,42 @@ def _plan_ledger(rows, header, units, calendar, actor, source_name, errors, *, l
         if req is not None:
             consultations, fees = list(req.consultations.all()), list(req.fee_notices.all())
             before = ledger_values(req, consultations, fees, code_by_id[req.unit_id])
+            merged = {**before, **{k: v for k, v in row.values.items() if k in row.given}}
         else:
-            consultations, fees = [], []
-            before = {k: _empty(k) for k in LEDGER_KEYS}
-        merged = {**before, **{k: v for k, v in row.values.items() if k in row.given}}
-        problems = check_consistency(merged, lambda k: _label(header, COLUMN[k]))
+            consultations, fees, before = [], [], blank
+            merged = {**blank, **row.values}
+        problems = check_consistency(merged, label.__getitem__)
         errors += [RowError(row.number, header.name(COLUMN[k]), reason) for k, reason in problems]
         plans.append((row, unit, req, consultations, fees, before, merged))
     if errors:
         raise LedgerInvalid(errors)
 
-    writes = _Writes(calendar=calendar, now=timezone.now())
+    writes = _Writes(calendar=calendar, now=timezone.now(), actor_id=actor.pk if actor is not None else None)
     result = ImportResult()
-    for row, unit, req, consultations, fees, before, merged in plans:
-        old_status = req.status if req is not None else None
+    for position, (row, unit, req, consultations, fees, before, merged) in enumerate(plans):
+        plans[position] = None  # what a row's plan needs is in `writes` now
         if req is None:
-            req = DisclosureRequest(unit=unit)
-            req.ref_year, req.ref_seq = _reference_number(unit, merged["ref"], merged["received_on"])
+            writes.add_new(row, unit, merged, source_name)
+            result.created += 1
+            continue
+        old_status = req.status
         changed = [k for k in LEDGER_KEYS if merged[k] != before[k]]
-        _set_ledger_fields(req, merged, is_new=old_status is None)
-        records = writes.sync_records(req, consultations, fees, merged) if changed else None
-        if records is not None:
-            consultations, fees = records
-        derived = deadline_fields(dl.compute_deadline(_case_dates(req, consultations, fees), calendar))
+        _set_ledger_fields(req, merged, is_new=False)
+        if changed:
+            consultations, fees = writes.sync_records(req, consultations, fees, merged)
+        derived = writes.deadline(case_dates(req, consultations=consultations, fees=fees))
         derived["status"] = _history_status(req, consultations, old_status)
         derived_changed = [k for k, v in derived.items() if getattr(req, k) != v]
-        if old_status is not None and not changed and not derived_changed:
+        if not changed and not derived_changed:
             result.unchanged += 1
             continue
         _set(req, **derived)
-        data = {"source": source_name, "row": row.number}
-        if old_status is None:
-            result.created += 1
-            writes.new_requests.append(req)
-            data["ref"] = req.ref
-        else:
-            result.updated += 1
-            writes.changed_requests.append(_set(req, version=req.version + 1, updated_at=writes.now))
-            data["changed"] = changed + (["deadline"] if set(derived_changed) - {"status"} else [])
-        writes.events.append(
-            RequestEvent(request=req, actor=actor, action=Action.IMPORT, from_status=old_status or "",
-                         to_status=req.status, data=data)
-        )
+        result.updated += 1
+        writes.changed_requests.append(_set(req, version=req.version + 1, updated_at=writes.now))
+        writes.event(req.pk, old_status, req.status, {
+            "source": source_name, "row": row.number,
+            "changed": changed + (["deadline"] if set(derived_changed) - {"status"} else []),
+        })
     return _Plan(rows=rows, units=units, versions=versions, writes=writes, result=result)
 
 
@@ -334,28 +339,89 @@ def _set_ledger_fields(req: DisclosureRequest, merged: dict, *, is_new: bool) ->
     elif not req.correction_rounds:
         req.correction_rounds = 1
     # Columns derived from a row's values (helper `fees`: the blind index of the ID number) are set
-    # here, on the instance: fast_insert_statements writes every concrete field of a new request; for
-    # an updated one, add the column to REQUEST_UPDATE_FIELDS.
+    # here for an updated request (add the column to REQUEST_UPDATE_FIELDS), and in _Writes.add_new
+    # for a new one (add it to NEW_REQUEST_FIELDS).
 
 
 REQUEST_UPDATE_FIELDS = [
     *MODEL_FIELDS.values(), "applicant_id_hash", "correction_rounds", "status", "version", "updated_at",
     "correction_due_on", "clock_start_on", "base_due_on", "due_on", "due_is_provisional",
 ]
+# The columns a new request's INSERT takes from its row; every other column gets the model's default.
+NEW_REQUEST_FIELDS = (
+    *MODEL_FIELDS.values(), "unit_id", "ref_year", "ref_seq", "applicant_id_hash", "correction_rounds", "status",
+    "correction_due_on", "clock_start_on", "base_due_on", "due_on", "due_is_provisional",
+)
+EVENT_FIELDS = ("request_id", "from_status", "to_status", "data")
 
 
 @dataclass
 class _Writes:
-    """Everything an import writes, collected row by row and flushed in bulk at the end."""
+    """Everything an import writes, collected row by row and flushed in bulk at the end. New
+    requests and every event are plain values (no model instance per row); updated requests are
+    the instances read for the comparison."""
 
     calendar: dl.WorkCalendar
     now: datetime
-    new_requests: list = field(default_factory=list)
+    actor_id: int | None = None
+    new_rows: list = field(default_factory=list)  # {attname: value} of each new request
     changed_requests: list = field(default_factory=list)
-    events: list = field(default_factory=list)
-    created: list = field(default_factory=list)  # (request, Consultation or FeeNotice): saved after the request
+    events: list = field(default_factory=list)  # {attname: value}; a new request's request_id: its index in new_rows
+    new_event_at: list = field(default_factory=list)  # positions in events of the new requests' events
+    created: list = field(default_factory=list)  # (request, record) of an updated request: saved after it
+    created_new: dict = field(default_factory=lambda: {model: [] for model in FIRST_RECORDS})  # values, by first_new
     changed: dict = field(default_factory=lambda: {model: [] for model in FIRST_RECORDS})
     dropped: dict = field(default_factory=lambda: {model: [] for model in FIRST_RECORDS})  # ids
+    deadlines: dict = field(default_factory=dict)  # CaseDates → deadline fields: one computation per distinct case
+    id_hashes: dict = field(default_factory=dict)  # ID number → blind index, computed once per number
+
+    def deadline(self, case: dl.CaseDates) -> dict:
+        """services' deadline fields of dl.compute_deadline(case), computed once per distinct case."""
+        fields = self.deadlines.get(case)
+        if fields is None:
+            fields = self.deadlines[case] = deadline_fields(dl.compute_deadline(case, self.calendar))
+        return dict(fields)
+
+    def event(self, request_id, from_status: str, to_status: str, data: dict) -> None:
+        self.events.append(
+            {"request_id": request_id, "from_status": from_status or "", "to_status": to_status, "data": data})
+
+    def add_new(self, row: _Row, unit: Unit, merged: dict, source_name: str) -> None:
+        """A new request from its row: the fields _set_ledger_fields would set on a new instance, its
+        first consultation and fee notice, the deadlines and state by the same rules, one event."""
+        values = {name: merged[key] for key, name in MODEL_FIELDS.items()}
+        if values["extension_days"] is None:
+            values["extension_days"] = 0
+        if not values["concluded_on"]:
+            values["outcome"] = ""
+        values["correction_rounds"] = 1 if values["correction_requested_on"] else 0
+        number = values["applicant_id_number"]
+        if number not in self.id_hashes:
+            self.id_hashes[number] = applicant_id_hash(number)
+        values["applicant_id_hash"] = self.id_hashes[number]
+        values["unit_id"] = unit.pk
+        values["ref_year"], values["ref_seq"] = _reference_number(unit, merged["ref"], merged["received_on"])
+        index = len(self.new_rows)
+        consultations = self.first_new(
+            index, Consultation, merged["consultation_sent_on"], merged["consultation_replied_on"])
+        fees = self.first_new(index, FeeNotice, merged["fee_notice_on"], merged["fee_paid_on"])
+        req = SimpleNamespace(**values)  # what case_dates and the state rule read of a request
+        values.update(self.deadline(case_dates(req, consultations=consultations, fees=fees)))
+        values["status"] = _history_status(req, consultations, None)
+        self.new_rows.append(values)
+        self.new_event_at.append(len(self.events))
+        self.event(index, "", values["status"], {"source": source_name, "row": row.number, "ref": values["ref"]})
+
+    def first_new(self, index: int, model, first_on, second_on) -> list:
+        """A new request's first consultation (fee notice), as plain values: its request_id is the
+        request's index in new_rows until flush() knows the id."""
+        if first_on is None:
+            return []
+        first, second, days = FIRST_RECORDS[model]
+        record = {"request_id": index, first: first_on, second: second_on,
+                  "due_on": dl.add_workdays(first_on, days, self.calendar)}
+        self.created_new[model].append(record)
+        return [SimpleNamespace(**record)]
 
     def sync_records(self, req, consultations: list, fees: list, merged: dict) -> tuple[list, list]:
         """Make the first consultation and fee notice match the row; returns the records after."""
@@ -382,127 +448,52 @@ class _Writes:
         self.created.append((req, record))
         return [record]
 
-    prepared: list | None = None  # the new requests' INSERT statements and parameters, made by prepare()
+    prepared: tuple | None = None  # (request writer, its rows' parameters, event writer, theirs), by prepare()
 
     def prepare(self) -> None:
-        """Make the new requests' INSERT statements now, outside the write transaction: converting
-        and encrypting every value is most of a bulk insert's time, running the statements a small
-        part. Values are converted column by column (fast_insert), not through Django's insert
-        compiler, whose per-value bookkeeping cost more than the conversion itself."""
-        connection_ = connections[DisclosureRequest.objects.db]
-        if not connection_.features.can_return_rows_from_bulk_insert or not self.new_requests:
-            return
-        for obj in self.new_requests:
-            obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        self.prepared = fast_insert_statements(DisclosureRequest, self.new_requests, connection_)
-
-    def _insert_prepared(self) -> None:
-        connection_ = connections[DisclosureRequest.objects.db]
-        run_insert_statements(DisclosureRequest, self.prepared, connection_)
+        """Convert and encrypt every value of the INSERTs now, outside the write transaction: that is
+        most of a bulk insert's time, running the statements a small part. Equal ID numbers share one
+        Fernet token (their equality is public through the blind index anyway); contacts do not."""
+        requests_db = connections[DisclosureRequest.objects.db]
+        events_db = connections[RequestEvent.objects.db]
+        request_writer = RowWriter(
+            DisclosureRequest, requests_db, varying=NEW_REQUEST_FIELDS,
+            constants={"created_at": self.now, "updated_at": self.now}, shared_tokens={"applicant_id_number": {}},
+        )
+        event_writer = RowWriter(RequestEvent, events_db, varying=EVENT_FIELDS,
+                                 constants={"at": self.now, "actor_id": self.actor_id, "action": Action.IMPORT})
+        self.prepared = (request_writer, request_writer.params(self.new_rows), event_writer, self.events)
+        self.new_rows = []  # converted: the parameters are what flush() writes
 
     def flush(self) -> None:
         """A fixed number of bulk statements, whatever the number of rows (per batch)."""
-        if self.prepared is not None:
-            self._insert_prepared()
-        else:
-            DisclosureRequest.objects.bulk_create(self.new_requests, batch_size=WRITE_BATCH)
-        if any(r.pk is None for r in self.new_requests):  # a backend that returns no ids from bulk inserts
-            ids = {
-                (unit_id, ref): pk
-                for pk, unit_id, ref in DisclosureRequest.objects.filter(
-                    unit_id__in={r.unit_id for r in self.new_requests}, ref__in={r.ref for r in self.new_requests}
-                ).values_list("pk", "unit_id", "ref")
-            }
-            for r in self.new_requests:
-                r.pk = ids[(r.unit_id, r.ref)]
+        if self.prepared is None:
+            self.prepare()
+        request_writer, request_params, event_writer, events = self.prepared
+        ids = request_writer.insert(request_params, returning=True) if request_params else []
         if self.changed_requests:
-            DisclosureRequest.objects.bulk_update(self.changed_requests, REQUEST_UPDATE_FIELDS, batch_size=WRITE_BATCH // 4)
-        for model, ids in self.dropped.items():
-            if ids:
-                model.objects.filter(pk__in=ids).delete()
+            DisclosureRequest.objects.bulk_update(
+                self.changed_requests, REQUEST_UPDATE_FIELDS, batch_size=WRITE_BATCH // 4)
+        for model, dropped in self.dropped.items():
+            if dropped:
+                model.objects.filter(pk__in=dropped).delete()
         for request, record in self.created:
-            record.request = request  # now that the request has its id
+            record.request = request
         for model in FIRST_RECORDS:
             model.objects.bulk_create([r for _q, r in self.created if isinstance(r, model)], batch_size=WRITE_BATCH)
+            new_records = [{**r, "request_id": ids[r["request_id"]]} for r in self.created_new[model]]
+            if new_records:
+                first, second, _days = FIRST_RECORDS[model]
+                writer = RowWriter(model, connections[model.objects.db],
+                                   varying=("request_id", first, second, "due_on"), constants=_unrecorded(model))
+                writer.insert(writer.params(new_records))
         for model, (first, second, _days) in FIRST_RECORDS.items():
             if self.changed[model]:
                 model.objects.bulk_update(self.changed[model], [first, second, "due_on"], batch_size=WRITE_BATCH)
-        for event in self.events:
-            event.request = event.request  # picks up the id of a request created above
-        connection_ = connections[RequestEvent.objects.db]
-        if connection_.features.can_return_rows_from_bulk_insert and self.events:
-            run_insert_statements(RequestEvent, fast_insert_statements(RequestEvent, self.events, connection_), connection_)
-        else:
-            RequestEvent.objects.bulk_create(self.events, batch_size=WRITE_BATCH)
-
-
-# --- inserting many rows without Django's per-value compiler ---------------------------------------
-
-
-def _converter(field, connection_):
-    """field value → database parameter, as field.get_db_prep_save gives it, with the common plain
-    types passed straight through (the fallback is Django's own conversion, for anything else)."""
-    generic = functools.partial(field.get_db_prep_save, connection=connection_)
-    if isinstance(field, EncryptedCharField) or field.get_internal_type() not in _PLAIN_TYPES:
-        return generic
-    plain = _PLAIN_TYPES[field.get_internal_type()]
-    if plain is date:
-        adapt = connection_.ops.adapt_datefield_value
-        return lambda value: adapt(value) if type(value) is date else (None if value is None else generic(value))
-    return lambda value: value if value is None or type(value) in plain else generic(value)
-
-
-_PLAIN_TYPES = {
-    "CharField": (str,), "TextField": (str,), "SlugField": (str,),
-    "IntegerField": (int,), "PositiveIntegerField": (int,), "PositiveSmallIntegerField": (int,),
-    "SmallIntegerField": (int,), "BigIntegerField": (int,), "BooleanField": (bool,), "ForeignKey": (int,),
-    "DateField": date,
-}
-
-
-def fast_insert_statements(model, objs: list, connection_) -> list:
-    """[(objs, sql, params)]: multi-row INSERT … RETURNING statements for objs, values converted as
-    bulk_create converts them (pre_save for auto_now fields, get_db_prep_save otherwise), in batches
-    the backend accepts. The place for a per-row derived column (a blind index of the ID number,
-    helper `fees`) is the model instance before this is called: every concrete field is written."""
-    opts = model._meta
-    fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField) and not f.db_returning]
-    converters = [_converter(f, connection_) for f in fields]
-    auto = [bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) for f in fields]
-    attnames = [f.attname for f in fields]
-    quote = connection_.ops.quote_name
-    size = min(WRITE_BATCH, max(connection_.ops.bulk_batch_size(fields, objs), 1))
-    columns = ", ".join(quote(f.column) for f in fields)
-    returning = ", ".join(quote(f.column) for f in opts.db_returning_fields)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    statements = []
-    for start in range(0, len(objs), size):
-        batch = objs[start : start + size]
-        params = []
-        for obj in batch:
-            for field, attname, convert, is_auto in zip(fields, attnames, converters, auto):
-                value = field.pre_save(obj, True) if is_auto else getattr(obj, attname)
-                params.append(convert(value))
-        sql_text = (f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES {', '.join([row_sql] * len(batch))}"
-                    f" RETURNING {returning}")
-        statements.append((batch, sql_text, params))
-    return statements
-
-
-def run_insert_statements(model, statements: list, connection_) -> None:
-    """Run fast_insert_statements' statements; each object gets its returned id, as bulk_create does."""
-    returning = model._meta.db_returning_fields
-    with connection_.cursor() as cursor:
-        for objs, sql_text, params in statements:
-            cursor.execute(sql_text, params)
-            rows = cursor.fetchall()
-            assert len(rows) == len(objs)
-            for obj, values in zip(objs, rows):
-                for value, field in zip(values, returning):
-                    for converter in field.get_db_converters(connection_):
-                        value = converter(value, field, connection_)
-                    setattr(obj, field.attname, value)
-                obj._state.adding, obj._state.db = False, connection_.alias
+        for position in self.new_event_at:
+            events[position] = {**events[position], "request_id": ids[events[position]["request_id"]]}
+        if events:
+            event_writer.insert(event_writer.params(events))
 
 
 # The records a ledger row shows the first of (ledger.md): their two dates and their period in working days.

@@ -97,7 +97,8 @@ def read_sheet(source, limits: SheetLimits | None = None) -> Sheet:
         try:
             data = Path(source).read_bytes()
         except OSError as exc:
-            raise LedgerFileError(_("无法读取文件“%(path)s”：%(error)s") % {"path": source, "error": exc.strerror}) from exc
+            raise LedgerFileError(
+                _("无法读取文件“%(path)s”：%(error)s") % {"path": source, "error": exc.strerror}) from exc
     if data[:4] == b"\xd0\xcf\x11\xe0":
         raise LedgerFileError(_("不支持旧版 .xls 文件，请另存为 .xlsx 或 UTF-8 编码的 CSV。"))
     try:
@@ -109,12 +110,20 @@ def read_sheet(source, limits: SheetLimits | None = None) -> Sheet:
                 raise too_long(1, get_column_letter(position + 1), cell, limits)
         body = []
         for number, cells in rows:
-            cells = [restore(c) for c in cells]
-            for position, cell in enumerate(cells):
-                if isinstance(cell, str) and len(cell) > limits.max_cell_chars:
-                    name = str(header[position]) if position < len(header) else get_column_letter(position + 1)
-                    raise too_long(number, name, cell, limits)
-            if any(c != "" for c in cells):
+            # A row of text (every CSV row) is looked at whole first: most have no cell to restore
+            # and are shorter in all than one cell may be.
+            try:
+                joined = "\x00".join(cells)
+            except TypeError:  # an XLSX row with numbers or dates
+                joined = None
+            if joined is None or joined.startswith("'") or "\x00'" in joined:
+                cells = [restore(c) for c in cells]
+            if joined is None or len(joined) > limits.max_cell_chars:
+                for position, cell in enumerate(cells):
+                    if isinstance(cell, str) and len(cell) > limits.max_cell_chars:
+                        name = str(header[position]) if position < len(header) else get_column_letter(position + 1)
+                        raise too_long(number, name, cell, limits)
+            if cells.count("") != len(cells):  # not a blank line (as any(c != ""), without a generator per row)
                 body.append((number, cells))
     except SheetRefused as exc:
         raise LedgerFileError(str(exc)) from exc
@@ -241,7 +250,8 @@ def map_header(cells: list, columns: Iterable[Column], ignored: Iterable[Column]
             continue
         if column.key in index:
             errors.append(
-                RowError(1, excerpt(text, 40), _("与第%(n)d列“%(other)s”重复。") % {"n": index[column.key] + 1, "other": names[column.key]})
+                RowError(1, excerpt(text, 40),
+                         _("与第%(n)d列“%(other)s”重复。") % {"n": index[column.key] + 1, "other": names[column.key]})
             )
             continue
         index[column.key], names[column.key] = position, text
@@ -253,16 +263,17 @@ def map_header(cells: list, columns: Iterable[Column], ignored: Iterable[Column]
     for column in columns:
         if column.required and column.key not in index:
             errors.append(
-                RowError(1, header.name(column), _("缺少必填列“%(zh)s”（%(key)s）。") % {"zh": column.zh, "key": column.key})
+                RowError(1, header.name(column),
+                         _("缺少必填列“%(zh)s”（%(key)s）。") % {"zh": column.zh, "key": column.key})
             )
     return header, errors
 
 
-def _label(header: Header, column: Column) -> str:
+def column_label(header: Header, column: Column) -> str:
     """How a reason names another column: 收到补正日期 or 收到补正日期（correction_received_on）."""
     name = header.name(column)
     return column.zh if name == column.zh else f"{column.zh}（{name}）"
 
 
-def _cells_by_key(cells: list, header: Header) -> dict:
+def cells_by_key(cells: list, header: Header) -> dict:
     return {key: (cells[pos] if pos < len(cells) else "") for key, pos in header.index.items()}

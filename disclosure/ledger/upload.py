@@ -49,11 +49,13 @@ def check_upload(name: str, size: int) -> None:
     """LedgerFileError naming what is wrong with the file before any of it is read."""
     if not name.lower().endswith(EXTENSIONS):
         raise LedgerFileError(
-            _("文件“%(name)s”不是 .csv 或 .xlsx 文件；请上传 UTF-8 编码的 CSV 或 XLSX。") % {"name": sanitise_filename(name)}
+            _("文件“%(name)s”不是 .csv 或 .xlsx 文件；请上传 UTF-8 编码的 CSV 或 XLSX。")
+            % {"name": sanitise_filename(name)}
         )
     if size > MAX_UPLOAD_BYTES:
         raise UploadTooLarge(
-            _("文件“%(name)s”大小为%(size)s，超过上限%(limit)s；请分年度或分单位导入，或由系统管理员使用 import_ledger 命令导入。")
+            _("文件“%(name)s”大小为%(size)s，超过上限%(limit)s；"
+              "请分年度或分单位导入，或由系统管理员使用 import_ledger 命令导入。")
             % {"name": sanitise_filename(name), "size": filesizeformat(size), "limit": filesizeformat(MAX_UPLOAD_BYTES)}
         )
 
@@ -62,11 +64,13 @@ def summary(kind: str, *, created: int, updated: int, unchanged: int, roles_adde
     """What the command prints after an import, in the active language."""
     counts = {"created": created, "updated": updated, "unchanged": unchanged}
     if kind == ImportKind.LEDGER:
-        return _("台账导入完成：共 %(rows)d 行，新建 %(created)d 件，更新 %(updated)d 件，未变化 %(unchanged)d 件。") % {
+        return _("台账导入完成：共 %(rows)d 行，新建 %(created)d 件，"
+                 "更新 %(updated)d 件，未变化 %(unchanged)d 件。") % {
             "rows": created + updated + unchanged, **counts}
     if kind == ImportKind.UNITS:
         return _("单位导入完成：新建 %(created)d 个，更新 %(updated)d 个，未变化 %(unchanged)d 个。") % counts
-    message = _("工作人员导入完成：新建账号 %(created)d 个，更新 %(updated)d 个，未变化 %(unchanged)d 个，新增角色 %(roles)d 个。") % {
+    message = _("工作人员导入完成：新建账号 %(created)d 个，更新 %(updated)d 个，"
+                "未变化 %(unchanged)d 个，新增角色 %(roles)d 个。") % {
         "roles": roles_added or 0, **counts}
     if created:
         message += _("新账号没有可用密码，请通过“忘记密码”重置链接设置密码。")

@@ -81,12 +81,13 @@ def test_admin_imports_a_ledger_fixes_a_bad_row_and_exports_it(page, live_server
 
 
 def test_a_large_ledger_is_imported_in_the_background_and_its_page_follows_it(page, live_server, settings, monkeypatch):
+    from disclosure import tasks
     from disclosure.ledger import jobs
     from disclosure.models import LedgerImport
 
     settings.GONGKAI_LEDGER_INLINE_MAX_BYTES = 100  # the sample is "large"
     queued = []
-    monkeypatch.setattr(jobs, "publish", lambda job_id: queued.append(job_id) or True)  # the worker is this test
+    monkeypatch.setattr(tasks, "queue_ledger_import", lambda job_id: queued.append(job_id) or True)  # the worker is this test
     signed_in_admin(page, live_server)
     page.goto(f"{live_server.url}/admin/disclosure/disclosurerequest/ledger/import/")
     page.set_input_files("#id_file", files=[csv_file(ledger_csv(SAMPLE_UNITS, extra=30), name="大台账.csv")])
