@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from config.broker import send_now
+
 logger = logging.getLogger(__name__)
 
 # 条例 counts working days: a calendar edit moves the deadline of every open request. A few
@@ -38,21 +40,6 @@ def recompute_deadlines() -> int:
     from . import services
 
     return services.recompute_open_deadlines()
-
-
-def send_now(task, *args) -> bool:
-    """Hand `task` to a worker from a web request: one connection tried once (kombu would keep
-    retrying while the user waits for the page). False when the broker cannot be reached."""
-    from config.celery import app
-
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
-            task.apply_async(args=args, connection=conn, retry=False)
-    except Exception:  # kombu OperationalError, redis ConnectionError, OSError, …
-        logger.warning("broker unavailable: %s%r not queued", task.name, args, exc_info=True)
-        return False
-    return True
 
 
 def publish_recompute() -> bool:
