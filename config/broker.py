@@ -31,7 +31,7 @@ def send_now(task, *args) -> bool:
     return True
 
 
-def send_each(task, arguments: Iterable[tuple], *, what: str = "message(s)") -> list[tuple]:
+def send_each(task, arguments: Iterable[tuple], *, what: str = "message(s) not queued") -> list[tuple]:
     """send_now for many messages over one connection: the argument tuples published, in order (a
     prefix of `arguments`: publishing stops at the first failure, which is logged, never raised)."""
     published: list[tuple] = []
@@ -43,5 +43,5 @@ def send_each(task, arguments: Iterable[tuple], *, what: str = "message(s)") -> 
                 task.apply_async(args=args, connection=conn, retry=False)
                 published.append(args)
     except Exception:  # kombu OperationalError, redis ConnectionError, OSError, …
-        logger.warning("broker unavailable: %d %s not queued", len(pending) - len(published), what, exc_info=True)
+        logger.warning("broker unavailable: %d %s", len(pending) - len(published), what, exc_info=True)
     return published
