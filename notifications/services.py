@@ -14,6 +14,7 @@ from .directory import Directory, label, request_link, site_link
 from .models import Alert, AlertKind
 from .outbox import Outbox, SweepReport, fan_out
 from .sweep import sweep
+from .texts import AlertTexts
 
 __all__ = ["check_calendar_coverage", "notify_assignment", "sweep"]
 
@@ -28,15 +29,11 @@ def check_calendar_coverage(today: date, *, dry_run: bool = False, directory: Di
     if today >= date(today.year, 11, 1) and not CalendarYear.objects.filter(year=next_year).exists():
         directory = directory or Directory.load()
         link = site_link("/admin/notifications/calendarcoverage/")
+        subject, body = AlertTexts().render(AlertKind.CALENDAR_MISSING, year=next_year, link=link)
         with transaction.atomic():
             outbox.write(fan_out(
                 directory, user_ids=directory.admins, robot_units=[], unit_id=None,
-                kind=AlertKind.CALENDAR_MISSING, deadline=today,
-                subject=f"【请载入放假安排】{next_year}年节假日安排尚未载入",
-                body=(f"系统尚未载入{next_year}年的国务院办公厅节假日安排。跨年的答复期限目前按周一至周五暂定计算，"
-                      f"可能不准确。请在国务院办公厅发布通知后，在“放假安排载入”页面一键从 chinesecalendar 载入"
-                      f"或上传 CSV。\n载入：{link}"),
-                link=link,
+                kind=AlertKind.CALENDAR_MISSING, deadline=today, subject=subject, body=body, link=link,
             ))
     return SweepReport(today=today, created=outbox.created, dry_run=dry_run)
 
@@ -48,12 +45,14 @@ def notify_assignment(req, handler_id: int, on: date) -> list[int]:
     """Tell the new handler; called inside the assigning transaction, sent after commit."""
     directory = Directory.for_user(handler_id, req.unit_id)
     link = request_link(req.pk)
+    texts = AlertTexts()
+    subject, body = texts.render(
+        AlertKind.ASSIGNED, label=label(req), link=link,
+        deadline=texts.part("assigned_deadline", due_on=req.due_on) if req.due_on else "",
+    )
     planned = fan_out(
         directory, user_ids=[handler_id], robot_units=[], unit_id=req.unit_id, kind=AlertKind.ASSIGNED,
-        request_id=req.pk, deadline=on, link=link,
-        subject=f"【分派经办】{label(req)} 已指定您为经办人",
-        body=(f"政府信息公开申请 {label(req)} 已指定您为经办人"
-              + (f"，答复期限为 {req.due_on:%Y年%m月%d日}" if req.due_on else "") + f"。\n查看：{link}"),
+        request_id=req.pk, deadline=on, link=link, subject=subject, body=body,
     )
     outbox = Outbox()
     outbox.write(planned)

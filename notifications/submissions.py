@@ -23,6 +23,7 @@ from .directory import Directory, request_link
 from .models import AlertKind
 from .outbox import Outbox, Planned, fan_out
 from .sweep import BATCH_SIZE, Sweep, in_batches
+from .texts import AlertTexts
 
 STAGE_CLERKS, STAGE_HEAD = 1, 2
 
@@ -45,31 +46,28 @@ def waiting_rows(today: date, calendar: dl.WorkCalendar):
     )
 
 
-def plan_for(today: date, calendar: dl.WorkCalendar, directory: Directory):
+def plan_for(today: date, calendar: dl.WorkCalendar, directory: Directory, texts: AlertTexts):
     def plan(req) -> list[Planned]:
         # 条例第三十一条 counts from confirmation; the office's own rule: confirm by the next working day
         clerks_by = dl.add_workdays(req.submitted_on, 1, calendar)
         head_by = dl.add_workdays(req.submitted_on, 2, calendar)
-        label = req.applicant_name
         link = request_link(req.pk)
+        words = {"unit": req.unit_name, "applicant": req.applicant_name, "submitted_on": req.submitted_on,
+                 "link": link}
         planned = []
         if today > clerks_by:
+            subject, body = texts.render(AlertKind.SUBMISSION_UNCONFIRMED, **words, clerks_by=clerks_by)
             planned += fan_out(
                 directory, user_ids=directory.role(req.unit_id, StaffRole.Role.CLERK), robot_units=[req.unit_id],
                 unit_id=req.unit_id, kind=AlertKind.SUBMISSION_UNCONFIRMED, stage=STAGE_CLERKS,
-                request_id=req.pk, deadline=clerks_by, link=link,
-                subject=f"【网上申请待确认】{req.unit_name}：{label} {req.submitted_on:%m月%d日}提交",
-                body=(f"{label}于{req.submitted_on:%Y年%m月%d日}网上提交的政府信息公开申请尚未确认收到"
-                      f"（应于{clerks_by:%Y年%m月%d日}前确认）。确认之日为收到申请之日。\n处理：{link}"),
+                request_id=req.pk, deadline=clerks_by, link=link, subject=subject, body=body,
             )
         if today > head_by:
+            subject, body = texts.render(f"{AlertKind.SUBMISSION_UNCONFIRMED.value}_head", **words)
             planned += fan_out(
                 directory, user_ids=directory.role(req.unit_id, StaffRole.Role.HEAD), robot_units=[],
                 unit_id=req.unit_id, kind=AlertKind.SUBMISSION_UNCONFIRMED, stage=STAGE_HEAD,
-                request_id=req.pk, deadline=head_by, link=link,
-                subject=f"【网上申请逾期未确认】{req.unit_name}：{label} {req.submitted_on:%m月%d日}提交",
-                body=(f"{label}于{req.submitted_on:%Y年%m月%d日}网上提交的政府信息公开申请，经办人超过一个工作日"
-                      f"仍未确认收到，请督促处理。\n查看：{link}"),
+                request_id=req.pk, deadline=head_by, link=link, subject=subject, body=body,
             )
         return planned
 
@@ -79,8 +77,8 @@ def plan_for(today: date, calendar: dl.WorkCalendar, directory: Directory):
 def unconfirmed_submissions(run: Sweep) -> None:
     """The sweep's producer: the alerts go into the sweep's outbox (and its report)."""
     rules = run.rules
-    run.write_batches(waiting_rows(rules.today, rules.calendar), plan_for(rules.today, rules.calendar, rules.directory),
-                      wrap=_as_row)
+    plan = plan_for(rules.today, rules.calendar, rules.directory, rules.texts)
+    run.write_batches(waiting_rows(rules.today, rules.calendar), plan, wrap=_as_row)
 
 
 def unconfirmed_submission_alerts(today: date, *, calendar: dl.WorkCalendar | None = None, directory=None,
@@ -91,7 +89,8 @@ def unconfirmed_submission_alerts(today: date, *, calendar: dl.WorkCalendar | No
     rows = waiting_rows(today, calendar)
     if not rows.exists():
         return []
-    in_batches(rows, outbox, plan_for(today, calendar, directory or Directory.load()), batch_size, wrap=_as_row)
+    plan = plan_for(today, calendar, directory or Directory.load(), AlertTexts())
+    in_batches(rows, outbox, plan, batch_size, wrap=_as_row)
     return outbox.created
 
 

@@ -43,6 +43,7 @@ from disclosure.workflow import OPEN_STATUSES, Status
 from .directory import Directory, label, request_link, site_link
 from .models import Alert, AlertKind
 from .outbox import Outbox, Planned, SweepReport, fan_out
+from .texts import AlertTexts
 
 ESCALATE_AFTER_DAYS = 3
 DIGEST_HORIZON_DAYS = 2
@@ -61,6 +62,7 @@ class Rules:
     today: date
     calendar: dl.WorkCalendar
     directory: Directory
+    texts: AlertTexts = field(default_factory=AlertTexts, repr=False)  # the templates, rendered once
 
     _counts: dict[date, int] = field(default_factory=dict, repr=False)
 
@@ -75,103 +77,91 @@ class Rules:
 
     def reply_deadline(self, req) -> list[Planned]:
         """One row of reply_deadline_rows: SQL has said which of reminder / overdue / escalated it needs."""
-        d, today = self.directory, self.today
+        d, today, texts = self.directory, self.today, self.texts
         unit = d.units[req.unit_id]
         common = {"request_id": req.pk, "deadline": req.due_on, "link": request_link(req.pk)}
+        words = {"unit": unit.name, "label": label(req), "due_on": req.due_on, "link": common["link"]}
         if req.due_on >= today:
             if not req.needs_reminder:
                 return []
             left = self.workdays_from_today(req.due_on)
-            when = f"距答复期限还有{left}个工作日" if left else "今天是答复期限"
-            provisional = "（暂定：跨入尚未载入放假安排的年度）" if req.due_is_provisional else ""
+            subject, body = texts.render(
+                AlertKind.REMINDER, **words, received_on=req.received_on,
+                when=texts.part("days_left", left=left) if left else texts.part("due_today"),
+                provisional=texts.part("provisional") if req.due_is_provisional else "",
+            )
             return fan_out(
                 d, user_ids=d.handler_or_clerks(req), robot_units=[req.unit_id], unit_id=req.unit_id,
-                kind=AlertKind.REMINDER, stage=req.stage,
-                subject=f"【答复期限提醒】{label(req)} {when}",
-                body=(f"{unit.name}受理的政府信息公开申请 {label(req)}（{req.received_on:%Y-%m-%d} 收到）"
-                      f"答复期限为 {req.due_on:%Y年%m月%d日}{provisional}，{when}，请及时办理答复。"
-                      f"\n查看：{common['link']}"),
-                **common,
+                kind=AlertKind.REMINDER, stage=req.stage, subject=subject, body=body, **common,
             )
         over = self.workdays_from_today(req.due_on)
         planned = []
         if req.needs_overdue:
+            subject, body = texts.render(AlertKind.OVERDUE, **words, over=over)
             planned += fan_out(
                 d, user_ids=d.handler_or_clerks(req) | d.role(req.unit_id, StaffRole.Role.HEAD),
                 robot_units=[req.unit_id], unit_id=req.unit_id, kind=AlertKind.OVERDUE,
-                subject=f"【答复超期】{label(req)} 已超过答复期限",
-                body=(f"{unit.name}受理的政府信息公开申请 {label(req)} 答复期限为 {req.due_on:%Y年%m月%d日}，"
-                      f"至今未答复，已超期{over}个工作日。逾期答复可能引发行政复议或诉讼，请立即办理。"
-                      f"\n查看：{common['link']}"),
-                **common,
+                subject=subject, body=body, **common,
             )
         if req.needs_escalated:
             supervisors = d.supervisors_over(req.unit_id)
             robot_units = set().union(*supervisors.values()) if supervisors else set()
+            subject, body = texts.render(AlertKind.ESCALATED, **words, over=over)
             planned += fan_out(
                 d, user_ids=supervisors, robot_units=robot_units, unit_id=req.unit_id,
-                kind=AlertKind.ESCALATED,
-                subject=f"【超期督办】{unit.name} {label(req)} 超期{over}个工作日仍未答复",
-                body=(f"{unit.name}受理的政府信息公开申请 {label(req)} 答复期限为 {req.due_on:%Y年%m月%d日}，"
-                      f"已超期{over}个工作日仍未答复，请督促办理。\n查看：{common['link']}"),
-                **common,
+                kind=AlertKind.ESCALATED, subject=subject, body=body, **common,
             )
         return planned
 
     def correction_notice(self, req) -> list[Planned]:
         """第三十条: the correction notice is due within 7 working days of receipt."""
         d = self.directory
-        unit = d.units[req.unit_id]
         link = request_link(req.pk)
+        subject, body = self.texts.render(
+            AlertKind.CORRECTION_NOTICE_LATE, unit=d.units[req.unit_id].name, label=label(req), link=link,
+            received_on=req.received_on, correction_due_on=req.correction_due_on,
+        )
         return fan_out(
             d, user_ids=d.handler_or_clerks(req) | d.role(req.unit_id, StaffRole.Role.HEAD),
             robot_units=[req.unit_id], unit_id=req.unit_id, kind=AlertKind.CORRECTION_NOTICE_LATE,
-            request_id=req.pk, deadline=req.correction_due_on, link=link,
-            subject=f"【补正告知超期】{label(req)} 收到申请已超过7个工作日",
-            body=(f"{unit.name}受理的申请 {label(req)}（{req.received_on:%Y-%m-%d} 收到）仍在登记、审核阶段，"
-                  f"需要补正的，应在 {req.correction_due_on:%Y年%m月%d日} 前一次性告知（条例第三十条）。"
-                  f"逾期告知将被记录；无需补正的请尽快受理。\n查看：{link}"),
+            request_id=req.pk, deadline=req.correction_due_on, link=link, subject=subject, body=body,
         )
 
     def consultation(self, consultation) -> list[Planned]:
         """第三十二条 third party: the agency decides; 第三十四条 another body: silence = consent."""
-        d, req = self.directory, consultation.request
+        d, req, texts = self.directory, consultation.request, self.texts
         link = request_link(req.pk)
-        if consultation.kind == Consultation.Kind.AGENCY:
-            advice = "按条例第三十四条，逾期未提出意见的视为同意公开，请记录答复并继续办理。"
-        else:
-            advice = "按条例第三十二条，第三方逾期未提出意见的，由行政机关依照条例规定决定是否公开，请作出决定。"
+        advice = texts.part("advice_agency" if consultation.kind == Consultation.Kind.AGENCY else "advice_third_party")
+        subject, body = texts.render(
+            AlertKind.CONSULTATION_LAPSED, label=label(req), party=consultation.party, sent_on=consultation.sent_on,
+            due_on=consultation.due_on, advice=advice, link=link,
+        )
         return fan_out(
             d, user_ids=d.handler_or_clerks(req), robot_units=[req.unit_id], unit_id=req.unit_id,
             kind=AlertKind.CONSULTATION_LAPSED, request_id=req.pk, deadline=consultation.due_on, link=link,
-            subject=f"【征求意见期满】{label(req)} 征求{consultation.party}意见的期限已届满",
-            body=(f"申请 {label(req)} 于 {consultation.sent_on:%Y-%m-%d} 征求{consultation.party}意见，"
-                  f"15个工作日期限已于 {consultation.due_on:%Y年%m月%d日} 届满，尚未记录答复。{advice}\n查看：{link}"),
+            subject=subject, body=body,
         )
 
     def correction_period(self, req) -> list[Planned]:
         d = self.directory
         link = request_link(req.pk)
+        subject, body = self.texts.render(AlertKind.CORRECTION_PERIOD_LAPSED, label=label(req),
+                                          until=req.correction_period_until, link=link)
         return fan_out(
             d, user_ids=d.handler_or_clerks(req) | d.role(req.unit_id, StaffRole.Role.HEAD),
             robot_units=[req.unit_id], unit_id=req.unit_id, kind=AlertKind.CORRECTION_PERIOD_LAPSED,
-            request_id=req.pk, deadline=req.correction_period_until, link=link,
-            subject=f"【补正期限届满】{label(req)} 申请人未在期限内补正",
-            body=(f"申请 {label(req)} 的补正期限已于 {req.correction_period_until:%Y年%m月%d日} 届满，尚未收到补正。"
-                  f"如申请人无正当理由逾期不补正，可经确认后以“视为放弃”终止办理（条例第三十条）；"
-                  f"系统不会自动办结。\n查看：{link}"),
+            request_id=req.pk, deadline=req.correction_period_until, link=link, subject=subject, body=body,
         )
 
     def fee_period(self, fee) -> list[Planned]:
         d, req = self.directory, fee.request
         link = request_link(req.pk)
+        subject, body = self.texts.render(AlertKind.FEE_PERIOD_LAPSED, label=label(req), amount=fee.amount,
+                                          due_on=fee.due_on, link=link)
         return fan_out(
             d, user_ids=d.handler_or_clerks(req), robot_units=[req.unit_id], unit_id=req.unit_id,
             kind=AlertKind.FEE_PERIOD_LAPSED, request_id=req.pk, deadline=fee.due_on, link=link,
-            subject=f"【缴费期限届满】{label(req)} 申请人逾期未缴纳信息处理费",
-            body=(f"申请 {label(req)} 的信息处理费（{fee.amount} 元）缴费期限已于 {fee.due_on:%Y年%m月%d日} 届满，"
-                  f"尚未记录缴费。确认逾期未缴的，可以“逾期未缴纳信息处理费，视为放弃”终止办理；"
-                  f"系统不会自动办结。\n查看：{link}"),
+            subject=subject, body=body,
         )
 
 
@@ -303,7 +293,7 @@ def sweep(today: date, *, calendar: dl.WorkCalendar | None = None, dry_run: bool
     )
     for producer in EXTRA_PRODUCERS:  # online submissions not confirmed in time (notifications/submissions.py)
         producer(run)
-    write_digests(today, calendar, directory, outbox, batch_size=batch_size)
+    write_digests(today, calendar, directory, outbox, batch_size=batch_size, rules=rules)
     return SweepReport(today=today, created=outbox.created, dry_run=dry_run)
 
 
@@ -311,10 +301,12 @@ def sweep(today: date, *, calendar: dl.WorkCalendar | None = None, dry_run: bool
 
 
 def digest_lines(requests: list, today: date, calendar: dl.WorkCalendar, directory: Directory,
-                 counts: Callable[[date], int] | None = None) -> list[str]:
+                 counts: Callable[[date], int] | None = None, texts: AlertTexts | None = None) -> list[str]:
     """Grouped by unit (tree order), overdue first, then by deadline."""
     if counts is None:
         counts = Rules(today=today, calendar=calendar, directory=directory).workdays_from_today
+    texts = texts or AlertTexts()
+    no_handler = texts.part("digest_no_handler")
     by_unit: dict[int, list] = defaultdict(list)
     for req in requests:
         by_unit[req.unit_id].append(req)
@@ -323,24 +315,19 @@ def digest_lines(requests: list, today: date, calendar: dl.WorkCalendar, directo
         unit = directory.units[unit_id]
         rows = sorted(by_unit[unit_id], key=lambda r: (r.due_on, r.pk))
         overdue = sum(1 for r in rows if r.due_on < today)
-        lines.append(f"【{unit.name}】共{len(rows)}件，其中超期{overdue}件")
+        lines.append(texts.part("digest_unit", unit=unit.name, count=len(rows), overdue=overdue))
         for req in rows:
-            if req.due_on < today:
-                state = f"已超期{counts(req.due_on)}个工作日"
-            else:
-                state = f"还剩{counts(req.due_on)}个工作日"
+            state = texts.part("digest_overdue" if req.due_on < today else "digest_left", days=counts(req.due_on))
             handler = directory.users.get(req.handler_id)
-            lines.append(
-                f"  · {label(req)} 答复期限 {req.due_on:%Y-%m-%d}（{state}）"
-                f" 经办人：{handler or '未指定'}  {request_link(req.pk)}"
-            )
+            lines.append(texts.part("digest_line", label=label(req), due_on=req.due_on, state=state,
+                                    handler=handler or no_handler, link=request_link(req.pk)))
             if len(lines) > DIGEST_MAX_LINES:  # the rest is cut anyway: do not format it
                 return lines
     return lines
 
 
 def write_digests(today: date, calendar: dl.WorkCalendar, directory: Directory, outbox: Outbox, *,
-                  batch_size: int = BATCH_SIZE) -> None:
+                  batch_size: int = BATCH_SIZE, rules: Rules | None = None) -> None:
     if not directory.supervisor_roles:
         return
     horizon = dl.add_workdays(today, DIGEST_HORIZON_DAYS, calendar)
@@ -370,21 +357,19 @@ def write_digests(today: date, calendar: dl.WorkCalendar, directory: Directory, 
             req = SimpleNamespace(**values)
             for user_id in watchers.get(req.unit_id, ()):
                 found[user_id].append(req)
-    counts = Rules(today=today, calendar=calendar, directory=directory).workdays_from_today
+    rules = rules or Rules(today=today, calendar=calendar, directory=directory)
+    texts = rules.texts
     planned = []
     for user_id, requests in sorted(found.items()):
-        lines = digest_lines(requests, today, calendar, directory, counts)
+        lines = digest_lines(requests, today, calendar, directory, rules.workdays_from_today, texts)
         overdue = sum(1 for r in requests if r.due_on < today)
         if len(lines) > DIGEST_MAX_LINES:
-            lines = lines[:DIGEST_MAX_LINES] + [f"……其余内容请登录系统查看（共{len(requests)}件）。"]
-        body = (
-            f"截至 {today:%Y年%m月%d日}，您督办范围内超期或{DIGEST_HORIZON_DAYS}个工作日内到期的申请共"
-            f"{len(requests)}件，其中超期{overdue}件：\n\n" + "\n".join(lines)
-        )
+            lines = lines[:DIGEST_MAX_LINES] + [texts.part("digest_more", count=len(requests))]
+        subject, head = texts.render(AlertKind.DIGEST, today=today, overdue=overdue, soon=len(requests) - overdue,
+                                     horizon=DIGEST_HORIZON_DAYS, count=len(requests))
         planned += fan_out(
             directory, user_ids=[user_id], robot_units=[], unit_id=None, kind=AlertKind.DIGEST, deadline=today,
-            subject=f"【天天监测】{today:%m月%d日} 超期{overdue}件、临期{len(requests) - overdue}件",
-            body=body, link=site_link("/admin/notifications/alert/"),
+            subject=subject, body=head + "\n\n" + "\n".join(lines), link=site_link("/admin/notifications/alert/"),
         )
     with transaction.atomic():
         outbox.write(planned)
