@@ -48,7 +48,7 @@ def notify_assignment(req, handler_id: int, on: date) -> list[int]:
     texts = AlertTexts()
     subject, body = texts.render(
         AlertKind.ASSIGNED, label=label(req), link=link,
-        deadline=texts.part("assigned_deadline", due_on=req.due_on) if req.due_on else "",
+        deadline=texts.part("deadline_clause", due_on=req.due_on) if req.due_on else "",
     )
     planned = fan_out(
         directory, user_ids=[handler_id], robot_units=[], unit_id=req.unit_id, kind=AlertKind.ASSIGNED,

@@ -48,7 +48,7 @@ class AlertTexts:
             "advice_agency": gettext("按条例第三十四条，逾期未提出意见的视为同意公开，请记录答复并继续办理。"),
             "advice_third_party": gettext(
                 "按条例第三十二条，第三方逾期未提出意见的，由行政机关依照条例规定决定是否公开，请作出决定。"),
-            "assigned_deadline": gettext("，答复期限为 {due_on:long}"),
+            "deadline_clause": gettext("，答复期限为 {due_on:long}"),
             "digest_unit": gettext("【{unit}】共{count}件，其中超期{overdue}件"),
             "digest_line": gettext("  · {label} 答复期限 {due_on:iso}（{state}） 经办人：{handler}  {link}"),
             "digest_overdue": gettext("已超期{days}个工作日"),

@@ -66,10 +66,10 @@ def test_each_template_is_rendered_once_however_many_alerts(monkeypatch):
 EVERY_FIELD = {**WORDS, "when": "w", "received_on": date(2026, 2, 2), "provisional": "", "correction_due_on": date(2026, 2, 9),
                "party": "p", "sent_on": date(2026, 2, 3), "advice": "a", "until": date(2026, 2, 4), "amount": "100",
                "year": 2027, "deadline": "", "today": date(2026, 3, 5), "overdue": 1, "soon": 2, "horizon": 2, "count": 3,
-               "applicant": "甲", "submitted_on": date(2026, 3, 1), "clerks_by": date(2026, 3, 2)}
+               "applicant": "甲", "outcome": "o", "submitted_on": date(2026, 3, 1), "clerks_by": date(2026, 3, 2)}
 TEMPLATES = ["reminder", "overdue", "escalated", "correction_notice_late", "consultation_lapsed", "correction_period_lapsed",
              "fee_period_lapsed", "calendar_missing", "assigned", "digest", "submission_unconfirmed",
-             "submission_unconfirmed_head"]
+             "submission_unconfirmed_head", "awaiting_legal_review", "awaiting_sign_off"]
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
