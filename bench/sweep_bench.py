@@ -33,7 +33,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from disclosure import deadlines as dl  # noqa: E402
 from disclosure.models import DisclosureRequest, StaffRole, Unit, User  # noqa: E402
 from disclosure.workcalendar import load_work_calendar  # noqa: E402
-from notifications import delivery, services  # noqa: E402
+from notifications import delivery, services, sweep  # noqa: E402
+from notifications.directory import Directory  # noqa: E402
 from notifications.models import Alert, Notification  # noqa: E402
 
 TODAY = date(2025, 11, 20)
@@ -79,7 +80,7 @@ def main(sizes: list[int], deliver: bool) -> None:
         start = time.perf_counter()
         seed(n, calendar)
         seeded = time.perf_counter() - start
-        directory = services.Directory.load()
+        directory = Directory.load()
         with CaptureQueriesContext(connection) as queries:
             start, cpu = time.perf_counter(), time.process_time()
             report = services.sweep(TODAY, calendar=calendar, directory=directory)
@@ -89,7 +90,7 @@ def main(sizes: list[int], deliver: bool) -> None:
         second = time.perf_counter() - start
         statements = sum(1 for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE")))
         print(f"{connection.vendor}: {n} open requests (seeded in {seeded:.0f}s) → {len(report.created)} alerts in "
-              f"{first:.2f}s wall, {first_cpu:.2f}s CPU here ({statements} statements, batches of {services.BATCH_SIZE}); "
+              f"{first:.2f}s wall, {first_cpu:.2f}s CPU here ({statements} statements, batches of {sweep.BATCH_SIZE}); "
               f"rerun {second:.2f}s, {len(again.created)} new", flush=True)
         if not deliver:
             continue

@@ -8,7 +8,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from config.broker import send_now
+
 from . import services
+from .ledger import jobs
 from .models import DisclosureRequest
 
 logger = logging.getLogger(__name__)
@@ -39,21 +42,6 @@ def recompute_deadlines() -> int:
     """After a calendar edit that touches many open requests: recompute their stored deadlines.
     Idempotent: the service writes only what differs, so a retried message changes nothing more."""
     return services.recompute_open_deadlines()
-
-
-def send_now(task, *args) -> bool:
-    """Hand `task` to a worker from a web request: one connection tried once (kombu would keep
-    retrying while the user waits for the page). False when the broker cannot be reached."""
-    from config.celery import app
-
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
-            task.apply_async(args=args, connection=conn, retry=False)
-    except Exception:  # kombu OperationalError, redis ConnectionError, OSError, …
-        logger.warning("broker unavailable: %s%r not queued", task.name, args, exc_info=True)
-        return False
-    return True
 
 
 def publish_recompute() -> bool:
@@ -88,6 +76,4 @@ def import_ledger_job(job_id: int) -> None:
     """A ledger, units or staff file uploaded in the admin or the API, too large for the request
     (disclosure.ledger.jobs). acks_late: a worker that dies mid-import leaves the message to be taken
     again, and the job's compare-and-set claim makes a second delivery of a finished job a no-op."""
-    from .ledger.jobs import run
-
-    run(job_id)
+    jobs.run(job_id)

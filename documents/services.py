@@ -24,11 +24,11 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.broker import send_now
 from disclosure.access import access_for
 from disclosure.models import Consultation, DisclosureRequest, FeeNotice, RequestEvent, Unit
 from disclosure.services.decision import record_letter_number, reply
 from disclosure.services.write import NotPermitted
-from disclosure.tasks import send_now
 from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import Action, InvalidTransition, WorkflowError
 from security import audit

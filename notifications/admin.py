@@ -28,7 +28,8 @@ from disclosure.workcalendar import (
 )
 
 from . import delivery
-from .bulletin import HEADERS, rows_visible_to
+from .bulletin import HEADERS, render_xlsx, rows_visible_to
+from .channels import XLSX_TYPE
 from .models import (
     Alert,
     AlertStatus,
@@ -169,7 +170,8 @@ class MonthlyBulletinAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/xlsx/", self.admin_site.admin_view(self.xlsx_view), name="notifications_monthlybulletin_xlsx"),
+            path("<int:pk>/xlsx/", self.admin_site.admin_view(self.xlsx_view),
+                 name="notifications_monthlybulletin_xlsx"),
         ] + super().get_urls()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -183,13 +185,11 @@ class MonthlyBulletinAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra)
 
     def xlsx_view(self, request, pk):
-        from .bulletin import render_xlsx
-
         bulletin = get_object_or_404(MonthlyBulletin, pk=pk)
         if not self._may_see(request):
             raise PermissionDenied
         content = render_xlsx(bulletin, rows_visible_to(request.user, bulletin.rows))
-        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(content, content_type=XLSX_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{bulletin.filename}"'
         return response
 
@@ -249,9 +249,8 @@ class CalendarCoverageAdmin(admin.ModelAdmin):
         if "load_package" in request.POST:
             years = load_from_package([today.year, today.year + 1])
             if not years:
-                self.message_user(request, gettext("已安装的 chinesecalendar 不包含%(y)d年或%(n)d年的放假安排，"
-                                                   "请升级该软件包或上传 CSV。") % {"y": today.year, "n": today.year + 1},
-                                  messages.ERROR)
+                text = gettext("已安装的 chinesecalendar 不包含%(y)d年或%(n)d年的放假安排，请升级该软件包或上传 CSV。")
+                self.message_user(request, text % {"y": today.year, "n": today.year + 1}, messages.ERROR)
                 return
         elif "upload_csv" in request.POST:
             upload = request.FILES.get("csv_file")
@@ -272,7 +271,8 @@ class CalendarCoverageAdmin(admin.ModelAdmin):
         changed = recompute_after_calendar_edit()
         loaded = "、".join(str(y) for y in years)
         if changed is None:
-            message = gettext("已载入年度：%(years)s；办理中申请较多，答复期限将在后台按新的日历重新计算，几分钟内完成。")
+            message = gettext("已载入年度：%(years)s；办理中申请较多，答复期限将在后台按新的日历重新计算，"
+                              "几分钟内完成。")
             self.message_user(request, message % {"years": loaded}, messages.SUCCESS)
             return
         self.message_user(

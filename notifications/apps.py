@@ -7,4 +7,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("提醒与督办")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        # signals: the staff actions that notify someone; tasks: delivery publishes send_alert by
+        # name (delivery.SEND_ALERT), so the task must be registered in every process, not only
+        # in workers; submissions: the sweep's producer for unconfirmed online submissions.
+        from . import signals, submissions, sweep, tasks  # noqa: F401
+
+        if submissions.unconfirmed_submissions not in sweep.EXTRA_PRODUCERS:
+            sweep.EXTRA_PRODUCERS.append(submissions.unconfirmed_submissions)

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from disclosure import deadlines as dl
 from disclosure.access import access_for
@@ -20,8 +22,9 @@ from disclosure.periods import Period, concluded_in, on_time, received_in
 from disclosure.spreadsheets import neutralise_workbook
 from disclosure.workcalendar import load_work_calendar
 
+from .directory import Directory, request_link, site_link
 from .models import AlertKind, MonthlyBulletin
-from .services import Directory, Outbox, SweepReport, fan_out, request_link, site_link
+from .outbox import Outbox, SweepReport, fan_out
 
 HEADERS = ["单位", "新收申请", "办结", "按期办结", "按期办结率", "当前超期件数", "超期申请（编号/答复期限）"]
 
@@ -71,9 +74,6 @@ def compile_rows(month: date, as_of: date, directory: Directory) -> list[dict]:
 
 
 def render_xlsx(bulletin: MonthlyBulletin, rows: list[dict]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     wb = Workbook()
     ws = wb.active
     ws.title = f"{bulletin.month:%Y-%m}"

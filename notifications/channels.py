@@ -20,6 +20,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.html import urlize
 
+from .bulletin import render_xlsx, rows_visible_to
+from .models import Notification
+from .sms import SmsError, SmsMessage
+from .sms import send_sms as send_sms_message
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -55,8 +60,7 @@ def send_email(alert) -> None:
     # The same text as HTML, its links (GONGKAI_SITE_URL) clickable in every mail client.
     message.attach_alternative(email_html(alert.body), "text/html")
     if alert.bulletin_id:
-        from .bulletin import render_xlsx, rows_visible_to  # each recipient gets the units they may see
-
+        # each recipient gets the units they may see
         rows = rows_visible_to(alert.recipient, alert.bulletin.rows)
         message.attach(alert.bulletin.filename, render_xlsx(alert.bulletin, rows), XLSX_TYPE)
     try:
@@ -133,8 +137,6 @@ def send_wecom(alert) -> None:
 
 def send_in_app(alert) -> None:
     """Idempotent by the one-to-one link to the alert."""
-    from .models import Notification
-
     Notification.objects.get_or_create(
         alert=alert,
         defaults={"user": alert.recipient, "message": f"{alert.subject}\n{alert.body}", "link": alert.link},
@@ -143,13 +145,10 @@ def send_in_app(alert) -> None:
 
 def send_sms(alert) -> None:
     """To the applicant's phone through settings.GONGKAI_SMS_BACKEND (notifications/sms/)."""
-    from .sms import SmsError, SmsMessage
-    from .sms import send_sms as deliver
-
     if not alert.address:
         raise ChannelError("没有手机号码")
     try:
-        deliver(SmsMessage(to=alert.address, text=message_body(alert), reference=alert.key))
+        send_sms_message(SmsMessage(to=alert.address, text=message_body(alert), reference=alert.key))
     except SmsError as exc:
         raise ChannelError(f"短信发送失败：{exc}") from exc
 

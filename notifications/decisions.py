@@ -11,8 +11,10 @@ from disclosure.models import StaffRole, Unit, User
 from disclosure.workflow import Action, Status
 
 from .delivery import enqueue
+from .directory import Directory, label, request_link
 from .models import Alert, AlertKind, PersonPreference, UnitPreference
-from .services import Directory, Outbox, _label, fan_out, request_link
+from .outbox import Outbox, fan_out
+from .texts import AlertTexts
 
 # the state a request enters → who it waits for there, and the kind of alert they get
 WAITING_FOR = {
@@ -44,18 +46,14 @@ def notify_waiting(req, *, action: str, actor_id: int | None, on: date) -> list[
     if not user_ids:
         return []
     link = request_link(req.pk)
-    outcome = req.get_outcome_display()
-    if kind == AlertKind.AWAITING_LEGAL_REVIEW:
-        subject = f"【待法制审核】{_label(req)} 答复草稿待您审核"
-        body = f"政府信息公开申请 {_label(req)} 的答复草稿（办理结果：{outcome}）已提交法制审核"
-    else:
-        subject = f"【待签发】{_label(req)} 答复待您签发"
-        body = f"政府信息公开申请 {_label(req)} 的答复（办理结果：{outcome}）已提交签发"
-    if req.due_on:
-        body += f"，答复期限为 {req.due_on:%Y年%m月%d日}"
+    texts = AlertTexts()
+    subject, body = texts.render(
+        kind, label=label(req), outcome=req.get_outcome_display(), link=link,
+        deadline=texts.part("deadline_clause", due_on=req.due_on) if req.due_on else "",
+    )
     planned = fan_out(
         _directory(user_ids, req.unit_id), user_ids=user_ids, robot_units=[], unit_id=req.unit_id, kind=kind,
-        request_id=req.pk, deadline=on, link=link, subject=subject, body=f"{body}。\n查看：{link}",
+        request_id=req.pk, deadline=on, link=link, subject=subject, body=body,
     )
     outbox = Outbox()
     outbox.write(planned)

@@ -20,23 +20,20 @@ from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
+from config.broker import send_each
+from config.celery import app
 from disclosure.models import Unit, User
 from disclosure.workflow import OPEN_STATUSES
 
 from .channels import SENDERS, ChannelError
 from .digests import digest_message, send_in_app_digest
-from .models import Alert, AlertChannel, AlertKind, AlertStatus, UnitPreference
+from .models import REQUEST_DEADLINE_KINDS, Alert, AlertChannel, AlertKind, AlertStatus, UnitPreference
 
 logger = logging.getLogger(__name__)
 
-# Kinds about one request's deadline: cancelled rather than sent once the request is concluded.
-REQUEST_DEADLINE_KINDS = frozenset(
-    {
-        AlertKind.REMINDER, AlertKind.OVERDUE, AlertKind.ESCALATED, AlertKind.CORRECTION_NOTICE_LATE,
-        AlertKind.CONSULTATION_LAPSED, AlertKind.CORRECTION_PERIOD_LAPSED, AlertKind.FEE_PERIOD_LAPSED,
-    }
-)
-
+# The task that sends one alert, by name: it lives in notifications.tasks, which calls this module
+# (tasks call services, never the reverse); NotificationsConfig.ready() imports it.
+SEND_ALERT = "notifications.tasks.send_alert"
 
 def stale_before():
     return timezone.now() - timedelta(seconds=settings.GONGKAI_ALERT_STALE_SECONDS)
@@ -79,7 +76,8 @@ def _deliver_single(alert_id: int, token: str) -> str:
     if alert.kind in REQUEST_DEADLINE_KINDS and alert.request is not None and alert.request.status not in OPEN_STATUSES:
         _finish(alert_id, token, status=AlertStatus.CANCELLED, last_error="申请已办结，无需提醒")
         return "cancelled"
-    if alert.kind == AlertKind.SUBMISSION_UNCONFIRMED and alert.request is not None and alert.request.status != "submitted":
+    if (alert.kind == AlertKind.SUBMISSION_UNCONFIRMED and alert.request is not None
+            and alert.request.status != "submitted"):
         _finish(alert_id, token, status=AlertStatus.CANCELLED, last_error="网上申请已确认或已处理，无需提醒")
         return "cancelled"
     if settings.GONGKAI_ALERT_SEND_DELAY:
@@ -88,7 +86,9 @@ def _deliver_single(alert_id: int, token: str) -> str:
         if alert.channel == AlertChannel.IN_APP:
             with transaction.atomic():  # the notification and "sent" commit together: exactly once
                 SENDERS[alert.channel](alert)
-                if _finish(alert_id, token, status=AlertStatus.SENT, sent_at=timezone.now(), last_error="", secret="") != 1:
+                sent = _finish(alert_id, token, status=AlertStatus.SENT, sent_at=timezone.now(), last_error="",
+                               secret="")
+                if sent != 1:
                     raise ChannelError("发送令牌已失效")
             return "sent"
         if alert.channel in (AlertChannel.DINGTALK, AlertChannel.WECOM):
@@ -176,25 +176,11 @@ def deliver_now(alert_ids: Iterable[int]) -> dict[int, str]:
 
 
 def publish(alert_ids: list[int]) -> int:
-    """Hand alerts to the workers. Never raises: with the broker down they wait in the outbox.
-
-    One connection, tried once (kombu's default would keep retrying for seconds while a staff
-    member waits for the page), and no publish retries.
-    """
-    from config.celery import app
-
-    from .tasks import send_alert
-
-    published: list[int] = []
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
-            for alert_id in alert_ids:
-                send_alert.apply_async((alert_id,), connection=conn, retry=False)
-                published.append(alert_id)
-    except Exception:  # kombu OperationalError, redis ConnectionError, OSError, …
-        logger.warning("broker unavailable: %d alert(s) stay pending until the broker is back (requeue_unsent)",
-                       len(alert_ids) - len(published), exc_info=True)
+    """Hand alerts to the workers. Never raises: with the broker down they wait in the outbox, and
+    requeue_unsent hands them on once it is back. One connection, tried once, no publish retries."""
+    sent = send_each(app.tasks[SEND_ALERT], [(pk,) for pk in alert_ids],
+                     what="alert(s) stay pending until the broker is back (requeue_unsent)")
+    published = [args[0] for args in sent]
     if published:
         try:
             digests = Alert.objects.filter(pk__in=published).exclude(digest="").values("digest")

@@ -41,6 +41,15 @@ class AlertKind(models.TextChoices):
     APPLICANT_REPLIED = "applicant_replied", _("告知申请人：已答复")
 
 
+# Kinds about one request's deadline: cancelled rather than sent once the request is concluded.
+REQUEST_DEADLINE_KINDS = frozenset(
+    {
+        AlertKind.REMINDER, AlertKind.OVERDUE, AlertKind.ESCALATED, AlertKind.CORRECTION_NOTICE_LATE,
+        AlertKind.CONSULTATION_LAPSED, AlertKind.CORRECTION_PERIOD_LAPSED, AlertKind.FEE_PERIOD_LAPSED,
+    }
+)
+
+
 class AlertChannel(models.TextChoices):
     EMAIL = "email", _("电子邮件")
     IN_APP = "in_app", _("站内通知")
@@ -257,3 +266,6 @@ class CalendarCoverage(models.Model):
         default_permissions = ()
         verbose_name = _("放假安排载入")
         verbose_name_plural = pgettext_lazy("plural", "放假安排载入")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -11,6 +11,11 @@ from disclosure.models import RequestEvent
 from disclosure.services.intake import application_submitted
 from disclosure.workflow import Action
 
+from .applicants import APPLICANT_EVENT_ACTIONS, notify_applicant, notify_for_event
+from .decisions import ENTERING, notify_waiting
+from .models import AlertKind
+from .services import notify_assignment
+
 
 @receiver(post_save, sender=RequestEvent, dispatch_uid="notifications.assignment")
 def on_request_event(sender, instance: RequestEvent, created: bool, raw: bool = False, **kwargs):
@@ -19,8 +24,6 @@ def on_request_event(sender, instance: RequestEvent, created: bool, raw: bool = 
     handler_id = (instance.data or {}).get("handler")
     if not handler_id or handler_id == instance.actor_id:
         return
-    from .services import notify_assignment
-
     # Runs inside the service's transaction: the alert row commits with the assignment, and the
     # broker is only asked after commit (a broker outage leaves the alert pending, never an error).
     notify_assignment(instance.request, handler_id, timezone.localdate())
@@ -29,8 +32,6 @@ def on_request_event(sender, instance: RequestEvent, created: bool, raw: bool = 
 @receiver(post_save, sender=RequestEvent, dispatch_uid="notifications.applicant_step")
 def on_applicant_step(sender, instance: RequestEvent, created: bool, raw: bool = False, **kwargs):
     """Tell the applicant of a step that concerns them (issue 10), in the step's transaction."""
-    from .applicants import APPLICANT_EVENT_ACTIONS, notify_for_event
-
     if raw or not created or instance.action not in APPLICANT_EVENT_ACTIONS:
         return
     notify_for_event(instance)
@@ -38,15 +39,12 @@ def on_applicant_step(sender, instance: RequestEvent, created: bool, raw: bool =
 
 @receiver(application_submitted, dispatch_uid="notifications.applicant_submitted")
 def on_application_submitted(sender, request, tracking_code: str, **kwargs):
-    from .applicants import notify_applicant
-    from .models import AlertKind
-
     notify_applicant(request, AlertKind.APPLICANT_SUBMITTED, on=request.submitted_on, tracking_code=tracking_code)
+
+
 @receiver(post_save, sender=RequestEvent, dispatch_uid="notifications.waiting_for_decision")
 def on_waiting_for_decision(sender, instance: RequestEvent, created: bool, raw: bool = False, **kwargs):
     """A request now waits for legal review or sign-off: tell the unit's legal reviewers or heads."""
-    from .decisions import ENTERING, notify_waiting
-
     if raw or not created or instance.action not in ENTERING:
         return
     notify_waiting(instance.request, action=instance.action, actor_id=instance.actor_id, on=timezone.localdate())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.admin import site
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
@@ -39,8 +41,6 @@ def open_notification(request, pk: int):
         Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
     target = note.link
     if target.startswith("http"):  # absolute links carry GONGKAI_SITE_URL; follow only the path here
-        from urllib.parse import urlsplit
-
         parts = urlsplit(target)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
     if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

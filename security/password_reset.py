@@ -36,7 +36,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone, translation
 
 from api.models import ApiToken
-from disclosure.tasks import send_now
+from config.broker import send_now
 
 from . import audit
 from .clientip import client_ip

@@ -6,6 +6,10 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from notifications.admin import failed_alert_count
+from notifications.channels import linkify as make_links
+from notifications.models import Notification
+
 register = template.Library()
 
 
@@ -15,9 +19,6 @@ def notification_links(context):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_staff:
         return ""
-    from notifications.admin import failed_alert_count
-    from notifications.models import Notification
-
     unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
     html = format_html(
         '<a href="{}" id="notification-count" title="{}">{} <strong>{}</strong></a> / ',
@@ -35,6 +36,4 @@ def notification_links(context):
 @register.filter
 def linkify(text):
     """A notification's text with its links clickable (channels.linkify: escaped first)."""
-    from ..channels import linkify as make_links
-
     return mark_safe(make_links(str(text)))  # nosec B703 B308 (escaped by urlize's autoescape)

@@ -16,6 +16,7 @@ from django.core import mail
 
 from notifications import delivery, services
 from notifications.channels import dingtalk_signed_url
+from notifications.directory import request_link
 from notifications.models import Alert, AlertKind, UnitPreference
 
 from .scenario import make_request
@@ -180,7 +181,7 @@ def test_links_in_in_app_notifications_are_clickable(client, tree, people, setti
     from notifications.models import Notification
 
     settings.GONGKAI_SITE_URL = "http://127.0.0.1:8103"
-    link = services.request_link(42)
+    link = request_link(42)
     Notification.objects.create(user=people["clerk"], message=f"<b>请及时办理</b>。查看：{link}", link=link)
     client.force_login(people["clerk"])
     body = client.get(reverse("notifications:list")).content.decode()

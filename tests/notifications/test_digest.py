@@ -15,6 +15,8 @@ from disclosure import deadlines as dl
 from disclosure.models import DisclosureRequest
 from disclosure.workcalendar import load_work_calendar
 from notifications import delivery, services
+from notifications import directory as directory_module
+from notifications import sweep as sweep_module
 from notifications.models import Alert, AlertKind, AlertStatus, Notification, PersonPreference
 
 from .scenario import build
@@ -160,14 +162,14 @@ def _statements(captured) -> int:
 @pytest.mark.django_db
 def test_the_sweep_runs_three_statements_per_batch_whatever_the_number_of_rows(tree, people):
     calendar = load_work_calendar()
-    directory = services.Directory.load()
+    directory = directory_module.Directory.load()
     batch = 10
     fixed = []
     for n in (30, 150):
         Alert.objects.all().delete()
         DisclosureRequest.objects.all().delete()
         _requests(tree, n, calendar, DAY)
-        needing = services.reply_deadline_rows(DAY, calendar, directory).count()
+        needing = sweep_module.reply_deadline_rows(DAY, calendar, directory).count()
         # the 天天监测 reads the supervisors' subtree in batches too (one SELECT each)
         watched = DisclosureRequest.objects.filter(unit__path__startswith=tree["root"].path,
                                                    due_on__lte=dl.add_workdays(DAY, 2, calendar)).count()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from notifications.services import parse_thresholds, reminder_stage
+from notifications.directory import parse_thresholds, reminder_stage
 
 
 @pytest.mark.parametrize(

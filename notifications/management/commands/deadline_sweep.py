@@ -10,6 +10,7 @@ from django.utils import timezone
 from disclosure.models import User
 from disclosure.workcalendar import load_work_calendar
 from notifications import bulletin, delivery, services
+from notifications.directory import Directory
 from notifications.models import Alert, AlertChannel
 
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         else:
             day = timezone.localdate()
         calendar = load_work_calendar()
-        directory = services.Directory.load()
+        directory = Directory.load()
         planned = []
         if calendar.is_workday(day) or force:
             planned += services.sweep(day, calendar=calendar, dry_run=dry_run, directory=directory).created
