@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from disclosure import services
 from disclosure.workflow import WorkflowError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PO_PATH = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
 SOURCE_DIRS = ("api", "config", "disclosure", "documents", "notifications", "public", "reporting", "security", "templates")

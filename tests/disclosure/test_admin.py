@@ -15,7 +15,7 @@ from disclosure import services
 from disclosure.forms import sanitise_filename
 from disclosure.models import Attachment, CalendarDay, CalendarYear, DisclosureRequest, RequestEvent
 
-from .documents.records import issued_reply
+from ..documents.records import issued_reply
 
 CHANGELIST = "admin:disclosure_disclosurerequest_changelist"
 ADD = "admin:disclosure_disclosurerequest_add"

@@ -15,8 +15,8 @@ from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import InvalidTransition, Status, WorkflowError
 from reporting import services as reporting
 
-from .documents.records import issued_reply
-from .steps import office_reply
+from ..documents.records import issued_reply
+from ..steps import office_reply
 
 pytestmark = pytest.mark.django_db
 

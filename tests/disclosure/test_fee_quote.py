@@ -381,7 +381,7 @@ def test_the_fee_notice_letter_states_basis_standard_amount_payment_and_deadline
 def test_registering_in_the_admin_warns_of_the_applicants_similar_earlier_request(client, tree, people):
     from django.utils import timezone
 
-    from tests.test_admin import add_form_data
+    from tests.disclosure.test_admin import add_form_data
 
     clerk = people["clerk"]
     day = timezone.localdate() - timedelta(days=20)

@@ -13,9 +13,9 @@ from disclosure.services import NotPermitted
 from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import ConcurrentChange, InvalidTransition, Status, WorkflowError
 
-from .documents.records import issued_reply
-from .factories import staff
-from .steps import office_reply, to_sign_off
+from ..documents.records import issued_reply
+from ..factories import staff
+from ..steps import office_reply, to_sign_off
 
 pytestmark = pytest.mark.django_db
 

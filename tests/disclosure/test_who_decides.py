@@ -12,8 +12,8 @@ from disclosure.services import NotPermitted
 from disclosure.workflow import InvalidTransition, Status, WorkflowError
 from notifications.models import Alert, AlertKind
 
-from .factories import staff
-from .steps import office_reply, to_sign_off
+from ..factories import staff
+from ..steps import office_reply, to_sign_off
 
 pytestmark = pytest.mark.django_db
 
