@@ -5,12 +5,6 @@ from django.db import close_old_connections
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The fixtures create many users; PBKDF2 per user would dominate the run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
     """Uploaded files go to the test's own directory, not var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -22,8 +22,8 @@ ADD = "admin:disclosure_disclosurerequest_add"
 
 
 @pytest.fixture(autouse=True)
-def fast_setup(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def private_media(settings, tmp_path):
+    """Uploaded files go to the test's own directory, not var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

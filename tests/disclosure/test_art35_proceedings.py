@@ -25,11 +25,6 @@ TODAY = D("2026-11-26")
 RECEIVED = D("2026-03-02")  # a Monday
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def due(start, n=20):
     return dl.add_workdays(start, n, load_work_calendar())
 

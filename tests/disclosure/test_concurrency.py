@@ -20,11 +20,6 @@ D = date.fromisoformat
 TODAY = D("2026-11-26")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def register(actor, unit, **over):
     fields = {
         "applicant_type": "natural_person",

@@ -17,9 +17,8 @@ PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)
-def fast_setup(settings, tmp_path):
-    # autouse: runs before `people`, so its eight users are hashed with the cheap test hasher
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def private_media(settings, tmp_path):
+    """Uploaded files go to the test's own directory, not var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

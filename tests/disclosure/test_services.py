@@ -20,11 +20,6 @@ from ..steps import office_reply, to_sign_off
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The factories hash a password per user; PBKDF2 would cost seconds per test on 2 cores."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 D = date.fromisoformat
 TODAY = D("2026-11-26")
 RECEIVED = D("2026-03-02")  # a Monday

@@ -21,11 +21,6 @@ D = date.fromisoformat
 TODAY = D("2026-11-26")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def register(actor, unit, **over):
     fields = {"applicant_type": "natural_person", "applicant_name": "张三", "channel": "in_person",
               "submitted_on": D("2026-03-02"), "content": "申请公开金东区2025年道路改造项目的立项批复", **over}
