@@ -19,6 +19,7 @@ from disclosure import applicants, blindindex, services
 from disclosure.idnumbers import resident_id_check
 from disclosure.ledger import import_ledger
 from disclosure.models import DisclosureRequest, RequestEvent
+from tests import factories
 from tests.steps import accept_as_colleague, office_reply
 
 D = date.fromisoformat
@@ -34,10 +35,9 @@ ALICE, BOB = id_number(1), id_number(2)
 
 
 def register(clerk, unit, received: date, *, number=ALICE, content="道路改造项目的立项批复", **over):
-    fields = dict(applicant_type="natural_person", applicant_name="张三", applicant_id_number=number,
-                  channel="in_person", submitted_on=received, content=content, provision_form="paper")
-    fields.update(over)
-    return services.register_request(actor=clerk, unit=unit, today=TODAY, **fields)
+    """factories.register with the receipt date and the applicant's number as this module passes them."""
+    return factories.register(clerk, unit, **{"submitted_on": received, "applicant_id_number": number,
+                                              "content": content, "provision_form": "paper", "today": TODAY, **over})
 
 
 def stored_hash(req) -> str:

@@ -13,6 +13,8 @@ from disclosure.models import Attachment, DisclosureRequest
 from documents import services as letters
 from documents.models import Document
 
+from .. import factories
+
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
@@ -23,17 +25,8 @@ def private_media(settings, tmp_path):
 
 
 def register(unit, actor, name="张三", days_ago=5):
-    day = timezone.localdate() - timedelta(days=days_ago)
-    return services.register_request(
-        actor=actor,
-        unit=unit,
-        applicant_type="natural_person",
-        applicant_name=name,
-        applicant_id_number="330101199003151234",
-        channel="in_person",
-        submitted_on=day,
-        content="申请公开某项目的批复文件",
-    )
+    """factories.register, unit first as this module calls it."""
+    return factories.register(actor, unit, applicant_name=name, applicant_id_number="330101199003151234", days_ago=days_ago)
 
 
 @pytest.fixture

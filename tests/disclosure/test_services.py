@@ -14,7 +14,7 @@ from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import ConcurrentChange, InvalidTransition, Status, WorkflowError
 
 from ..documents.records import issued_reply
-from ..factories import staff
+from ..factories import register_with, staff
 from ..steps import office_reply, to_sign_off
 
 pytestmark = pytest.mark.django_db
@@ -25,16 +25,7 @@ TODAY = D("2026-11-26")
 RECEIVED = D("2026-03-02")  # a Monday
 
 
-def register(actor, unit, **over):
-    fields = {
-        "applicant_type": "natural_person",
-        "applicant_name": "张三",
-        "channel": "in_person",
-        "submitted_on": RECEIVED,
-        "content": "申请公开金东区2025年道路改造项目的立项批复",
-    }
-    fields.update(over)
-    return services.register_request(actor=actor, unit=unit, today=TODAY, **fields)
+register = register_with(submitted_on=RECEIVED, content="申请公开金东区2025年道路改造项目的立项批复", today=TODAY)
 
 
 def due(start, n=20, skip=()):

@@ -10,6 +10,7 @@ from disclosure import services
 from disclosure.models import DisclosureRequest, RequestEvent
 from disclosure.workflow import Action
 
+from ..factories import register_with
 from ..steps import accept_as_colleague, reply_in_unit
 
 D = date.fromisoformat
@@ -22,18 +23,7 @@ def fresh(req) -> DisclosureRequest:
     return DisclosureRequest.objects.get(pk=req.pk)
 
 
-def register(actor, unit, **over) -> DisclosureRequest:
-    fields = {
-        "applicant_type": "natural_person",
-        "applicant_name": "张三",
-        "channel": "in_person",
-        "submitted_on": RECEIVED,
-        "content": CONTENT,
-        "provision_form": "paper",
-    }
-    fields.update(over)
-    today = fields.pop("today", TODAY)
-    return services.register_request(actor=actor, unit=unit, today=today, **fields)
+register = register_with(submitted_on=RECEIVED, content=CONTENT, provision_form="paper", today=TODAY)
 
 
 def handling(actor, unit, **over) -> DisclosureRequest:
