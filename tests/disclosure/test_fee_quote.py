@@ -284,7 +284,7 @@ def test_fee_quote_over_a_generated_ledger(tree):
     rows = []
     for n, number in enumerate(people_ids):
         # the first applicant applies 45 times to the department in January: every tier up to 300 元
-        for i in range(45 if n == 0 else 14):
+        for _ in range(45 if n == 0 else 14):
             rows.append(("jd-fgj", rng.choice([d for d in days if d.month == 1]), number))
         for _ in range(30):
             rows.append((rng.choice(units), rng.choice(days), number if rng.random() > 0.05 else

@@ -200,7 +200,7 @@ def test_bad_staff_rows_are_reported_and_nothing_is_written(units, tmp_path, bod
     status, _out, err = run("import_staff", write(tmp_path, HEADER + "ok,好,,jd-fgj,clerk\n" + body))
     assert status == 1
     [shifted] = _shift([line])
-    assert err.splitlines() and all(l.startswith(shifted) for l in err.splitlines()), err
+    assert err.splitlines() and all(line.startswith(shifted) for line in err.splitlines()), err
     assert User.objects.count() == 0 and StaffRole.objects.count() == 0
 
 

@@ -378,7 +378,7 @@ def test_a_bad_row_is_reported_and_nothing_is_written(units, tmp_path, changes, 
     status, _out, err = run("import_ledger", str(path))
     assert status == 1
     assert err.splitlines()[0].startswith(line), err
-    assert all(l.startswith("row 2, column ") for l in err.splitlines())
+    assert all(line.startswith("row 2, column ") for line in err.splitlines())
     assert DisclosureRequest.objects.count() == 0
     assert RequestEvent.objects.count() == 0
 
@@ -389,7 +389,7 @@ def test_every_bad_row_is_listed_with_its_spreadsheet_row_number(units, tmp_path
             GOOD]  # row 7 repeats row 2's (unit, ref)
     status, out, err = run("import_ledger", str(ledger_file(tmp_path, rows)))
     assert status == 1
-    assert [l.split(":")[0] for l in err.splitlines()] == [
+    assert [line.split(":")[0] for line in err.splitlines()] == [
         "row 3, column unit", "row 5, column channel", "row 5, column received_on", "row 6, column concluded_on",
         "row 7, column ref",
     ]

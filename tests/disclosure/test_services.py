@@ -802,10 +802,10 @@ def test_dates_that_are_not_dates_are_field_errors(handling, people, bad):
 
 
 def test_a_datetime_is_not_a_date(handling, people):
-    from datetime import datetime
+    from datetime import UTC, datetime
 
     expect_error("replied_on", services.reply, handling, actor=people["clerk"], outcome="granted",
-                 replied_on=datetime(2026, 3, 10, 9, 30), today=TODAY)
+                 replied_on=datetime(2026, 3, 10, 9, 30, tzinfo=UTC), today=TODAY)
 
 
 @pytest.mark.parametrize("amount", ["abc", "", None, "-5", "NaN", "Infinity", "0.001", "100000000"])

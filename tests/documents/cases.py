@@ -17,6 +17,7 @@ D = date.fromisoformat
 RECEIVED = D("2026-03-02")  # a Monday
 TODAY = D("2026-11-26")
 CONTENT = "金东区2025年道路改造项目的立项批复"
+REPLIED = D("2026-03-20")
 
 
 def fresh(req) -> DisclosureRequest:
@@ -32,7 +33,7 @@ def handling(actor, unit, **over) -> DisclosureRequest:
     return fresh(req)
 
 
-def replied(actor, unit, outcome="granted", reply_data=None, replied_on=D("2026-03-20"), **over):
+def replied(actor, unit, outcome="granted", reply_data=None, replied_on=REPLIED, **over):
     """Drafted by `actor`, reviewed where required, signed by the unit's head (issue 9)."""
     req = handling(actor, unit, **over)
     reply_in_unit(req, actor, outcome=outcome, replied_on=replied_on, reply_data=reply_data,
