@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
@@ -8,14 +7,6 @@ from django.db import close_old_connections
 def private_media(settings, tmp_path):
     """Uploaded files go to the test's own directory, not var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    """Throttle counters live in the cache: start every test from zero."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
