@@ -17,8 +17,10 @@ command -v faketime >/dev/null || { echo "ci/dates.sh: faketime missing (apt-get
 PY=python3
 [ -x .venv/bin/python ] && PY=.venv/bin/python
 if [ $# -eq 0 ]; then
-  set -- tests/test_deadlines.py tests/test_workflow.py tests/test_calendar.py tests/test_admin.py \
-         tests/test_services.py tests/test_art35_proceedings.py tests/notifications tests/api/test_listing.py \
+  set -- tests/disclosure/test_deadlines.py tests/disclosure/test_workflow.py tests/disclosure/test_calendar.py \
+         tests/disclosure/test_admin.py \
+         tests/disclosure/test_services.py tests/disclosure/test_art35_proceedings.py tests/notifications \
+         tests/api/test_listing.py \
          -m "not browser and not worker"
 fi
 DATES=(

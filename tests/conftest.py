@@ -29,7 +29,8 @@ def _each_test_starts_in_the_default_language():
 
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
-    """PBKDF2 costs seconds per user under load; tests don't need its strength."""
+    """The suite's one password hasher: PBKDF2 costs seconds per user under load and tests don't need its
+    strength. Autouse at the root, so it is in place before any fixture (`people`, the factories) hashes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -5,8 +5,10 @@ else straight for sign-off — the legal reviewer approves, the head signs (签�
 from __future__ import annotations
 
 from disclosure import services
-from disclosure.models import DisclosureRequest
+from disclosure.models import DisclosureRequest, User
 from disclosure.workflow import legal_review_required
+
+from .factories import staff
 
 
 def to_sign_off(req, *, drafter, legal=None, outcome: str, reply_data: dict | None = None):
@@ -37,8 +39,6 @@ def office_reply(req, people, **kwargs):
 def colleague(unit, *roles: str, besides=None):
     """Someone else in the unit holding one of `roles` (first by username): who accepts what a clerk
     registered, reviews and signs what they drafted."""
-    from disclosure.models import User
-
     users = User.objects.filter(roles__unit=unit, roles__role__in=roles, is_active=True).distinct().order_by("username")
     if besides is not None:
         users = users.exclude(pk=besides.pk)
@@ -46,8 +46,6 @@ def colleague(unit, *roles: str, besides=None):
     if found is None:
         # a unit a test staffed with a clerk only: its office's deciding roles go to one more person,
         # so the clerk keeps exactly the powers the test gave them
-        from .factories import staff
-
         found = staff(f"{unit.code}-leader", unit, "reviewer", "legal_reviewer", "head")
     return found
 

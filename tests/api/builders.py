@@ -7,22 +7,13 @@ from django.core.files.base import ContentFile
 from disclosure import services
 from disclosure.models import Attachment
 
+from ..factories import register_with
+
 RECEIVED = date(2026, 11, 2)
 
 
-def registered(clerk, unit, **overrides):
-    fields = {
-        "applicant_type": "natural_person",
-        "applicant_name": "张三",
-        "applicant_id_number": "33010119800315123X",
-        "applicant_contact": "13812345678",
-        "channel": "in_person",
-        "submitted_on": RECEIVED,
-        "content": "申请公开某项目的批复文件",
-        "today": date(2026, 11, 20),
-    }
-    fields.update(overrides)
-    return services.register_request(actor=clerk, unit=unit, **fields)
+registered = register_with(applicant_id_number="33010119800315123X", applicant_contact="13812345678",
+                           submitted_on=RECEIVED, today=date(2026, 11, 20))
 
 
 def with_records(clerk, unit, reviewer):

@@ -13,14 +13,9 @@ from reporting import services
 from reporting.exports import read_report_xlsx
 from reporting.models import PublishedReport
 from security.models import AuditEntry
-from tests.factories import RequestFactory
+from tests.factories import RequestFactory, concluded
 
 ANNUAL = "/api/v1/reports/annual/"
-
-
-def concluded(unit, applicant_type="natural_person", outcome="granted", on=date(2025, 3, 20), **kw):
-    return RequestFactory(unit=unit, applicant_type=applicant_type, received_on=date(2025, 3, 3),
-                          submitted_on=date(2025, 3, 3), concluded_on=on, outcome=outcome, status="replied", **kw)
 
 
 @pytest.fixture

@@ -10,30 +10,21 @@ from disclosure import services
 from disclosure.models import DisclosureRequest, RequestEvent
 from disclosure.workflow import Action
 
+from ..factories import register_with
 from ..steps import accept_as_colleague, reply_in_unit
 
 D = date.fromisoformat
 RECEIVED = D("2026-03-02")  # a Monday
 TODAY = D("2026-11-26")
 CONTENT = "金东区2025年道路改造项目的立项批复"
+REPLIED = D("2026-03-20")
 
 
 def fresh(req) -> DisclosureRequest:
     return DisclosureRequest.objects.get(pk=req.pk)
 
 
-def register(actor, unit, **over) -> DisclosureRequest:
-    fields = {
-        "applicant_type": "natural_person",
-        "applicant_name": "张三",
-        "channel": "in_person",
-        "submitted_on": RECEIVED,
-        "content": CONTENT,
-        "provision_form": "paper",
-    }
-    fields.update(over)
-    today = fields.pop("today", TODAY)
-    return services.register_request(actor=actor, unit=unit, today=today, **fields)
+register = register_with(submitted_on=RECEIVED, content=CONTENT, provision_form="paper", today=TODAY)
 
 
 def handling(actor, unit, **over) -> DisclosureRequest:
@@ -42,7 +33,7 @@ def handling(actor, unit, **over) -> DisclosureRequest:
     return fresh(req)
 
 
-def replied(actor, unit, outcome="granted", reply_data=None, replied_on=D("2026-03-20"), **over):
+def replied(actor, unit, outcome="granted", reply_data=None, replied_on=REPLIED, **over):
     """Drafted by `actor`, reviewed where required, signed by the unit's head (issue 9)."""
     req = handling(actor, unit, **over)
     reply_in_unit(req, actor, outcome=outcome, replied_on=replied_on, reply_data=reply_data,

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from disclosure import services
-
+from ..factories import register_with
 from ..steps import accept_as_colleague, reply_in_unit
 
 RECEIVED = date(2026, 3, 2)  # a Monday
@@ -21,19 +20,8 @@ def with_prefix(unit, letter_prefix="金东发改", ref_prefix=None):
     return unit
 
 
-def registered(clerk, unit, **overrides):
-    fields = {
-        "applicant_type": "natural_person",
-        "applicant_name": "张三",
-        "applicant_id_number": "33010119800315123X",
-        "applicant_contact": "13812345678",
-        "channel": "in_person",
-        "submitted_on": RECEIVED,
-        "content": "申请公开某项目的批复文件",
-        "today": TODAY,
-    }
-    fields.update(overrides)
-    return services.register_request(actor=clerk, unit=unit, **fields)
+registered = register_with(applicant_id_number="33010119800315123X", applicant_contact="13812345678",
+                           submitted_on=RECEIVED, today=TODAY)
 
 
 def handling(clerk, unit, **overrides):

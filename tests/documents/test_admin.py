@@ -1,11 +1,11 @@
 """The 文书 panel on a request's admin page, issuing with a step, and the unit's own templates."""
 
 import io
-from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from docx import Document as Docx
 
 from disclosure.models import RequestEvent
@@ -91,12 +91,12 @@ def test_a_letter_that_cannot_be_issued_is_a_message_not_a_500(client, people, t
 
 
 def test_the_step_issues_its_letter_when_ticked(client, people, tree):
-    req = handling(people["clerk"], tree["dept"], submitted_on=date.today(), today=date.today())
+    req = handling(people["clerk"], tree["dept"], submitted_on=timezone.localdate(), today=timezone.localdate())
     client.force_login(people["head"])
     url = admin_url("action", req.pk, "approve_extension")
     form = client.get(url).content.decode()
     assert 'name="issue_letter"' in form and "延期答复告知书" in form
-    today = date.today().isoformat()
+    today = timezone.localdate().isoformat()
     response = client.post(url, {"seen_version": req.version, "days": "10", "approved_on": today, "notified_on": today,
                                  "reason": "需调取档案", "issue_letter": "on"})
     assert response.status_code == 302
@@ -107,13 +107,13 @@ def test_the_step_issues_its_letter_when_ticked(client, people, tree):
 def test_the_head_s_sign_off_issues_the_reply(client, people, tree):
     from disclosure import services as disclosure_services
 
-    req = handling(people["clerk"], tree["dept"], submitted_on=date.today(), today=date.today())
+    req = handling(people["clerk"], tree["dept"], submitted_on=timezone.localdate(), today=timezone.localdate())
     disclosure_services.submit_for_legal_review(req, actor=people["clerk"], outcome="granted", reply_data={})
     disclosure_services.approve_legal_review(req, actor=people["legal"])
     client.force_login(people["head"])
     req.refresh_from_db()
     response = client.post(admin_url("action", req.pk, "reply"), {
-        "seen_version": req.version, "replied_on": date.today().isoformat(), "issue_letter": "on"})
+        "seen_version": req.version, "replied_on": timezone.localdate().isoformat(), "issue_letter": "on"})
     assert response.status_code == 302
     req.refresh_from_db()
     document = Document.objects.get(request=req, kind="reply")

@@ -19,23 +19,6 @@ from .letters_text import docx_lines, normalised
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def city_tree(tree):
-    """金东区 under a city government, so every unit of `tree` has a 复议机关 above it."""
-    from tests.factories import UnitFactory
-
-    city = UnitFactory(code="jinhua", name="金华市人民政府", kind="government")
-    root = tree["root"]
-    root.parent = city
-    root.save()
-    return tree
-
-
 def text(ctx) -> str:
     return "\n".join(str(p) for p in ctx.fields["body"]) + "\n" + str(ctx.fields["remedy"])
 

@@ -16,7 +16,6 @@ from documents.typography import BODY_FONT, TITLE_FONT
 from ..factories import RequestFactory
 from . import cases as c
 from .letters_text import docx_lines, normalised
-from .test_context import city_tree, fast_passwords  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 

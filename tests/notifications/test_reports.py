@@ -20,7 +20,7 @@ from .scenario import build, make_request
 
 @pytest.mark.django_db
 def test_digest_lists_overdue_and_near_deadlines_of_the_subtree_grouped_by_unit(tree, people):
-    reqs = build(tree, people)
+    build(tree, people)
     town_r = make_request(tree["town"], "T9", date(2025, 10, 10))  # due 11-07... not within 2 days on 10-29
     services.sweep(date(2025, 10, 29))
     digest = Alert.objects.get(kind=AlertKind.DIGEST)

@@ -16,7 +16,7 @@ from .scenario import build
 
 FIRST, LAST = date(2025, 9, 26), date(2025, 11, 7)
 
-R, O, E = AlertKind.REMINDER, AlertKind.OVERDUE, AlertKind.ESCALATED
+R, O, E = AlertKind.REMINDER, AlertKind.OVERDUE, AlertKind.ESCALATED  # noqa: E741 - the table's one-letter kinds; renaming O would touch every row
 
 # (sweep day that first creates it, kind, stage, request, recipient) — derived by hand from the
 # 2025 schedule: 10-01..10-08 off, Sun 09-28 and Sat 10-11 working days.

@@ -13,18 +13,11 @@ from documents.pdf import pdf_available
 from reporting import services
 from reporting.models import ImportedReport, PublishedReport, ReportText
 from security.models import AuditEntry
-from tests.factories import RequestFactory
+from tests.factories import RequestFactory, concluded
 
 
 def page(client, unit, year=2025, **extra):
     return client.get(reverse("reporting:report"), {"unit": unit.pk, "year": year, **extra})
-
-
-def concluded(unit, applicant_type="natural_person", outcome="granted", received=date(2025, 3, 3), on=date(2025, 3, 20), **kw):
-    return RequestFactory(
-        unit=unit, applicant_type=applicant_type, received_on=received, submitted_on=received,
-        concluded_on=on, outcome=outcome, status="replied", **kw,
-    )
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from disclosure import ledger, services
 from disclosure.models import DisclosureRequest
 from disclosure.workflow import WorkflowError
 from tests.api.builders import registered
-from tests.test_admin import add_form_data
+from tests.disclosure.test_admin import add_form_data
 
 BAD_ID = "330101199003151235"  # the check digit should be 4
 GOOD_ID = "330101199003151234"

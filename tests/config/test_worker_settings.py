@@ -8,7 +8,7 @@ from pathlib import Path
 
 from config.celery import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 READ = "from config.celery import app; print(app.conf.worker_max_memory_per_child)"
 
 

@@ -15,19 +15,14 @@ from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import InvalidTransition, Status, WorkflowError
 from reporting import services as reporting
 
-from .documents.records import issued_reply
-from .steps import office_reply
+from ..documents.records import issued_reply
+from ..steps import office_reply
 
 pytestmark = pytest.mark.django_db
 
 D = date.fromisoformat
 TODAY = D("2026-11-26")
 RECEIVED = D("2026-03-02")  # a Monday
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def due(start, n=20):

@@ -13,33 +13,19 @@ from disclosure.services import NotPermitted
 from disclosure.workcalendar import load_work_calendar
 from disclosure.workflow import ConcurrentChange, InvalidTransition, Status, WorkflowError
 
-from .documents.records import issued_reply
-from .factories import staff
-from .steps import office_reply, to_sign_off
+from ..documents.records import issued_reply
+from ..factories import register_with, staff
+from ..steps import office_reply, to_sign_off
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The factories hash a password per user; PBKDF2 would cost seconds per test on 2 cores."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 D = date.fromisoformat
 TODAY = D("2026-11-26")
 RECEIVED = D("2026-03-02")  # a Monday
 
 
-def register(actor, unit, **over):
-    fields = {
-        "applicant_type": "natural_person",
-        "applicant_name": "张三",
-        "channel": "in_person",
-        "submitted_on": RECEIVED,
-        "content": "申请公开金东区2025年道路改造项目的立项批复",
-    }
-    fields.update(over)
-    return services.register_request(actor=actor, unit=unit, today=TODAY, **fields)
+register = register_with(submitted_on=RECEIVED, content="申请公开金东区2025年道路改造项目的立项批复", today=TODAY)
 
 
 def due(start, n=20, skip=()):
@@ -816,10 +802,10 @@ def test_dates_that_are_not_dates_are_field_errors(handling, people, bad):
 
 
 def test_a_datetime_is_not_a_date(handling, people):
-    from datetime import datetime
+    from datetime import UTC, datetime
 
     expect_error("replied_on", services.reply, handling, actor=people["clerk"], outcome="granted",
-                 replied_on=datetime(2026, 3, 10, 9, 30), today=TODAY)
+                 replied_on=datetime(2026, 3, 10, 9, 30, tzinfo=UTC), today=TODAY)
 
 
 @pytest.mark.parametrize("amount", ["abc", "", None, "-5", "NaN", "Infinity", "0.001", "100000000"])

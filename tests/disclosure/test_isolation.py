@@ -13,28 +13,20 @@ from disclosure.models import Attachment, DisclosureRequest
 from documents import services as letters
 from documents.models import Document
 
+from .. import factories
+
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)
-def fast_setup(settings, tmp_path):
-    # autouse: runs before `people`, so its eight users are hashed with the cheap test hasher
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def private_media(settings, tmp_path):
+    """Uploaded files go to the test's own directory, not var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def register(unit, actor, name="张三", days_ago=5):
-    day = timezone.localdate() - timedelta(days=days_ago)
-    return services.register_request(
-        actor=actor,
-        unit=unit,
-        applicant_type="natural_person",
-        applicant_name=name,
-        applicant_id_number="330101199003151234",
-        channel="in_person",
-        submitted_on=day,
-        content="申请公开某项目的批复文件",
-    )
+    """factories.register, unit first as this module calls it."""
+    return factories.register(actor, unit, applicant_name=name, applicant_id_number="330101199003151234", days_ago=days_ago)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.test import override_settings
 from config.requestid import RequestIdFilter
 from security.logfilter import MaskIdNumbers, MaskingJsonFormatter
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ID = "330703198402231582"
 MASKED = "330***********1582"
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1

@@ -18,7 +18,7 @@ import pytest
 
 from tests.ledger_samples import ledger_csv
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 120
 
 pytestmark = pytest.mark.worker

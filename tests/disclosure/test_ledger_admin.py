@@ -12,7 +12,7 @@ from disclosure.models import DisclosureRequest, RequestEvent, StaffRole, Unit
 from disclosure.workflow import Action
 from security.models import AuditEntry
 
-from .ledger_samples import (
+from ..ledger_samples import (
     CONTACT,
     DATA,
     ID_NUMBER,

@@ -16,7 +16,7 @@ from disclosure.models import DisclosureRequest, LedgerImport, RequestEvent
 from disclosure.workflow import Action
 from security.models import AuditEntry
 
-from .ledger_samples import ledger_csv, upload
+from ..ledger_samples import ledger_csv, upload
 
 IMPORT = reverse("admin:disclosure_disclosurerequest_ledger_import")
 

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from disclosure.models import StaffRole, Unit, User
 from security.models import AuditEntry
 
-DATA = Path(__file__).parent / "data" / "ledger"
+DATA = Path(__file__).parents[1] / "data" / "ledger"
 
 
 def run(*args):

@@ -15,15 +15,16 @@ from disclosure import services
 from disclosure.forms import sanitise_filename
 from disclosure.models import Attachment, CalendarDay, CalendarYear, DisclosureRequest, RequestEvent
 
-from .documents.records import issued_reply
+from .. import factories
+from ..documents.records import issued_reply
 
 CHANGELIST = "admin:disclosure_disclosurerequest_changelist"
 ADD = "admin:disclosure_disclosurerequest_add"
 
 
 @pytest.fixture(autouse=True)
-def fast_setup(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def private_media(settings, tmp_path):
+    """Uploaded files go to the test's own directory, not var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
@@ -32,18 +33,10 @@ def today():
 
 
 def register(unit, actor, *, received_on=None, name="张三"):
+    """factories.register, unit first as this module calls it; a receipt date after today is today's."""
     day = received_on or today() - timedelta(days=7)
-    return services.register_request(
-        actor=actor,
-        unit=unit,
-        applicant_type="natural_person",
-        applicant_name=name,
-        applicant_id_number="330101199003151234",
-        channel="in_person",
-        submitted_on=day,
-        content="申请公开某项目的批复文件",
-        today=max(day, today()),
-    )
+    return factories.register(actor, unit, applicant_name=name, applicant_id_number="330101199003151234", submitted_on=day,
+                              today=max(day, today()))
 
 
 def change_url(req):

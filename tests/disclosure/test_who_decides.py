@@ -12,8 +12,8 @@ from disclosure.services import NotPermitted
 from disclosure.workflow import InvalidTransition, Status, WorkflowError
 from notifications.models import Alert, AlertKind
 
-from .factories import staff
-from .steps import office_reply, to_sign_off
+from ..factories import register_with, staff
+from ..steps import office_reply, to_sign_off
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +21,7 @@ D = date.fromisoformat
 TODAY = D("2026-11-26")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def register(actor, unit, **over):
-    fields = {"applicant_type": "natural_person", "applicant_name": "张三", "channel": "in_person",
-              "submitted_on": D("2026-03-02"), "content": "申请公开金东区2025年道路改造项目的立项批复", **over}
-    return services.register_request(actor=actor, unit=unit, today=TODAY, **fields)
+register = register_with(submitted_on=D("2026-03-02"), content="申请公开金东区2025年道路改造项目的立项批复", today=TODAY)
 
 
 def fresh(req):

@@ -13,11 +13,6 @@ from disclosure.workcalendar import load_work_calendar, missing_next_year
 D = date.fromisoformat
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def run(*args):
     out, err = StringIO(), StringIO()
     call_command("load_calendar", *args, stdout=out, stderr=err)

@@ -19,6 +19,7 @@ from disclosure import applicants, blindindex, services
 from disclosure.idnumbers import resident_id_check
 from disclosure.ledger import import_ledger
 from disclosure.models import DisclosureRequest, RequestEvent
+from tests import factories
 from tests.steps import accept_as_colleague, office_reply
 
 D = date.fromisoformat
@@ -34,10 +35,9 @@ ALICE, BOB = id_number(1), id_number(2)
 
 
 def register(clerk, unit, received: date, *, number=ALICE, content="道路改造项目的立项批复", **over):
-    fields = dict(applicant_type="natural_person", applicant_name="张三", applicant_id_number=number,
-                  channel="in_person", submitted_on=received, content=content, provision_form="paper")
-    fields.update(over)
-    return services.register_request(actor=clerk, unit=unit, today=TODAY, **fields)
+    """factories.register with the receipt date and the applicant's number as this module passes them."""
+    return factories.register(clerk, unit, **{"submitted_on": received, "applicant_id_number": number,
+                                              "content": content, "provision_form": "paper", "today": TODAY, **over})
 
 
 def stored_hash(req) -> str:
@@ -284,7 +284,7 @@ def test_fee_quote_over_a_generated_ledger(tree):
     rows = []
     for n, number in enumerate(people_ids):
         # the first applicant applies 45 times to the department in January: every tier up to 300 元
-        for i in range(45 if n == 0 else 14):
+        for _ in range(45 if n == 0 else 14):
             rows.append(("jd-fgj", rng.choice([d for d in days if d.month == 1]), number))
         for _ in range(30):
             rows.append((rng.choice(units), rng.choice(days), number if rng.random() > 0.05 else
@@ -381,7 +381,7 @@ def test_the_fee_notice_letter_states_basis_standard_amount_payment_and_deadline
 def test_registering_in_the_admin_warns_of_the_applicants_similar_earlier_request(client, tree, people):
     from django.utils import timezone
 
-    from tests.test_admin import add_form_data
+    from tests.disclosure.test_admin import add_form_data
 
     clerk = people["clerk"]
     day = timezone.localdate() - timedelta(days=20)

@@ -12,7 +12,7 @@ from disclosure.ledger import import_ledger
 from disclosure.ledger import requests as ledger_requests
 from disclosure.models import DisclosureRequest, RequestEvent
 
-from .ledger_samples import ID_NUMBER, ROWS, ledger_csv
+from ..ledger_samples import ID_NUMBER, ROWS, ledger_csv
 
 pytestmark = pytest.mark.django_db
 

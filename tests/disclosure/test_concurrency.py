@@ -16,25 +16,14 @@ from disclosure import services
 from disclosure.models import DisclosureRequest, FeeNotice, RequestEvent
 from disclosure.workflow import ConcurrentChange, Status
 
+from ..factories import register_with
+
 D = date.fromisoformat
 TODAY = D("2026-11-26")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def register(actor, unit, **over):
-    fields = {
-        "applicant_type": "natural_person",
-        "applicant_name": "王五",
-        "channel": "in_person",
-        "submitted_on": D("2026-03-02"),
-        "content": "申请公开某街道2025年财政预算执行情况",
-    }
-    fields.update(over)
-    return services.register_request(actor=actor, unit=unit, today=TODAY, **fields)
+register = register_with(applicant_name="王五", submitted_on=D("2026-03-02"), content="申请公开某街道2025年财政预算执行情况",
+                         today=TODAY)
 
 
 def load(req):

@@ -26,7 +26,7 @@ from disclosure.models import Consultation, DisclosureRequest, FeeNotice, Reques
 from disclosure.workcalendar import load_work_calendar
 from tests.steps import office_reply
 
-DATA = Path(__file__).parent / "data" / "ledger"
+DATA = Path(__file__).parents[1] / "data" / "ledger"
 HEADER = (
     "ref,unit,channel,submitted_on,received_on,applicant_type,applicant_name,content,"
     "correction_requested_on,correction_received_on,consultation_sent_on,consultation_replied_on,"

@@ -19,7 +19,9 @@ from django.utils import timezone, translation
 from disclosure import services
 from disclosure.workflow import WorkflowError
 
-ROOT = Path(__file__).resolve().parent.parent
+from .. import factories
+
+ROOT = Path(__file__).resolve().parents[2]
 PO_PATH = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
 SOURCE_DIRS = ("api", "config", "disclosure", "documents", "notifications", "public", "reporting", "security", "templates")
@@ -133,12 +135,8 @@ def test_catalog_holds_every_message_marked_for_translation_in_the_source():
 
 
 def register(unit, actor):
-    day = timezone.localdate() - timedelta(days=3)
-    return services.register_request(
-        actor=actor, unit=unit, applicant_type="natural_person", applicant_name="张三",
-        applicant_id_number="330101199003151234", channel="in_person", submitted_on=day,
-        content="申请公开某项目的批复文件",
-    )
+    """factories.register, unit first as this module calls it."""
+    return factories.register(actor, unit, applicant_id_number="330101199003151234", days_ago=3)
 
 
 @pytest.mark.django_db

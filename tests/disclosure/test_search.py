@@ -1,26 +1,23 @@
 """Full-text search of requests (disclosure/search.py): the name, the content and the reply's text
 anywhere, by the PostgreSQL trigram indexes or the SQLite FTS5 trigram table, from the admin list."""
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from disclosure import search, services
+from disclosure import search
 from disclosure.models import DisclosureRequest
+
+from .. import factories
 
 CHANGELIST = reverse("admin:disclosure_disclosurerequest_changelist")
 
 
 def register(unit, actor, *, name="张三", content="申请公开某项目的批复文件"):
-    day = timezone.localdate() - timedelta(days=3)
-    return services.register_request(
-        actor=actor, unit=unit, applicant_type="natural_person", applicant_name=name,
-        applicant_id_number="330101199003151234", channel="in_person", submitted_on=day,
-        content=content, today=timezone.localdate(),
-    )
+    """factories.register, unit first as this module calls it."""
+    return factories.register(actor, unit, applicant_name=name, applicant_id_number="330101199003151234", content=content,
+                              days_ago=3, today=timezone.localdate())
 
 
 def found(term, *requests):
