@@ -11,7 +11,7 @@ from disclosure.ledger import import_ledger
 from disclosure.models import Consultation, DisclosureRequest, FeeNotice, RequestEvent
 from disclosure.workflow import FINER_OPEN, Action, Status, status_for_history
 
-from .ledger_samples import CONTACT, ID_NUMBER, ROWS, ledger_csv
+from ..ledger_samples import CONTACT, ID_NUMBER, ROWS, ledger_csv
 
 OPEN_ROW = {"concluded": False, "outcome": "", "waiting_correction": False, "consulting": False}
 
