@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from disclosure.access import access_for
-from disclosure.admin_access import has_any_role
+from disclosure.admin.access import has_any_role
 from disclosure.ledger import (
     CONTENT_TYPES,
     DATE_KEYS,

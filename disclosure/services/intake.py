@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from ..blindindex import applicant_id_hash
 from ..idnumbers import InvalidIdNumber, check_id_number, is_person
 from ..models import ApplicantType, Attachment, Channel, DeliveryMethod, DisclosureRequest, ProvisionForm, RequestEvent
+from ..uploads import check_attachment
 from ..workflow import Action, Status, target_status
 
 # Crockford's base32: no I, L, O, U; typed look-alikes are read as the digit they resemble.
@@ -196,18 +197,17 @@ def clean_application(data: dict) -> dict:
 
 def clean_attachments(attachments) -> list:
     """Each upload checked as a staff attachment is (type by content, size, no active markup)."""
-    from ..forms import AttachmentForm  # forms import the services: imported when used
-
     attachments = list(attachments or ())
     if len(attachments) > MAX_ATTACHMENTS:
         raise ValidationError({"attachments": [_("最多上传%(n)d个附件。") % {"n": MAX_ATTACHMENTS}]})
     checked, messages = [], []
     for upload in attachments:
-        form = AttachmentForm(data={}, files={"file": upload})
-        if form.is_valid():
-            checked.append((upload, form.safe_name, form.content_type, form.extension))
+        try:
+            safe_name, extension, content_type = check_attachment(upload)
+        except ValidationError as exc:
+            messages.extend(exc.messages)
         else:
-            messages.extend(str(m) for m in form.errors.get("file", []))
+            checked.append((upload, safe_name, content_type, extension))
     if messages:
         raise ValidationError({"attachments": messages})
     return checked
