@@ -97,7 +97,8 @@ class RequestViewSet(AccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     error_codes = {
         **{name: TRANSITION_ERRORS for name in (
             "partial_update", "start_review", "request_correction", "record_correction", "accept", "assign",
-            "consultations", "fee_notices", "approve_extension", "submit_legal_review", "submit_sign_off", "approve_legal_review",
+            "consultations", "fee_notices", "approve_extension", "submit_legal_review", "submit_sign_off",
+            "approve_legal_review",
             "return_for_revision", "reply", "conclude", "archive", "request_reasons", "set_delayed_reply",
             "record_reconsideration", "record_litigation", "confirm_receipt", "reject_submission",
         )},
