@@ -8,4 +8,4 @@ class ApiConfig(AppConfig):
     verbose_name = _("接口")
 
     def ready(self):
-        from . import schema  # noqa: F401  (registers the OpenAPI extension for token auth)
+        from . import schema, signals  # noqa: F401  (the OpenAPI extension for token auth; signal receivers)

@@ -65,10 +65,10 @@ def error_body(code: str, message, fields: dict | None = None) -> dict:
 
 
 def _workflow_response(exc: WorkflowError) -> Response:
-    if isinstance(exc, NotPermitted):
-        code, http = "permission_denied", status.HTTP_403_FORBIDDEN
-    elif isinstance(exc, ConcurrentChange):
+    if isinstance(exc, ConcurrentChange):  # first: it may be a kind of NotPermitted
         code, http = "concurrent_change", status.HTTP_409_CONFLICT
+    elif isinstance(exc, NotPermitted):
+        code, http = "permission_denied", status.HTTP_403_FORBIDDEN
     elif isinstance(exc, InvalidTransition):
         code, http = "invalid_transition", status.HTTP_409_CONFLICT
     else:

@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 
 from disclosure import tasks
 from disclosure.access import access_for
-from disclosure.admin_access import has_any_role
+from disclosure.admin.access import has_any_role
 from disclosure.ledger import (
     CONTENT_TYPES,
     DATE_KEYS,
@@ -97,7 +97,9 @@ class LedgerExportView(APIView):
         summary="导出台账（与 export_ledger 相同的列与计算列，只含您可查看的申请）", tags=TAGS,
         parameters=[LedgerExportQuery],
         responses={
-            (200, CONTENT_TYPES["csv"].split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY, description="CSV（UTF-8，带 BOM）"),
+            (200, CONTENT_TYPES["csv"].split(";")[0]): OpenApiResponse(
+                OpenApiTypes.BINARY, description="CSV（UTF-8，带 BOM）"
+            ),
             (200, CONTENT_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX"),
             (200, CONTENT_TYPES["json"]): OpenApiResponse(LedgerRowSerializer(many=True),
                                                           description="与 `export_ledger --format json` 的输出相同"),
@@ -113,8 +115,8 @@ class LedgerExportView(APIView):
             unit = access.visible_units().filter(code=data["unit"]).first()
             if unit is None:  # another unit's code reads like an unknown one
                 raise NotFound(_("没有编码为“%(code)s”的可查看单位。") % {"code": data["unit"]})
-        exported = ledger_download(access, year=data.get("year"), unit=unit, fmt=data["format"], headers=data["headers"],
-                               calendar=load_work_calendar(), today=timezone.localdate())
+        exported = ledger_download(access, year=data.get("year"), unit=unit, fmt=data["format"],
+                                   headers=data["headers"], calendar=load_work_calendar(), today=timezone.localdate())
         audit.export("ledger", request=request, detail=exported.detail)
         response = StreamingHttpResponse(exported.chunks, content_type=exported.content_type)  # rows as they come
         response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'

@@ -114,7 +114,8 @@ class LetterViewBase(APIView):
 
 
 class RequestLettersView(LetterViewBase):
-    @extend_schema(operation_id="requests_letters_list", summary="申请的文书：已出具的文书和当前可生成的草稿", responses=LettersSerializer, tags=TAGS)
+    @extend_schema(operation_id="requests_letters_list", summary="申请的文书：已出具的文书和当前可生成的草稿",
+                   responses=LettersSerializer, tags=TAGS)
     def get(self, request, pk):
         req = self.visible_request(pk)
         issued = Document.objects.filter(request=req).select_related("issued_by").order_by("issued_at", "pk")
@@ -127,8 +128,8 @@ class RequestLettersView(LetterViewBase):
 
 
 class LetterView(LetterViewBase):
-    @extend_schema(operation_id="requests_letter_retrieve", summary="一种文书：已出具的（原样）或由记录生成的草稿", parameters=[FORMAT_PARAM, TARGET_PARAM],
-                   responses=FILE_RESPONSES, tags=TAGS)
+    @extend_schema(operation_id="requests_letter_retrieve", summary="一种文书：已出具的（原样）或由记录生成的草稿",
+                   parameters=[FORMAT_PARAM, TARGET_PARAM], responses=FILE_RESPONSES, tags=TAGS)
     def get(self, request, pk, kind):
         req = self.visible_request(pk)
         kind = self.kind(kind)
@@ -193,7 +194,8 @@ class LetterFileView(LetterViewBase):
 
 class RetryPdfView(LetterViewBase):
     @extend_schema(summary="重新生成已出具文书的 PDF（生成失败时）", request=None,
-                   responses={202: DocumentSerializer, 503: OpenApiResponse(ErrorSerializer, description="后台任务服务不可用")},
+                   responses={202: DocumentSerializer,
+                              503: OpenApiResponse(ErrorSerializer, description="后台任务服务不可用")},
                    tags=TAGS)
     def post(self, request, pk):
         document = visible_document(request, pk)

@@ -37,7 +37,9 @@ TAG = "public"
 
 def has_valid_key(request) -> bool:
     given = request.headers.get("X-Api-Key", "")
-    return bool(given) and any(hmac.compare_digest(given.encode(), key.encode()) for key in settings.GONGKAI_PUBLIC_API_KEYS)
+    return bool(given) and any(
+        hmac.compare_digest(given.encode(), key.encode()) for key in settings.GONGKAI_PUBLIC_API_KEYS
+    )
 
 
 class IntakeAllowed(permissions.BasePermission):
@@ -58,7 +60,9 @@ class ApplicationSerializer(serializers.Serializer):
     unit = serializers.CharField(max_length=50, help_text="受理单位代码（GET /public/ 列出的单位）")
     applicant_type = serializers.ChoiceField(choices=ApplicantType.choices)
     applicant_name = serializers.CharField(max_length=MAX_NAME, help_text="不能包含“<”“>”")
-    applicant_id_number = serializers.CharField(max_length=64, help_text="居民身份证号码按校验位检查；组织可填统一社会信用代码")
+    applicant_id_number = serializers.CharField(
+        max_length=64, help_text="居民身份证号码按校验位检查；组织可填统一社会信用代码"
+    )
     phone = serializers.CharField(max_length=24, help_text="手机或带区号的固定电话；查询时需要")
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     address = serializers.CharField(max_length=MAX_ADDRESS, required=False, allow_blank=True)
@@ -85,7 +89,9 @@ class LetterSerializer(serializers.Serializer):
     kind_label = serializers.CharField()
     number = serializers.CharField()
     issued_on = serializers.DateField()
-    download_url = serializers.CharField(allow_null=True, help_text="网上领取或电子邮件送达时：以 POST 提交 tracking_code 和 phone 下载")
+    download_url = serializers.CharField(
+        allow_null=True, help_text="网上领取或电子邮件送达时：以 POST 提交 tracking_code 和 phone 下载"
+    )
 
 
 class StatusSerializer(serializers.Serializer):
@@ -114,7 +120,8 @@ class ApplicationsView(_Public):
     throttle_classes = [KeyHoldersUncounted]
 
     @extend_schema(
-        tags=[TAG], summary="提交政府信息公开申请（网上申请，状态为已提交待确认）", operation_id="public_application_create",
+        tags=[TAG], summary="提交政府信息公开申请（网上申请，状态为已提交待确认）",
+        operation_id="public_application_create",
         request=ApplicationSerializer, parameters=[API_KEY], auth=[],
         responses={201: SubmittedSerializer},
     )
@@ -136,7 +143,9 @@ class LookupView(_Public):
         tags=[TAG], summary="查询办理进度（查询码和联系电话）", operation_id="public_application_lookup",
         request=LookupSerializer, auth=[],
         responses={200: StatusSerializer,
-                   404: OpenApiResponse(ErrorSerializer, description="查询码或电话不对、申请不存在或未予受理：一律同一个 404")},
+                   404: OpenApiResponse(
+                       ErrorSerializer, description="查询码或电话不对、申请不存在或未予受理：一律同一个 404"
+                   )},
     )
     def post(self, request):
         incoming = LookupSerializer(data=request.data)

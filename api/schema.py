@@ -69,6 +69,12 @@ class AutoSchema(BaseAutoSchema):
         codes += extra.get(action, []) if action else extra.get(method, [])
         return sorted(set(codes))
 
+    def get_filter_backends(self):
+        # A viewset filters its `list` only (RequestViewSet.filter_queryset), not its list-like actions.
+        if getattr(self.view, "action", "list") not in ("list", None):
+            return []
+        return super().get_filter_backends()
+
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if (direction == "request" and isinstance(field, serializers.CharField) and "pattern" not in schema
@@ -77,6 +83,12 @@ class AutoSchema(BaseAutoSchema):
             # first) a required text of spaces only, which it takes for blank.
             blank_ok = field.allow_blank or not field.trim_whitespace
             schema["pattern"] = r"^[^\x00]*$" if blank_ok else r"^[^\x00]*[^\s\x00][^\x00]*$"
+        if getattr(field, "parent", None) is None:
+            # A field of no serializer documents a query filter (api.filters.documented): its bounds
+            # are added here, as _map_basic_serializer adds those of a serializer's fields.
+            self._insert_field_validators(field, schema)
+            if isinstance(field, serializers.ChoiceField) and not field.allow_blank:
+                schema["minLength"] = 1  # as a serializer's choice field has it: empty is refused
         return schema
 
     def map_parsers(self):

@@ -23,6 +23,7 @@ from disclosure.models import (
     RequestEvent,
     Unit,
 )
+from disclosure.services import explain_deadline
 from disclosure.workflow import CLOSING_OUTCOMES, EXTENSION_DAYS_MESSAGES, Outcome
 from security import audit
 
@@ -44,7 +45,8 @@ class MaskedMixin:
         data = super().to_representation(instance)
         access = self.context["access"]
         if access.can_reveal_id(instance.unit_id):  # PIPL: every reveal goes to the audit log
-            audit.reveal(self.context.get("request"), instance, [n for n in (*self.id_fields, *self.contact_fields) if n in data])
+            shown = [n for n in (*self.id_fields, *self.contact_fields) if n in data]
+            audit.reveal(self.context.get("request"), instance, shown)
         else:
             for name in self.id_fields:
                 if name in data:
@@ -175,8 +177,6 @@ class RequestDetailSerializer(RequestListSerializer):
 
     @extend_schema_field(DeadlineSerializer)
     def get_deadline(self, obj):
-        from disclosure.services import explain_deadline
-
         return DeadlineSerializer(explain_deadline(obj, self.context["today"])).data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -258,7 +258,9 @@ class RejectSubmissionInput(VersionMixin):
 
 
 class AssignInput(VersionMixin):
-    handler = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="经办人的用户 id（本单位在岗人员）。")
+    handler = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="经办人的用户 id（本单位在岗人员）。"
+    )
 
 
 class ConsultationInput(VersionMixin):
@@ -286,7 +288,9 @@ class FeeNoticeInput(VersionMixin):
     """Without `amount` the notice takes the quote's (fee-quote); a different amount needs `amount_reason`.
     `pages` selects 按量 (109号第五条), otherwise 按件; `method` may name it, never both."""
 
-    amount = AmountField(max_digits=10, decimal_places=2, min_value=0, required=False, help_text="金额（元）；不填则按标准计算")
+    amount = AmountField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, help_text="金额（元）；不填则按标准计算"
+    )
     basis = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
                                   help_text="收费依据和标准；不填则按标准计算的说明")
     notice_on = serializers.DateField()
@@ -320,7 +324,10 @@ class ExtensionInput(VersionMixin):
 
 ReplyData = serializers.DictField(
     child=serializers.CharField(max_length=5000, allow_blank=True), required=False, default=dict,
-    help_text="答复要素，例如 reason、withheld_parts、access_route、competent_body、competent_contact（其联系方式）、provision_route（提供方式，答复书载明）、earlier_request、letter_number（答复书文号，出具答复书时自动填写）。",
+    help_text=(
+        "答复要素，例如 reason、withheld_parts、access_route、competent_body、competent_contact（其联系方式）、"
+        "provision_route（提供方式，答复书载明）、earlier_request、letter_number（答复书文号，出具答复书时自动填写）。"
+    ),
 )
 
 
@@ -361,7 +368,9 @@ class ReasonsRequestInput(VersionMixin):
 
 
 class DelayedReplyInput(VersionMixin):
-    finding = serializers.CharField(max_length=500, help_text="认定意见：理由合理，但无法在第三十三条规定的期限内答复。")
+    finding = serializers.CharField(
+        max_length=500, help_text="认定意见：理由合理，但无法在第三十三条规定的期限内答复。"
+    )
     delayed_until = serializers.DateField(help_text="延迟答复期限，须晚于当前答复期限。")
     notified_on = serializers.DateField(help_text="告知申请人的日期，须在当前答复期限届满前。")
 

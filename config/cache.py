@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 
+import redis
 from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger("gongkai.cache")
@@ -35,8 +36,6 @@ _warn_state = {"last": None, "suppressed": 0, "down_until": 0.0}
 
 
 def _errors() -> tuple[type[BaseException], ...]:
-    import redis
-
     # ReadOnlyError: a replica that has not been promoted yet during a failover.
     return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, redis.exceptions.ReadOnlyError, OSError)
 

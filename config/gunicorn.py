@@ -12,6 +12,8 @@ import os
 
 from gunicorn.glogging import Logger
 
+from security.logfilter import MaskIdNumbers
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))  # above nginx's proxy_read_timeout (110 s)
@@ -34,8 +36,6 @@ class MaskingLogger(Logger):
 
     def setup(self, cfg):
         super().setup(cfg)
-        from security.logfilter import MaskIdNumbers
-
         for log in (self.error_log, self.access_log):
             if not any(isinstance(f, MaskIdNumbers) for f in log.filters):
                 log.addFilter(MaskIdNumbers())

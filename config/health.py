@@ -22,6 +22,7 @@ from django.views import View
 from health_check.base import HealthCheck
 from health_check.checks import Cache, Database
 from health_check.exceptions import ServiceUnavailable
+from kombu import Connection
 
 BROKER_TIMEOUT_SECONDS = 2.0
 
@@ -33,8 +34,6 @@ class Broker(HealthCheck):
     timeout = datetime.timedelta(seconds=BROKER_TIMEOUT_SECONDS + 1)
 
     def run(self):
-        from kombu import Connection
-
         try:
             with Connection(
                 settings.CELERY_BROKER_URL,
@@ -64,7 +63,7 @@ class _Checks(View):
     async def get(self, request, *args, **kwargs):
         named = self.checks()
         results = await asyncio.gather(*(check.get_result() for _, check in named))
-        checks = {name: str(r.error) if r.error else "ok" for (name, _), r in zip(named, results)}
+        checks = {name: str(r.error) if r.error else "ok" for (name, _), r in zip(named, results, strict=True)}
         failed = any(r.error for r in results)
         response = JsonResponse({"status": "unavailable" if failed else "ok", "checks": checks},
                                 status=503 if failed else 200)

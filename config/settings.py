@@ -5,10 +5,15 @@ Celery's filesystem transport under var/broker/. DATABASE_URL and REDIS_URL swit
 PostgreSQL and Redis. Every variable is listed in the README.
 """
 
+import datetime as _dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE as _NONCE
+from csp.constants import NONE as _NONE
+from csp.constants import SELF as _SELF
+from csp.constants import UNSAFE_INLINE as _UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -152,7 +158,9 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # A message taken by a worker that died unacknowledged (acks_late) goes to another worker after
     # this many seconds. Keep it above the longest task and notifications.tasks.RETRY_MAX_DELAY (1800).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("GONGKAI_BROKER_VISIBILITY_TIMEOUT", "3600"))}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("GONGKAI_BROKER_VISIBILITY_TIMEOUT", "3600")),
+    }
 else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -329,7 +337,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{",
+        },
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
@@ -348,15 +358,9 @@ LOGGING = {
 # Production: DJANGO_SECURE=1 with DJANGO_SECRET_KEY, GONGKAI_FIELD_KEY, DJANGO_ALLOWED_HOSTS
 # (and GONGKAI_TRUSTED_PROXIES behind a reverse proxy). README "Security" lists every variable.
 # =========================================================================================
-import datetime as _dt  # noqa: E402
-
-from csp.constants import NONCE as _NONCE  # noqa: E402
-from csp.constants import NONE as _NONE
-from csp.constants import SELF as _SELF
-from csp.constants import UNSAFE_INLINE as _UNSAFE_INLINE
-
 INSTALLED_APPS += [
-    "security.apps.AxesConfig", "django_otp", "security.apps.TOTPConfig", "security.apps.StaticConfig", "csp", "security",
+    "security.apps.AxesConfig", "django_otp", "security.apps.TOTPConfig", "security.apps.StaticConfig", "csp",
+    "security",
 ]
 
 # Encryption at rest of ID numbers and contacts: comma-separated Fernet keys, the first encrypts,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from disclosure.access import access_for
-from disclosure.admin_access import NotFoundWhenInvisible, has_any_role
+from disclosure.admin.access import NotFoundWhenInvisible, has_any_role
 from disclosure.workflow import Action, WorkflowError
 
 from . import render, services

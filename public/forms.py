@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from captcha.fields import CaptchaField
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -150,8 +151,6 @@ class ApplicationForm(AccessibleForm):
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         self.uses_captcha = settings.GONGKAI_PUBLIC_CAPTCHA if captcha is None else captcha
         if self.uses_captcha:
-            from captcha.fields import CaptchaField
-
             self.fields["captcha"] = CaptchaField(
                 label=_("验证码"), help_text=_("请输入图中的字符（不区分大小写）。"),
                 error_messages={"invalid": _("验证码不正确，请重新输入。")},

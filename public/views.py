@@ -122,7 +122,9 @@ def apply(request):
 def _lookup(form: LookupForm):
     if not form.is_valid():
         return None
-    return services.lookup_application(tracking_code=form.cleaned_data["tracking_code"], phone=form.cleaned_data["phone"])
+    return services.lookup_application(
+        tracking_code=form.cleaned_data["tracking_code"], phone=form.cleaned_data["phone"]
+    )
 
 
 def _not_found(request, form):
@@ -136,7 +138,10 @@ def _status_page(request, req, form, *, correction_form=None, corrected=False, s
         "form": form, "req": req, "info": info, "letters": info["letters"], "corrected": corrected,
         "masked_id": mask_id_number(req.applicant_id_number), "applicant_name": req.applicant_name,
         "code": form.cleaned_data["tracking_code"], "phone": form.cleaned_data["phone"],
-        "correction_form": correction_form if correction_form is not None else (CorrectionForm() if info.get("can_correct") else None),
+        "correction_form": (
+            correction_form if correction_form is not None
+            else (CorrectionForm() if info.get("can_correct") else None)
+        ),
     }
     return render(request, "public/status.html", context, status=status)
 
@@ -206,7 +211,9 @@ def letter(request, document_id: int):
                  detail={"request_id": req.pk, "name": document.number, "by": "applicant"}, via="public")
     response = HttpResponse(data, content_type=content_type)
     filename = f"{DOCUMENT_NAME.get(document.kind, 'letter')}-{document.number}.{extension}"
-    response["Content-Disposition"] = f"attachment; filename=\"letter-{document.pk}.{extension}\"; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"letter-{document.pk}.{extension}\"; filename*=UTF-8''{quote(filename)}"
+    )
     return response
 
 

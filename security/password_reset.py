@@ -33,14 +33,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.cache import cache
 from django.urls import reverse_lazy
-from django.utils import timezone, translation
+from django.utils import translation
 
-from api.models import ApiToken
 from config.broker import send_now
 
 from . import audit
 from .clientip import client_ip
 from .models import AuditEntry
+from .signals import password_reset_completed
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +143,6 @@ class ResetConfirmView(InAdminFrame, auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         user = form.user
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        password_reset_completed.send(sender=type(self), user=user, request=self.request)
         audit.record(AuditEntry.Action.PASSWORD_RESET, request=self.request, user=user, target=user)
         return response

@@ -1,10 +1,15 @@
 """Login, failed login and logout go to the audit log (the username tried, never the password)."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from . import audit
 from .models import AuditEntry
+
+# Sent with `user` (and `request`) once a password reset has set a new password: what else the
+# user's old credentials opened is closed by its owner (api revokes the user's API tokens), so
+# security imports no app above it.
+password_reset_completed = Signal()
 
 
 @receiver(user_logged_in, dispatch_uid="security.audit_login")

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from security import audit
 
-from ..forms import sanitise_filename
 from ..models import LedgerImport
+from ..uploads import sanitise_filename
 from .sheets import LedgerFileError, LedgerInvalid
 from .upload import Imported, check_upload, import_file, import_upload, summary
 

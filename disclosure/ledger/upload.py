@@ -9,8 +9,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from ..forms import sanitise_filename
 from ..models import ImportKind
+from ..uploads import sanitise_filename
 from .people import import_staff, import_units
 from .requests import import_ledger
 from .sheets import LedgerFileError

@@ -28,7 +28,6 @@ from django.db.models import F, QuerySet
 from django.dispatch import Signal
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 
 from documents.kinds import Kind
@@ -46,6 +45,7 @@ from ..models import (
     RequestEvent,
     Unit,
 )
+from ..uploads import check_attachment
 from ..workflow import Action, Status, target_status
 
 # Crockford's base32: no I, L, O, U; typed look-alikes are read as the digit they resemble.
@@ -213,21 +213,18 @@ def clean_application(data: dict) -> dict:
 
 def clean_attachments(attachments: Iterable[Any]) -> list:
     """Each upload checked as a staff attachment is (type by content, size, no active markup)."""
-    # forms import the services: imported when used, until upload checking leaves forms.py (issue 13
-    # item 6) for a module below the services
-    from ..forms import AttachmentForm  # noqa: PLC0415
-
     attachments = list(attachments or ())
     if len(attachments) > MAX_ATTACHMENTS:
         raise ValidationError({"attachments": [_("最多上传%(n)d个附件。") % {"n": MAX_ATTACHMENTS}]})
     checked: list[Any] = []
     messages: list[str] = []
     for upload in attachments:
-        form = AttachmentForm(data={}, files=MultiValueDict({"file": [upload]}))
-        if form.is_valid():
-            checked.append((upload, form.safe_name, form.content_type, form.extension))
+        try:
+            safe_name, extension, content_type = check_attachment(upload)
+        except ValidationError as exc:
+            messages.extend(exc.messages)
         else:
-            messages.extend(str(m) for m in form.errors.get("file", []))
+            checked.append((upload, safe_name, content_type, extension))
     if messages:
         raise ValidationError({"attachments": messages})
     return checked

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disclosure import services
-from disclosure.forms import sanitise_filename
 from disclosure.models import Attachment, CalendarDay, CalendarYear, DisclosureRequest, RequestEvent
+from disclosure.uploads import sanitise_filename
 
 from .. import factories
 from ..documents.records import issued_reply

@@ -399,7 +399,7 @@ def test_registering_in_the_admin_warns_of_the_applicants_similar_earlier_reques
 
 
 def test_the_timeline_names_the_quote_and_the_reason():
-    from disclosure.admin_records import event_data_lines
+    from disclosure.admin.records import event_data_lines
 
     lines = dict(event_data_lines({"fee_notice": 3, "amount": "150.00", "method": "per_item", "ordinal": 31,
                                    "quoted_amount": 200, "amount_reason": "减收"}))

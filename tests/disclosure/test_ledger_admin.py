@@ -1,4 +1,4 @@
-"""导入台账 / 导出台账 in the admin (disclosure/admin_ledger.py): the commands' work behind two pages,
+"""导入台账 / 导出台账 in the admin (disclosure/admin/ledger.py): the commands' work behind two pages,
 import for system admins only, the export scoped to the user's units and masked as the admin masks."""
 
 import json

@@ -13,13 +13,17 @@ from security import audit
 
 
 class Command(BaseCommand):
-    help = _("导出台账（台账各列及计算列：状态、答复期限、期限为暂定、已用工作日、是否逾期）。默认以 CSV 输出到标准输出。")
+    help = _(
+        "导出台账（台账各列及计算列：状态、答复期限、期限为暂定、已用工作日、是否逾期）。默认以 CSV 输出到标准输出。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, help=_("只导出该年收到的申请，以及此前收到、该年1月1日仍未办结的申请"))
         parser.add_argument("--unit", metavar="CODE", help=_("只导出该单位及其下级单位的申请"))
         parser.add_argument("--format", choices=["csv", "xlsx", "json"], default="csv")
-        parser.add_argument("--headers", choices=["en", "zh"], default="zh", help=_("CSV/XLSX 表头：英文键或中文（默认）"))
+        parser.add_argument(
+            "--headers", choices=["en", "zh"], default="zh", help=_("CSV/XLSX 表头：英文键或中文（默认）")
+        )
         parser.add_argument("-o", "--output", metavar="PATH", help=_("输出文件；默认标准输出"))
 
     def handle(self, *args, **options):

@@ -46,7 +46,10 @@ class Command(BaseCommand):
             "unchanged": result.unchanged, "roles_added": result.roles_added, "actor_name": "manage.py import_staff",
         })
         self.stdout.write(
-            _("工作人员导入完成：新建账号 %(created)d 个，更新 %(updated)d 个，未变化 %(unchanged)d 个，新增角色 %(roles)d 个。")
+            _(
+                "工作人员导入完成：新建账号 %(created)d 个，更新 %(updated)d 个，"
+                "未变化 %(unchanged)d 个，新增角色 %(roles)d 个。"
+            )
             % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
                "roles": result.roles_added}
             + f" (created={result.created} updated={result.updated} unchanged={result.unchanged}"

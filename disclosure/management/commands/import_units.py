@@ -12,7 +12,10 @@ from security import audit
 
 
 class Command(BaseCommand):
-    help = _("从 CSV/XLSX 文件创建或更新单位（code,name,parent,kind 或 单位编码,单位名称,上级单位编码,单位类型）。可重复导入。")
+    help = _(
+        "从 CSV/XLSX 文件创建或更新单位（code,name,parent,kind 或 单位编码,单位名称,上级单位编码,单位类型）。"
+        "可重复导入。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help=_("单位文件（.csv 或 .xlsx）"))

@@ -69,7 +69,9 @@ class Command(BaseCommand):
             if options["verbosity"] >= 2:
                 for day, is_workday, note in days:
                     self.stdout.write(f"  {day.isoformat()} {'上班' if is_workday else '放假'} {note}")
-        self.stdout.write(self.style.SUCCESS(f"已载入 {len(parsed)} 个年份；重新计算期限后有 {changed} 件未办结申请的期限发生变化。"))
+        self.stdout.write(self.style.SUCCESS(
+            f"已载入 {len(parsed)} 个年份；重新计算期限后有 {changed} 件未办结申请的期限发生变化。"
+        ))
 
     def check_next_year(self):
         today = timezone.localdate()
@@ -81,7 +83,8 @@ class Command(BaseCommand):
                 else "请在国务院办公厅发布通知后用 load_calendar --csv 载入。"
             )
             raise CommandError(
-                f"{missing} 年的节假日安排尚未载入：跨入该年的答复期限只能按周一至周五（扣除元旦、劳动节、国庆节法定日期）"
+                f"{missing} 年的节假日安排尚未载入："
+                "跨入该年的答复期限只能按周一至周五（扣除元旦、劳动节、国庆节法定日期）"
                 f"暂定计算。{how}"
             )
         self.stdout.write(self.style.SUCCESS(f"{today.year + 1} 年的节假日安排已载入。"))

@@ -17,15 +17,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-# Django's autodiscover imports this module only: importing admin_requests and admin_records
+from .. import services
+from ..access import access_for
+from ..deadlines import CalendarError
+from ..forms import CalendarCSVForm, CalendarPackageForm
+from ..models import CalendarDay, CalendarYear, StaffRole, Unit, User
+from ..tasks import RECOMPUTE_IN_BACKGROUND_ABOVE, recompute_after_calendar_edit
+
+# Django's autodiscover imports this module only: importing requests and records
 # registers the request admin and the case-file records (event log, attachments).
-from . import admin_records, admin_requests, services  # noqa: F401
-from .access import access_for
-from .admin_access import AdminOnly, NotFoundWhenInvisible
-from .deadlines import CalendarError
-from .forms import CalendarCSVForm, CalendarPackageForm
-from .models import CalendarDay, CalendarYear, StaffRole, Unit, User
-from .tasks import RECOMPUTE_IN_BACKGROUND_ABOVE, recompute_after_calendar_edit
+from . import records, requests  # noqa: F401  (imported to register their admins)
+from .access import AdminOnly, NotFoundWhenInvisible
 
 admin.site.site_header = _("政府信息公开申请办理系统")
 admin.site.site_title = _("政府信息公开")

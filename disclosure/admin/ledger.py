@@ -23,13 +23,13 @@ from django.utils.translation import gettext_lazy as _
 
 from security import audit
 
-from . import tasks
-from .access import Access, access_for
-from .admin_access import has_any_role
-from .ledger import EXPORT_YEARS, LedgerFileError, LedgerInvalid, jobs, ledger_download
-from .ledger.upload import MAX_UPLOAD_BYTES, ImportKind
-from .models import LedgerImport
-from .workcalendar import load_work_calendar
+from .. import tasks
+from ..access import Access, access_for
+from ..ledger import EXPORT_YEARS, LedgerFileError, LedgerInvalid, jobs, ledger_download
+from ..ledger.upload import MAX_UPLOAD_BYTES, ImportKind
+from ..models import LedgerImport
+from ..workcalendar import load_work_calendar
+from .access import has_any_role
 
 
 class LedgerImportForm(forms.Form):
@@ -41,9 +41,13 @@ class LedgerImportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = gettext(
-            "CSV（UTF-8，可带 BOM）或 XLSX，格式见台账规范；上限 %(mb)d MB，大于 %(inline)s 的文件在后台导入并显示进度。"
+            "CSV（UTF-8，可带 BOM）或 XLSX，格式见台账规范；上限 %(mb)d MB，"
+            "大于 %(inline)s 的文件在后台导入并显示进度。"
             "全部行无误才导入，重复导入不会重复登记。"
-        ) % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024), "inline": filesizeformat(settings.GONGKAI_LEDGER_INLINE_MAX_BYTES)}
+        ) % {
+            "mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+            "inline": filesizeformat(settings.GONGKAI_LEDGER_INLINE_MAX_BYTES),
+        }
 
 
 class LedgerExportForm(forms.Form):
@@ -81,7 +85,10 @@ class LedgerViews:
         wrap = self.admin_site.admin_view
         return [
             path("ledger/import/", wrap(self.ledger_import_view), name="disclosure_disclosurerequest_ledger_import"),
-            path("ledger/import/<int:job_id>/", wrap(self.ledger_job_view), name="disclosure_disclosurerequest_ledger_job"),
+            path(
+                "ledger/import/<int:job_id>/", wrap(self.ledger_job_view),
+                name="disclosure_disclosurerequest_ledger_job",
+            ),
             path("ledger/export/", wrap(self.ledger_export_view), name="disclosure_disclosurerequest_ledger_export"),
         ] + super().get_urls()
 
@@ -153,7 +160,8 @@ class LedgerViews:
                     calendar=load_work_calendar(), today=timezone.localdate(),
                 )
                 audit.export("ledger", request=request, detail=exported.detail)
-                response = StreamingHttpResponse(exported.chunks, content_type=exported.content_type)  # rows as they come
+                # rows as they come
+                response = StreamingHttpResponse(exported.chunks, content_type=exported.content_type)
                 response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
                 response["X-Content-Type-Options"] = "nosniff"
                 return response

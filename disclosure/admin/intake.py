@@ -8,9 +8,9 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .access import access_for
-from .models import DisclosureRequest
-from .workflow import Action, Status
+from ..access import access_for
+from ..models import DisclosureRequest
+from ..workflow import Action, Status
 
 
 class SubmittedFilter(admin.SimpleListFilter):

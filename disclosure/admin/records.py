@@ -8,11 +8,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .access import access_for
-from .admin_access import NotFoundWhenInvisible, ReadOnly, SeenWithItsUnit
-from .models import Attachment, Consultation, FeeMethod, FeeNotice, ProceedingOutcome, RequestEvent
-from .workflow import Action, Outcome, Status
+from .. import services
+from ..access import access_for
+from ..models import Attachment, Consultation, FeeMethod, FeeNotice, ProceedingOutcome, RequestEvent
+from ..workflow import Action, Outcome, Status
+from .access import NotFoundWhenInvisible, ReadOnly, SeenWithItsUnit
 
 
 class ReadOnlyInline(ReadOnly, SeenWithItsUnit, admin.TabularInline):

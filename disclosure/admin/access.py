@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext
 
-from .access import Access, access_for
+from ..access import Access, access_for
 
 
 def has_any_role(access: Access) -> bool:

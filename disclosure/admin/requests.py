@@ -18,10 +18,30 @@ from django.views.decorators.http import require_POST
 from documents.admin import STEP_LETTERS, LetterViews
 from security import audit
 
-from . import applicants, services
-from .access import Access, access_for, mask_contact, mask_id_number
-from .admin_access import NotFoundWhenInvisible, SeenWithItsUnit
-from .admin_changelist import (
+from .. import applicants, services
+from ..access import Access, access_for, mask_contact, mask_id_number
+from ..downloads import MissingFile, attachment_response
+from ..forms import (
+    ACTION_FORMS,
+    APPLICANT_FIELDS,
+    CONTENT_FIELDS,
+    EDITABLE_AFTER_REGISTRATION,
+    RECEIPT_FIELDS,
+    AttachmentForm,
+    BulkAssignForm,
+    UpdateRegistrationForm,
+)
+from ..ledger.export import ledger_file
+from ..models import (
+    Attachment,
+    DisclosureRequest,
+    Unit,
+)
+from ..search import search_requests
+from ..workcalendar import load_work_calendar
+from ..workflow import ACTION_ROLES, ROLE_ONLY_ACTIONS, Action, Status, WorkflowError, duty_conflict
+from .access import NotFoundWhenInvisible, SeenWithItsUnit
+from .changelist import (
     DueThisWeekFilter,
     MineFilter,
     OpenFilter,
@@ -30,42 +50,24 @@ from .admin_changelist import (
     RequestRows,
     UnitFilter,
 )
-from .admin_intake import SubmittedFilter, intake_panel
-from .admin_ledger import LedgerViews
-from .admin_records import (
+from .intake import SubmittedFilter, intake_panel
+from .ledger import LedgerViews
+from .records import (
     ConsultationInline,
     FeeNoticeInline,
     event_action_label,
     event_data_lines,
     status_label,
 )
-from .downloads import MissingFile, attachment_response
-from .forms import (
-    ACTION_FORMS,
-    APPLICANT_FIELDS,
-    CONTENT_FIELDS,
-    EDITABLE_AFTER_REGISTRATION,
-    RECEIPT_FIELDS,
-    AttachmentForm,
-    BulkAssignForm,
-    RegisterRequestForm,
-    UpdateRegistrationForm,
-)
-from .ledger.export import ledger_file
-from .models import (
-    Attachment,
-    DisclosureRequest,
-    Unit,
-)
-from .search import search_requests
-from .workcalendar import load_work_calendar
-from .workflow import ACTION_ROLES, ROLE_ONLY_ACTIONS, Action, Status, WorkflowError, duty_conflict
+from .registration import RegistrationSaves
 
 CONCURRENT_CHANGE = _("该申请已被他人修改，请刷新页面后重试。")
 
 
 @admin.register(DisclosureRequest)
-class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, SeenWithItsUnit, admin.ModelAdmin):
+class DisclosureRequestAdmin(
+    RegistrationSaves, LedgerViews, LetterViews, NotFoundWhenInvisible, SeenWithItsUnit, admin.ModelAdmin
+):
     list_display = ("ref", "unit", "channel", "received_on", "status", "due_on")  # columns: get_list_display
     list_display_links = ("ref",)
     list_filter = (
@@ -111,7 +113,9 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
         "archived_on",
         "archive_number",
     )
-    ART35_FIELDS = ("reasons_requested_on", "reasons_request_note", "delay_finding", "delayed_until", "delay_notified_on")
+    ART35_FIELDS = (
+        "reasons_requested_on", "reasons_request_note", "delay_finding", "delayed_until", "delay_notified_on",
+    )
     PROCEEDING_FIELDS = (
         "reconsideration_filed_on", "reconsideration_outcome", "reconsideration_decided_on",
         "litigation_filed_on", "litigation_after_reconsideration", "litigation_outcome", "litigation_decided_on",
@@ -259,12 +263,6 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
 
     # --- add and change forms ---
 
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = RegisterRequestForm
-        form = super().get_form(request, obj, **kwargs)
-        return type(form.__name__, (form,), {"actor": request.user})
-
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         ids = self.registering_unit_ids(access_for(request.user))
@@ -331,9 +329,6 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()
-
-    def save_model(self, request, obj, form, change):
-        """The form's service call (register_request / update_registration) has saved it."""
 
     def response_post_save_add(self, request, obj):
         # After registering, the next step (review, correction, acceptance) is on the request's page.
@@ -475,7 +470,7 @@ class DisclosureRequestAdmin(LedgerViews, LetterViews, NotFoundWhenInvisible, Se
                 )
                 self.issue_with_step(request, obj, action)
                 return HttpResponseRedirect(self.change_url(obj))
-            if str(CONCURRENT_CHANGE) in [str(e) for e in form.non_field_errors()]:
+            if form.concurrent_change:
                 self.message_user(request, CONCURRENT_CHANGE, messages.ERROR)
         else:
             form = form_class(req=obj, actor=request.user)

@@ -1,164 +1,34 @@
-"""Admin forms: registering a request, one small form per workflow action, attachments, calendars.
-
-A form translates input and calls one service. A WorkflowError from the service becomes an error
-on the field it names (or on the whole form), and because the service refused, nothing is saved.
-"""
+"""One small form per workflow action: each translates input and calls one service. A WorkflowError
+from the service becomes an error on the field it names (or on the whole form), and because the
+service refused, nothing is saved."""
 
 from __future__ import annotations
 
-import io
-import re
-import unicodedata
-import zipfile
+from collections.abc import Callable
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.db.models import Prefetch
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents import services as letters
 
-from . import services
-from .models import Channel, Consultation, DisclosureRequest, FeeNotice, ProceedingOutcome, StaffRole, User
-from .workcalendar import CalendarCSVError, decode_calendar_csv, load_from_csv, load_from_package, package_years
-from .workflow import (
+from .. import services
+from ..applicants import fee_quote
+from ..models import Consultation, DisclosureRequest, FeeNotice, ProceedingOutcome, StaffRole, User
+from ..workflow import (
     CLOSING_OUTCOMES,
     EXTENSION_DAYS_MESSAGES,
     FEE_AMOUNT_MESSAGES,
     Action,
+    ConcurrentChange,
     Outcome,
     Status,
     WorkflowError,
     legal_review_required,
 )
-
-
-class DateInput(forms.DateInput):
-    """A native date picker; the value is always ISO (YYYY-MM-DD), whatever the language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-def add_service_error(form: forms.BaseForm, exc: WorkflowError) -> None:
-    """Put the service's refusal on the field it names, or on the form when it names none."""
-    field = exc.field if exc.field in form.fields and not form.fields[exc.field].widget.is_hidden else None
-    form.add_error(field, str(exc.message))
-
-
-# --- registering and editing a request ----------------------------------------------------------
-
-# The registration's field groups, in the order the add form shows them (the admin's fieldsets).
-RECEIPT_FIELDS = (  # 条例第三十一条: the channel and its dates give the receipt date
-    "channel",
-    "post_kind",
-    "submitted_on",
-    "signed_for_on",
-    "confirmed_on",
-    "received_on",
-    "receipt_override_reason",
-)
-APPLICANT_FIELDS = (
-    "applicant_type",
-    "applicant_name",
-    "applicant_id_number",
-    "applicant_contact",
-    "agent_name",
-    "agent_id_number",
-    "agent_contact",
-)
-CONTENT_FIELDS = ("content", "provision_form", "purpose")
-REGISTER_FIELDS = ("unit", "ref", *RECEIPT_FIELDS, *APPLICANT_FIELDS, *CONTENT_FIELDS)
-# What services.update_registration lets change after registration.
-EDITABLE_AFTER_REGISTRATION = (*APPLICANT_FIELDS, *CONTENT_FIELDS)
-DATE_WIDGETS = {name: DateInput() for name in ("submitted_on", "signed_for_on", "confirmed_on", "received_on")}
-# The limit named, not Django's generic "确保该值最多为…" (services.registration says the same).
-CONTENT_ERRORS = {"content": {"max_length": _("申请内容不能超过%(limit_value)d字（现有%(show_value)d字）；所需文件请作为附件上传。")}}
-
-
-class RegisterRequestForm(forms.ModelForm):
-    """登记: one form; services.register_request derives the Art. 31 date, numbers and saves it."""
-
-    actor = None  # the admin sets the user of this HTTP request on a per-request subclass
-
-    class Meta:
-        model = DisclosureRequest
-        fields = REGISTER_FIELDS
-        widgets = {**DATE_WIDGETS, "content": forms.Textarea(attrs={"rows": 5})}
-        error_messages = CONTENT_ERRORS
-        help_texts = {
-            "ref": _("留空则按“前缀〔年度〕第0001号”自动编号。"),
-            "submitted_on": _("当面提交之日，或邮戳、网络提交日期。"),
-            "signed_for_on": _("需签收的邮寄申请：签收之日即收到申请之日。"),
-            "confirmed_on": _("平常信函、网络、传真、电子邮件：双方确认之日即收到申请之日。"),
-            "received_on": _("留空则按条例第三十一条由申请方式推算；与推算日期不同时须填写调整理由。"),
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["received_on"].required = False
-        self.fields["ref"].required = False
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("channel") == Channel.LETTER and not cleaned.get("post_kind"):
-            self.add_error("post_kind", _("信函申请请选择邮寄方式（需签收或平常信函）。"))
-        return cleaned
-
-    def _post_clean(self):
-        # The service is this form's model validation: it registers the request or names the field
-        # that is wrong. It runs only when every field parsed.
-        if self._errors:
-            return
-        data = dict(self.cleaned_data)
-        unit = data.pop("unit")
-        try:
-            self.instance = services.register_request(actor=self.actor, unit=unit, **data)
-        except WorkflowError as exc:
-            add_service_error(self, exc)
-
-
-class UpdateRegistrationForm(forms.ModelForm):
-    """The change page: the fields update_registration allows, with the version seen on the page."""
-
-    actor = None
-    seen_version = forms.IntegerField(widget=forms.HiddenInput)
-
-    class Meta:
-        model = DisclosureRequest
-        fields = EDITABLE_AFTER_REGISTRATION
-        widgets = {"content": forms.Textarea(attrs={"rows": 5})}
-        error_messages = CONTENT_ERRORS
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "seen_version" in self.fields:
-            self.fields["seen_version"].initial = self.instance.version
-
-    def _post_clean(self):
-        if self._errors:
-            return
-        changes = {
-            name: self.cleaned_data[name]
-            for name in self.changed_data
-            if name in EDITABLE_AFTER_REGISTRATION and name in self.cleaned_data
-        }
-        if not changes:
-            return
-        try:
-            services.update_registration(
-                self.instance, actor=self.actor, expected_version=self.cleaned_data["seen_version"], **changes
-            )
-        except WorkflowError as exc:
-            add_service_error(self, exc)
-
-
-# --- one small form per action -------------------------------------------------------------------
+from .registration import DateInput, add_service_error
 
 
 def today():
@@ -173,12 +43,13 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args, req: DisclosureRequest, actor, **kwargs):
         self.req, self.actor = req, actor
+        self.concurrent_change = False  # submit() refused because someone changed the request meanwhile
         super().__init__(*args, **kwargs)
         self.fields["seen_version"].initial = req.version
 
-    # The service this form calls (a name in disclosure.services): by default its keyword arguments are the
-    # form's own fields, so a form whose fields are the service's arguments needs no code.
-    service: str = ""
+    # The service this form calls: by default its keyword arguments are the form's own fields, so a
+    # form whose fields are the service's arguments needs no code.
+    service: Callable[..., object]
 
     def fixed_facts(self) -> list[tuple[str, str]]:
         """What this step decides on but cannot change, shown as text above the fields: (label, value)."""
@@ -186,7 +57,7 @@ class ActionForm(forms.Form):
 
     def call_service(self, expected_version: int) -> None:
         arguments = {name: value for name, value in self.cleaned_data.items() if name != "seen_version"}
-        getattr(services, self.service)(self.req, actor=self.actor, expected_version=expected_version, **arguments)
+        self.service(self.req, actor=self.actor, expected_version=expected_version, **arguments)
 
     def submit(self) -> bool:
         """Validate and call the service; False, with the reason on its field, when refused."""
@@ -195,6 +66,7 @@ class ActionForm(forms.Form):
         try:
             self.call_service(self.cleaned_data["seen_version"])
         except WorkflowError as exc:
+            self.concurrent_change = isinstance(exc, ConcurrentChange)
             add_service_error(self, exc)
             return False
         return True
@@ -202,33 +74,34 @@ class ActionForm(forms.Form):
 
 class StartReviewForm(ActionForm):
     action = Action.START_REVIEW
-    service = "start_review"
+    service = staticmethod(services.start_review)
 
 
 class AcceptForm(ActionForm):
     action = Action.ACCEPT
-    service = "accept"
+    service = staticmethod(services.accept)
 
 
 class RequestCorrectionForm(ActionForm):
     action = Action.REQUEST_CORRECTION
-    service = "request_correction"
+    service = staticmethod(services.request_correction)
     requested_on = forms.DateField(label=_("补正告知日期"), initial=today, widget=DateInput())
     items = forms.CharField(
-        label=_("补正事项"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}), help_text=_("一次性写明需要补正的全部事项。")
+        label=_("补正事项"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("一次性写明需要补正的全部事项。"),
     )
     period_until = forms.DateField(label=_("补正期限"), widget=DateInput(), help_text=_("申请人应在此日期前补正。"))
 
 
 class RecordCorrectionForm(ActionForm):
     action = Action.RECORD_CORRECTION
-    service = "record_correction"
+    service = staticmethod(services.record_correction)
     received_on = forms.DateField(label=_("收到补正日期"), initial=today, widget=DateInput())
 
 
 class StartConsultationForm(ActionForm):
     action = Action.START_CONSULTATION
-    service = "start_consultation"
+    service = staticmethod(services.start_consultation)
     kind = forms.ChoiceField(label=_("类型"), choices=Consultation.Kind.choices)
     party = forms.CharField(label=_("被征求意见方"), max_length=200)
     sent_on = forms.DateField(label=_("征求意见日期"), initial=today, widget=DateInput())
@@ -299,15 +172,15 @@ class IssueFeeNoticeForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .applicants import fee_quote
-
         try:
             quote = fee_quote(self.req)
         except WorkflowError:
             return
         self.fields["amount"].initial = quote.amount or None
         self.fields["basis"].initial = quote.basis
-        self.fields["amount"].help_text = _("按标准计算：%(amount)d元（%(basis)s）。不修改即按标准收取；按量计收时按页数计算。") % {
+        self.fields["amount"].help_text = _(
+            "按标准计算：%(amount)d元（%(basis)s）。不修改即按标准收取；按量计收时按页数计算。"
+        ) % {
             "amount": quote.amount, "basis": quote.basis,
         }
 
@@ -350,7 +223,7 @@ class RecordFeePaymentForm(ActionForm):
 
 class ApproveExtensionForm(ActionForm):
     action = Action.APPROVE_EXTENSION
-    service = "approve_extension"
+    service = staticmethod(services.approve_extension)
     days = forms.IntegerField(label=_("延长工作日数"), min_value=1, max_value=20, initial=20,
                               error_messages=EXTENSION_DAYS_MESSAGES)
     approved_on = forms.DateField(label=_("延期批准日期"), initial=today, widget=DateInput())
@@ -360,7 +233,7 @@ class ApproveExtensionForm(ActionForm):
 
 class RequestReasonsForm(ActionForm):
     action = Action.REQUEST_REASONS
-    service = "request_reasons"
+    service = staticmethod(services.request_reasons)
     requested_on = forms.DateField(label=_("要求说明理由日期"), initial=today, widget=DateInput())
     note = forms.CharField(
         label=_("申请数量、频次明显超过合理范围的情况"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
@@ -370,7 +243,7 @@ class RequestReasonsForm(ActionForm):
 
 class SetDelayedReplyForm(ActionForm):
     action = Action.SET_DELAYED_REPLY
-    service = "set_delayed_reply"
+    service = staticmethod(services.set_delayed_reply)
     finding = forms.CharField(
         label=_("认定意见"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("申请理由合理，但无法在第三十三条规定的期限内答复的情况。"),
@@ -420,7 +293,7 @@ class HandlerChoiceField(forms.ModelChoiceField):
 
 class AssignForm(ActionForm):
     action = Action.ASSIGN
-    service = "assign_handler"
+    service = staticmethod(services.assign_handler)
     handler = HandlerChoiceField(label=_("经办人"), queryset=User.objects.none())
 
     def __init__(self, *args, **kwargs):
@@ -470,7 +343,7 @@ class ReplyDataMixin:
 
 class SubmitForLegalReviewForm(ReplyDataMixin, ActionForm):
     action = Action.SUBMIT_FOR_LEGAL_REVIEW
-    service = "submit_for_legal_review"
+    service = staticmethod(services.submit_for_legal_review)
     outcome = forms.ChoiceField(label=_("办理结果"), choices=REPLY_OUTCOME_CHOICES)
 
     def __init__(self, *args, **kwargs):
@@ -479,7 +352,7 @@ class SubmitForLegalReviewForm(ReplyDataMixin, ActionForm):
         self.add_reply_data_fields(self.req.reply_data or {})
 
     def call_service(self, expected_version):
-        getattr(services, self.service)(
+        self.service(
             self.req,
             actor=self.actor,
             outcome=self.cleaned_data["outcome"],
@@ -492,7 +365,7 @@ class SubmitForSignOffForm(SubmitForLegalReviewForm):
     """A reply that needs no legal review, straight to the head: only the outcomes that allow it."""
 
     action = Action.SUBMIT_FOR_SIGN_OFF
-    service = "submit_for_sign_off"
+    service = staticmethod(services.submit_for_sign_off)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -530,8 +403,10 @@ def draft_facts(req: DisclosureRequest) -> list[tuple[str, str]]:
 
 class ApproveLegalReviewForm(ActionForm):
     action = Action.APPROVE_LEGAL_REVIEW
-    service = "approve_legal_review"
-    note = forms.CharField(label=_("审核意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    service = staticmethod(services.approve_legal_review)
+    note = forms.CharField(
+        label=_("审核意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def fixed_facts(self):
         return draft_facts(self.req)
@@ -539,7 +414,7 @@ class ApproveLegalReviewForm(ActionForm):
 
 class ReturnForRevisionForm(ActionForm):
     action = Action.RETURN_FOR_REVISION
-    service = "return_for_revision"
+    service = staticmethod(services.return_for_revision)
     note = forms.CharField(label=_("退回意见"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def fixed_facts(self):
@@ -574,9 +449,10 @@ class ReplyForm(ActionForm):
 
 class ConcludeForm(ActionForm):
     action = Action.CONCLUDE
-    service = "conclude"
+    service = staticmethod(services.conclude)
     outcome = forms.ChoiceField(
-        label=_("终止原因"), choices=[("", "---------")] + [(o.value, o.label) for o in Outcome if o in CLOSING_OUTCOMES]
+        label=_("终止原因"),
+        choices=[("", "---------")] + [(o.value, o.label) for o in Outcome if o in CLOSING_OUTCOMES],
     )
     concluded_on = forms.DateField(label=_("终止日期"), initial=today, widget=DateInput())
     reason = forms.CharField(label=_("说明"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
@@ -584,7 +460,7 @@ class ConcludeForm(ActionForm):
 
 class ArchiveForm(ActionForm):
     action = Action.ARCHIVE
-    service = "archive"
+    service = staticmethod(services.archive)
     delivery_method = forms.CharField(
         label=_("送达方式"), max_length=100, help_text=_("例如：邮寄（EMS单号）、当面领取、电子邮件。")
     )
@@ -621,7 +497,7 @@ class ProceedingForm(ActionForm):
 
 class RecordReconsiderationForm(ProceedingForm):
     action = Action.RECORD_RECONSIDERATION
-    service = "record_reconsideration"
+    service = staticmethod(services.record_reconsideration)
     prefix_field = "reconsideration"
 
     def __init__(self, *args, **kwargs):
@@ -633,7 +509,7 @@ class RecordReconsiderationForm(ProceedingForm):
 
 class RecordLitigationForm(ProceedingForm):
     action = Action.RECORD_LITIGATION
-    service = "record_litigation"
+    service = staticmethod(services.record_litigation)
     prefix_field = "litigation"
     after_reconsideration = forms.BooleanField(label=_("复议后起诉"), required=False)
     field_order = ["filed_on", "after_reconsideration", "outcome", "decided_on"]
@@ -682,7 +558,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 
 class ConfirmReceiptForm(ActionForm):
     action = Action.CONFIRM_RECEIPT
-    service = "confirm_receipt"
+    service = staticmethod(services.confirm_receipt)
     received_on = forms.DateField(
         label=_("收到申请日期"), initial=today, widget=DateInput(),
         help_text=_("条例第三十一条：网上申请以双方确认之日为收到申请之日，默认为今天。"),
@@ -695,7 +571,7 @@ class ConfirmReceiptForm(ActionForm):
 
 class RejectSubmissionForm(ActionForm):
     action = Action.REJECT_SUBMISSION
-    service = "reject_submission"
+    service = staticmethod(services.reject_submission)
     reason = forms.CharField(
         label=_("不予确认的理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("仅用于不是政府信息公开申请的提交（空白、辱骂、同一申请重复提交）；理由将告知申请人。"),
@@ -706,181 +582,3 @@ ACTION_FORMS.update({form.action: form for form in (ConfirmReceiptForm, RejectSu
 
 
 # --- attachments -------------------------------------------------------------------------------
-
-OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-# extension -> (content type stored and served, check of the first bytes / the file)
-ATTACHMENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".doc": "application/msword",
-    ".xls": "application/vnd.ms-excel",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".txt": "text/plain; charset=utf-8",
-    ".zip": "application/zip",
-}
-MARKUP = re.compile(rb"<\s*(!doctype|html|head|body|script|svg|iframe|object|embed|\?xml)", re.IGNORECASE)
-# Polyglots: bytes that start right for their type (a PDF or PNG header) but carry HTML or script a
-# browser would run if it ever sniffed the file. Not "<?xml": PDFs carry XMP metadata. Zip-based
-# formats are compressed, so a scan of their bytes means nothing; they are skipped.
-ACTIVE_MARKUP = re.compile(rb"<\s*(!doctype\s+html|html|head|body|script|svg|iframe|object|embed)\b", re.IGNORECASE)
-SNIFF_BYTES = 4096
-
-
-def carries_active_markup(data: bytes) -> bool:
-    return not data.startswith(ZIP_MAGIC) and bool(ACTIVE_MARKUP.search(data[:SNIFF_BYTES]))
-
-
-def _zip_names(data: bytes) -> set[str] | None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return set(archive.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return None
-
-
-def content_matches(ext: str, data: bytes) -> bool:
-    """Whether the bytes are what the extension says (the extension alone is the client's claim)."""
-    head = data[:8]
-    if ext == ".pdf":
-        return data[:1024].lstrip().startswith(b"%PDF-")
-    if ext in (".jpg", ".jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
-    if ext == ".png":
-        return head == b"\x89PNG\r\n\x1a\n"
-    if ext in (".doc", ".xls"):
-        return head == OLE2
-    if ext in (".docx", ".xlsx", ".zip"):
-        if not head.startswith(ZIP_MAGIC):
-            return False
-        names = _zip_names(data)
-        if names is None:
-            return False
-        if ext == ".docx":
-            return "[Content_Types].xml" in names and "word/document.xml" in names
-        if ext == ".xlsx":
-            return "[Content_Types].xml" in names and "xl/workbook.xml" in names
-        return True
-    if ext == ".txt":
-        if b"\x00" in data or MARKUP.search(data[:4096]):
-            return False
-        for encoding in ("utf-8", "gb18030"):
-            try:
-                data.decode(encoding)
-                return True
-            except UnicodeDecodeError:
-                continue
-        return False
-    return False
-
-
-def sanitise_filename(name: str) -> str:
-    """A display name safe in headers and on disk: no path, no control or markup characters."""
-    name = unicodedata.normalize("NFKC", name or "").replace("\\", "/").split("/")[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = re.sub(r"[^\w.\-（）()\[\]【】 ]", "_", name).strip(" .")
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    stem = stem[:100] or "file"
-    return f"{stem}.{ext.lower()}" if ext else stem
-
-
-class AttachmentForm(forms.Form):
-    file = forms.FileField(label=_("文件"))
-    description = forms.CharField(label=_("说明"), max_length=200, required=False)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.GONGKAI_ATTACHMENT_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("文件“%(name)s”大小为%(size)s，超过上限%(limit)s。")
-                % {"name": upload.name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-            )
-        safe_name = sanitise_filename(upload.name)
-        ext = ("." + safe_name.rpartition(".")[2]) if "." in safe_name else ""
-        if ext not in ATTACHMENT_TYPES:
-            raise forms.ValidationError(
-                _("不支持“%(ext)s”类型的文件；只能上传 PDF、JPG、PNG、DOC(X)、XLS(X)、TXT 或 ZIP。")
-                % {"ext": ext or _("无扩展名")}
-            )
-        upload.seek(0)
-        data = upload.read()
-        upload.seek(0)
-        if not content_matches(ext, data):
-            raise forms.ValidationError(
-                _("文件“%(name)s”的内容与扩展名“%(ext)s”不符（网页、SVG 等文件不能上传）。")
-                % {"name": safe_name, "ext": ext}
-            )
-        if carries_active_markup(data):
-            raise forms.ValidationError(_("文件“%(name)s”包含网页或脚本内容，不能上传。") % {"name": safe_name})
-        self.safe_name = safe_name
-        self.extension = ext
-        self.content_type = ATTACHMENT_TYPES[ext]
-        return upload
-
-
-# --- the working-day calendar ------------------------------------------------------------------
-
-
-class CalendarPackageForm(forms.Form):
-    years = forms.CharField(
-        label=_("年度"),
-        required=False,
-        help_text=_("多个年度用逗号分隔，例如“2025,2026”；留空载入 chinesecalendar 包含的全部年度。"),
-    )
-
-    def clean_years(self):
-        text = self.cleaned_data["years"].replace("，", ",")
-        if not text.strip():
-            return []
-        available = set(package_years())
-        years = []
-        for part in text.split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if not part.isdigit():
-                raise forms.ValidationError(_("“%(value)s”不是年度。") % {"value": part})
-            year = int(part)
-            if year not in available:
-                raise forms.ValidationError(
-                    _("chinesecalendar 中没有%(year)d年的放假安排（现有%(first)d—%(last)d年）。")
-                    % {"year": year, "first": min(available), "last": max(available)}
-                )
-            years.append(year)
-        return years
-
-    def load(self) -> list[int]:
-        return load_from_package(self.cleaned_data["years"] or None)
-
-
-class CalendarCSVForm(forms.Form):
-    file = forms.FileField(
-        label=_("CSV 文件"), help_text=_("表头为 date,is_workday,note（或 日期,是否工作日,说明）；每个出现的年度整体替换。")
-    )
-
-    MAX_BYTES = 1024 * 1024
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError(_("CSV 文件不能超过 1 MB。"))
-        try:
-            self.text = decode_calendar_csv(upload.read())
-        except CalendarCSVError as exc:
-            raise forms.ValidationError(exc.errors) from None
-        return upload
-
-    def load(self) -> list[int] | None:
-        """Load the file; None with one error per bad row when it is refused (nothing is stored)."""
-        try:
-            return load_from_csv(self.text, source=f"CSV：{sanitise_filename(self.cleaned_data['file'].name)}")
-        except CalendarCSVError as exc:
-            for message in exc.errors:
-                self.add_error("file", message)
-            return None

@@ -11,10 +11,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .access import access_for, mask_id_number
-from .deadlines import workdays_left
-from .workcalendar import load_work_calendar
-from .workflow import Status
+from ..access import access_for, mask_id_number
+from ..deadlines import workdays_left
+from ..workcalendar import load_work_calendar
+from ..workflow import Status
 
 
 class OpenFilter(admin.SimpleListFilter):
