@@ -51,6 +51,8 @@ EVENT_DATA_LABELS = {
     "received_on": _("收到日期"),
     "derived_received_on": _("按申请方式推算的收到日期"),
     "fields": _("修改的字段"),
+    "due_on": _("答复期限"),
+    "previous_due_on": _("原答复期限"),
     "requested_on": _("补正告知日期"),
     "items": _("补正事项"),
     "period_until": _("补正期限"),

@@ -17,7 +17,10 @@ TODAY = D("2026-11-26")
 pytestmark = pytest.mark.django_db
 
 
-def register(people, tree, submitted_on=D("2026-03-02")):
+SUBMITTED_ON = D("2026-03-02")
+
+
+def register(people, tree, submitted_on=SUBMITTED_ON):
     return services.register_request(
         actor=people["clerk"], unit=tree["dept"], today=TODAY, applicant_type="natural_person",
         applicant_name="张三", channel="in_person", submitted_on=submitted_on, content="申请公开某文件",
