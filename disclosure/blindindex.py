@@ -14,13 +14,11 @@ ledger/requests.py), `reencrypt_fields` and `rebuild_blind_index`.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from functools import lru_cache
 from typing import Any
 
-from django.conf import settings
+from .keys import key_for, keyed_hash
 
+PURPOSE = "gongkai-blind-index"
 HASH_LENGTH = 32  # hex characters: 128 bits, collisions out of reach for any ledger
 
 
@@ -28,15 +26,8 @@ def normalise(number: object) -> str:
     return str(number or "").strip().upper()
 
 
-@lru_cache(maxsize=4)
-def _key(configured: str, secret_key: str) -> bytes:
-    if configured:
-        return configured.encode("utf-8")
-    return hashlib.sha256(("gongkai-blind-index:" + secret_key).encode("utf-8")).digest()
-
-
 def key() -> bytes:
-    return _key(getattr(settings, "GONGKAI_BLIND_INDEX_KEY", "") or "", settings.SECRET_KEY)
+    return key_for(PURPOSE, "GONGKAI_BLIND_INDEX_KEY")
 
 
 def applicant_id_hash(number: object) -> str:
@@ -44,7 +35,7 @@ def applicant_id_hash(number: object) -> str:
     text = normalise(number)
     if not text:
         return ""
-    return hmac.new(key(), text.encode("utf-8"), hashlib.sha256).hexdigest()[:HASH_LENGTH]
+    return keyed_hash(PURPOSE, "GONGKAI_BLIND_INDEX_KEY", text)[:HASH_LENGTH]
 
 
 def rebuild(model: Any, *, batch_size: int = 1000) -> int:

@@ -11,7 +11,6 @@ copy of the database does not let anyone look a request up.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -20,7 +19,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -35,7 +33,9 @@ from documents.models import Document
 
 from ..blindindex import applicant_id_hash
 from ..idnumbers import InvalidIdNumber, check_id_number, is_person
+from ..keys import keyed_hash
 from ..models import (
+    CONTENT_MAX_LENGTH,
     ApplicantType,
     Attachment,
     Channel,
@@ -54,7 +54,7 @@ CODE_LENGTH = 16  # 16 × 5 = 80 bits
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 MAX_NAME = 200
-MAX_CONTENT = 5000
+MAX_CONTENT = CONTENT_MAX_LENGTH  # the same limit as a registration's (models.CONTENT_MAX_LENGTH)
 MAX_ADDRESS = 200
 MAX_ATTACHMENTS = 10
 MARKUP_RE = re.compile(r"[<>]")
@@ -84,15 +84,8 @@ def normalise_code(code: object) -> str:
     return re.sub(r"[\s\-–—_]+", "", str(code or "")).upper().translate(_LOOKALIKES)
 
 
-def _tracking_key() -> bytes:
-    configured = getattr(settings, "GONGKAI_TRACKING_KEY", "")
-    if configured:
-        return configured.encode()
-    return hashlib.sha256(("gongkai-tracking-code:" + settings.SECRET_KEY).encode()).digest()
-
-
 def tracking_hash(code: str) -> str:
-    return hmac.new(_tracking_key(), normalise_code(code).encode(), hashlib.sha256).hexdigest()
+    return keyed_hash("gongkai-tracking-code", "GONGKAI_TRACKING_KEY", normalise_code(code))
 
 
 def normalise_phone(phone: object) -> str:
