@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from ..models import StaffRole, Unit
 from ..spreadsheets import SheetLimits, excerpt
+from ..workflow import LegalReview
 from .columns import choice_lookup, norm_value
 from .sheets import (
     Column,
@@ -34,10 +35,17 @@ UNIT_COLUMNS = (
     # letters.md: two optional columns after the contract's; a file without them leaves the stored values
     Column("reconsideration_body", "复议机关"),
     Column("letter_prefix", "文号前缀"),
+    # who decides what (issue 9): empty follows the system settings GONGKAI_LEGAL_REVIEW and
+    # GONGKAI_SEPARATE_DUTIES, as the unit's admin page says
+    Column("legal_review", "法制审核范围"),
+    Column("separate_duties", "岗位分离"),
 )
 # The optional columns that, when the file has them, replace what is stored (empty clears it).
 UNIT_LETTER_COLUMNS = ("reconsideration_body", "letter_prefix")
+UNIT_OPTIONAL_COLUMNS = (*UNIT_LETTER_COLUMNS, "legal_review", "separate_duties")
 UNIT_LETTER_LIMITS = {"reconsideration_body": 200, "letter_prefix": 20}
+YES_NO = {"yes": True, "y": True, "true": True, "1": True, "是": True,
+          "no": False, "n": False, "false": False, "0": False, "否": False}
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -56,6 +64,8 @@ def import_units(source, *, limits: SheetLimits | None = None) -> UnitsResult:
         raise LedgerInvalid(errors)
     col = {c.key: c for c in UNIT_COLUMNS}
     kinds = choice_lookup(Unit.Kind.choices, {"本级政府": "government", "乡镇": "township", "街道": "township"})
+    reviews = choice_lookup(LegalReview.choices, {"不利答复": "adverse", "所有答复": "all", "全部": "all"})
+    yes_no = {norm_value(k): v for k, v in YES_NO.items()}
     stored = {u.code: u for u in Unit.objects.select_related("parent")}
     rows: dict[str, tuple[int, dict]] = {}
     for number, cells in sheet.rows:
@@ -83,6 +93,19 @@ def import_units(source, *, limits: SheetLimits | None = None) -> UnitsResult:
                                     _("“%(value)s”不是有效的单位类型（government 本级政府、department 部门、"
                                       "township 乡镇（街道）、other 其他）。") % {"value": excerpt(values["kind"])}))
             values["kind"] = kind
+        if "legal_review" in header.index:
+            text = values.get("legal_review", "")
+            values["legal_review"] = reviews.get(norm_value(text), None) if text else ""
+            if values["legal_review"] is None:
+                bad.append(RowError(number, header.name(col["legal_review"]),
+                                    _("“%(value)s”不是有效的法制审核范围（adverse 不利答复须经法制审核、all "
+                                      "所有答复均须经法制审核；留空按系统设置）。") % {"value": excerpt(text)}))
+        if "separate_duties" in header.index:
+            text = values.get("separate_duties", "")
+            values["separate_duties"] = yes_no.get(norm_value(text), "bad") if text else None
+            if values["separate_duties"] == "bad":
+                bad.append(RowError(number, header.name(col["separate_duties"]),
+                                    _("“%(value)s”应为 是/否（yes/no）；留空按系统设置。") % {"value": excerpt(text)}))
         if code in rows:
             bad.append(RowError(number, header.name(col["code"]),
                                 _("与第%(row)d行的单位编码重复。") % {"row": rows[code][0]}))
@@ -115,7 +138,7 @@ def import_units(source, *, limits: SheetLimits | None = None) -> UnitsResult:
             parent = parent_of.get(parent, "")
     if errors:
         raise LedgerInvalid(errors)
-    present = tuple(key for key in UNIT_LETTER_COLUMNS if key in header.index)
+    present = tuple(key for key in UNIT_OPTIONAL_COLUMNS if key in header.index)
     return _write_units(rows, stored, parent_of, present)
 
 
@@ -133,7 +156,7 @@ def _write_units(rows, stored, parent_of, present=()) -> UnitsResult:
         _number, values = rows[code]
         parent = stored.get(values["parent"]) if values["parent"] else None
         unit = stored.get(code)
-        letters = {key: values.get(key, "") for key in present}
+        letters = {key: values.get(key, None if key == "separate_duties" else "") for key in present}
         if unit is None:
             unit = Unit(code=code, name=values["name"], kind=values["kind"], parent=parent, **letters)
             unit.save()
