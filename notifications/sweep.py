@@ -170,10 +170,11 @@ def in_batches(queryset, outbox: Outbox, plan: Callable, batch_size: int, *, wra
 
     Three statements per batch whatever its size: the SELECT of the rows that still need an alert,
     the INSERT and the SELECT of what was created (tests/notifications/test_sweep_queries.py)."""
+    rows_after = queryset if callable(queryset) else (lambda last: queryset.filter(pk__gt=last))
     last_pk = 0
     while True:
         with transaction.atomic():
-            batch = list(queryset.filter(pk__gt=last_pk).order_by("pk")[:batch_size])
+            batch = list(rows_after(last_pk).order_by("pk")[:batch_size])
             if not batch:
                 return
             rows = [wrap(row) for row in batch] if wrap else batch
@@ -187,11 +188,15 @@ def _as_row(values: dict) -> SimpleNamespace:
     return SimpleNamespace(**values)
 
 
-def _alerted(kind: str, deadline: str, request: str = "pk", stage=0):
+def _alerted(kind: str, deadline: str, request: str = "pk", stage=0, after: int | None = None):
     """An alert of this kind for this deadline (and stage) exists already: the row needs nothing more.
-    The index behind the unique constraint (request, kind, stage, deadline, …) answers it."""
+    The index behind the unique constraint (request, kind, stage, deadline, …) answers it. `after`,
+    the keyset's last request id, says nothing new (the outer row's id is above it) but bounds the
+    subquery: PostgreSQL may run it as one hashed subplan per batch, which would otherwise read every
+    alert of the kind — the alerts this sweep has written included — once per batch."""
+    bound = {} if after is None else {"request_id__gt": after}
     return Exists(Alert.objects.filter(request_id=OuterRef(request), kind=kind, stage=stage,
-                                       deadline=OuterRef(deadline)))
+                                       deadline=OuterRef(deadline), **bound))
 
 
 @dataclass
@@ -215,7 +220,12 @@ EXTRA_PRODUCERS: list[Callable[[Sweep], None]] = []
 
 
 def reply_deadline_rows(today: date, calendar: dl.WorkCalendar, directory: Directory):
-    """Open requests whose reply deadline calls for an alert today that they do not have yet.
+    """Open requests whose reply deadline calls for an alert today that they do not have yet."""
+    return reply_deadline_query(today, calendar, directory)(None)
+
+
+def reply_deadline_query(today: date, calendar: dl.WorkCalendar, directory: Directory):
+    """reply_deadline_rows as a function of the keyset's last id (None: all rows), for in_batches.
 
     The stage is computed in SQL from boundary dates worked out once (a deadline d is in stage t
     when today <= d < add_workdays(today, t + 1)); so is "escalated" (d on or before the last day
@@ -234,20 +244,27 @@ def reply_deadline_rows(today: date, calendar: dl.WorkCalendar, directory: Direc
     escalate_on_or_before = today - ONE_DAY
     while dl.workdays_between(escalate_on_or_before, today, calendar) < ESCALATE_AFTER_DAYS:
         escalate_on_or_before -= ONE_DAY
-    qs = (
-        DisclosureRequest.objects.open()
-        .filter(due_on__isnull=False, due_on__lte=horizon)
-        .annotate(stage=Case(*whens, default=Value(-1), output_field=IntegerField()) if whens else Value(-1))
-        .annotate(
-            needs_reminder=Q(stage__gte=0) & ~_alerted(AlertKind.REMINDER, "due_on", stage=OuterRef("stage")),
-            needs_overdue=Q(due_on__lt=today) & ~_alerted(AlertKind.OVERDUE, "due_on"),
-            needs_escalated=Q(due_on__lte=escalate_on_or_before) & ~_alerted(AlertKind.ESCALATED, "due_on"),
+    stage = Case(*whens, default=Value(-1), output_field=IntegerField()) if whens else Value(-1)
+
+    def rows_after(after: int | None):
+        requests = DisclosureRequest.objects.open().filter(due_on__isnull=False, due_on__lte=horizon)
+        if after is not None:
+            requests = requests.filter(pk__gt=after)
+        return (
+            requests.annotate(stage=stage)
+            .annotate(
+                needs_reminder=Q(stage__gte=0)
+                & ~_alerted(AlertKind.REMINDER, "due_on", stage=OuterRef("stage"), after=after),
+                needs_overdue=Q(due_on__lt=today) & ~_alerted(AlertKind.OVERDUE, "due_on", after=after),
+                needs_escalated=Q(due_on__lte=escalate_on_or_before)
+                & ~_alerted(AlertKind.ESCALATED, "due_on", after=after),
+            )
+            .filter(Q(needs_reminder=True) | Q(needs_overdue=True) | Q(needs_escalated=True))
+            .values("pk", "ref", "unit_id", "handler_id", "due_on", "received_on", "due_is_provisional", "stage",
+                    "needs_reminder", "needs_overdue", "needs_escalated")
         )
-        .filter(Q(needs_reminder=True) | Q(needs_overdue=True) | Q(needs_escalated=True))
-        .values("pk", "ref", "unit_id", "handler_id", "due_on", "received_on", "due_is_provisional", "stage",
-                "needs_reminder", "needs_overdue", "needs_escalated")
-    )
-    return qs
+
+    return rows_after
 
 
 def sweep(today: date, *, calendar: dl.WorkCalendar | None = None, dry_run: bool = False,
@@ -264,7 +281,7 @@ def sweep(today: date, *, calendar: dl.WorkCalendar | None = None, dry_run: bool
     run = Sweep(rules=rules, outbox=outbox, batch_size=batch_size)
     open_requests = DisclosureRequest.objects.open()
 
-    run.write_batches(reply_deadline_rows(today, calendar, directory), rules.reply_deadline, wrap=_as_row)
+    run.write_batches(reply_deadline_query(today, calendar, directory), rules.reply_deadline, wrap=_as_row)
     run.write_batches(
         open_requests.filter(
             status__in=[Status.REGISTERED, Status.REVIEWING], correction_requested_on__isnull=True,
