@@ -28,8 +28,10 @@ from django.db import models
 TOKEN_PREFIX = "gAAAAA"  # nosec B105
 
 
+@lru_cache(maxsize=8)
 def dev_key(secret_key: str) -> str:
-    """A Fernet key derived from SECRET_KEY (development only)."""
+    """A Fernet key derived from SECRET_KEY (development only); derived once per secret, not once
+    per value encrypted or decrypted."""
     digest = hashlib.sha256(("gongkai-field-key:" + secret_key).encode()).digest()
     return base64.urlsafe_b64encode(digest).decode()
 

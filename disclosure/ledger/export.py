@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
 
+from django.db import connections
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -20,7 +21,7 @@ from .. import deadlines as dl
 from ..access import mask_contact, mask_id_number
 from ..models import Consultation, DisclosureRequest, FeeNotice, Unit
 from ..services import case_dates
-from ..spreadsheets import neutralise, write_only_value
+from ..spreadsheets import FORMULA_FIRST, neutralise, write_only_value
 from ..workflow import CONCLUDED_STATUSES
 from .columns import COMPUTED_COLUMNS, LEDGER_COLUMNS, MODEL_FIELDS, ledger_values
 
@@ -56,13 +57,33 @@ class _Record(SimpleNamespace):
 
 
 def _records_by_request(model, date_fields: tuple[str, str], ids: list[int]) -> dict[int, list]:
+    """{request id: its records (two dates each), in the model's order}, in one query. Plain SQL: the
+    ORM spends longer preparing an IN of a thousand ids than the database takes to answer it."""
     by_request: dict[int, list] = {}
-    for request_id, first, second in (
-        model.objects.filter(request_id__in=ids).order_by(*model._meta.ordering)
-        .values_list("request_id", *date_fields).iterator(chunk_size=EXPORT_CHUNK)
-    ):
-        by_request.setdefault(request_id, []).append(_Record(**{date_fields[0]: first, date_fields[1]: second}))
+    if not ids:
+        return by_request
+    db = connections[model.objects.db]
+    quote, meta = db.ops.quote_name, model._meta
+    request_column = quote(meta.get_field("request").column)
+    order = [request_column] + [
+        quote(meta.get_field(name.lstrip("-")).column) + (" DESC" if name.startswith("-") else "")
+        for name in meta.ordering
+    ]
+    sql = (f"SELECT {request_column}, {', '.join(quote(meta.get_field(f).column) for f in date_fields)} "
+           f"FROM {quote(meta.db_table)} WHERE {request_column} IN ({', '.join(['%s'] * len(ids))}) "
+           f"ORDER BY {', '.join(order)}")
+    first_name, second_name = date_fields
+    with db.cursor() as cursor:
+        cursor.execute(sql, ids)
+        for request_id, first, second in cursor.fetchall():
+            by_request.setdefault(request_id, []).append(
+                _Record(**{first_name: _as_date(first), second_name: _as_date(second)}))
     return by_request
+
+
+def _as_date(value):
+    """A date column's value as the driver gives it (SQLite: ISO text) → a date."""
+    return value if value is None or type(value) is date else date.fromisoformat(str(value))
 
 
 def _batches(queryset) -> Iterator[list[dict]]:
@@ -142,6 +163,22 @@ def _flat(value):
     return value
 
 
+def _csv_cell(value):
+    """neutralise(_flat(value)) in one call, the common types first: a CSV export makes one per cell."""
+    if value is None:
+        return ""
+    kind = type(value)
+    if kind is str:
+        return neutralise(value) if value[:1] in FORMULA_FIRST else value
+    if kind is date:
+        return value.isoformat()
+    if kind is bool:
+        return "yes" if value else "no"
+    if kind is int:
+        return value
+    return neutralise(_flat(value))
+
+
 STREAM_ROWS = 500  # rows per chunk of a streamed CSV or JSON
 
 
@@ -158,7 +195,7 @@ def iter_csv(rows: Iterable[dict], *, headers: str = "zh", count: _Count | None 
     count = count or _Count()
     keys = [c.key for c in EXPORT_COLUMNS]
     for row in rows:
-        writer.writerow([neutralise(_flat(row[k])) for k in keys])
+        writer.writerow([_csv_cell(row[k]) for k in keys])
         count.rows += 1
         if count.rows % STREAM_ROWS == 0:
             yield buffer.getvalue()

@@ -22,7 +22,7 @@ from ..services import case_dates, deadline_fields, format_reference
 from ..spreadsheets import SheetLimits
 from ..workcalendar import load_work_calendar
 from ..workflow import Action, status_for_history
-from .bulk import WRITE_BATCH, RowWriter
+from .bulk import WRITE_BATCH, RowWriter, cyclic_gc_paused
 from .columns import (
     COLUMN,
     COMPUTED_COLUMNS,
@@ -105,7 +105,12 @@ def import_ledger(source, *, actor=None, calendar: dl.WorkCalendar | None = None
     `progress(phase, rows_done, rows_total)` hears how far it got ("reading", "checking" every
     PROGRESS_EVERY rows, "writing"), always outside the import's transaction.
     """
-    report = progress or (lambda phase, done, total: None)
+    with cyclic_gc_paused():
+        return _import_ledger(source, actor=actor, calendar=calendar, source_name=source_name,
+                              report=progress or (lambda phase, done, total: None), limits=limits)
+
+
+def _import_ledger(source, *, actor, calendar, source_name, report, limits) -> ImportResult:
     report("reading", 0, 0)
     sheet = read_sheet(source, limits)
     header, errors = map_header(sheet.header, LEDGER_COLUMNS, COMPUTED_COLUMNS)
