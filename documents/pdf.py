@@ -50,11 +50,33 @@ def _environment(home: Path) -> dict[str, str]:
     return env
 
 
+CRASH_RETRIES = 1  # a LibreOffice that aborted (a signal) is run once more, with a fresh profile
+
+
 def docx_to_pdf(data: bytes, *, timeout: int) -> bytes:
-    """The PDF of a DOCX; PdfUnavailable without LibreOffice, PdfFailed when it fails or times out."""
+    """The PDF of a DOCX; PdfUnavailable without LibreOffice, PdfFailed when it fails or times out.
+
+    LibreOffice headless now and then aborts at start-up (SIGABRT, exit 134, seen with several
+    conversions starting at once on a machine where it had never run): a crash is retried once in a
+    new directory with a new profile; a timeout or an ordinary failure is not."""
     exe = soffice_path()
     if exe is None:
         raise PdfUnavailable()
+    retries = CRASH_RETRIES
+    while True:
+        try:
+            return _convert(exe, data, timeout=timeout)
+        except PdfCrashed:
+            if retries == 0:
+                raise
+            retries -= 1
+
+
+class PdfCrashed(PdfFailed):
+    """LibreOffice was ended by a signal (exit code 128 + N, or -N)."""
+
+
+def _convert(exe: str, data: bytes, *, timeout: int) -> bytes:
     with tempfile.TemporaryDirectory(prefix="gongkai-pdf-") as tmp:
         work = Path(tmp)
         source = work / "document.docx"
@@ -77,7 +99,8 @@ def docx_to_pdf(data: bytes, *, timeout: int) -> bytes:
         target = work / "document.pdf"
         if proc.returncode != 0 or not target.exists() or target.stat().st_size == 0:
             detail = (err or b"").decode("utf-8", "replace").strip()[-300:]
-            raise PdfFailed(
+            failure = PdfCrashed if proc.returncode < 0 or proc.returncode > 128 else PdfFailed
+            raise failure(
                 _("LibreOffice 未能生成PDF（退出码 %(code)s）：%(detail)s")
                 % {"code": proc.returncode, "detail": detail}
             )

@@ -94,6 +94,44 @@ def test_without_libreoffice_the_message_says_what_to_install(monkeypatch):
     assert "apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-cwtex-fs" in str(caught.value)
 
 
+def _fake_soffice(tmp_path, monkeypatch, *, crashes: int, then: str = "pdf"):
+    """A stand-in for soffice that aborts (SIGABRT) on its first `crashes` runs, then writes a PDF
+    (then="pdf") or fails plainly (then="fail"); returns the file counting its runs."""
+    runs = tmp_path / "runs"
+    script = tmp_path / "soffice"
+    script.write_text(f"""#!/bin/sh
+echo run >> "{runs}"
+if [ "$(wc -l < "{runs}")" -le {crashes} ]; then kill -ABRT $$; fi
+if [ "{then}" = fail ]; then echo "Error: source file could not be loaded" >&2; exit 1; fi
+while [ "$#" -gt 0 ]; do [ "$1" = --outdir ] && out="$2"; shift; done
+printf '%%PDF-1.4 fake' > "$out/document.pdf"
+""")
+    script.chmod(0o755)
+    monkeypatch.setattr(pdf, "soffice_path", lambda: str(script))
+    return runs
+
+
+def test_a_libreoffice_that_aborts_once_is_run_again_with_a_fresh_profile(tmp_path, monkeypatch):
+    runs = _fake_soffice(tmp_path, monkeypatch, crashes=1)
+    assert pdf.docx_to_pdf(b"PK", timeout=30) == b"%PDF-1.4 fake"
+    assert runs.read_text().count("run") == 2
+
+
+def test_a_libreoffice_that_keeps_aborting_fails_after_one_retry(tmp_path, monkeypatch):
+    runs = _fake_soffice(tmp_path, monkeypatch, crashes=5)
+    with pytest.raises(pdf.PdfCrashed, match="退出码"):
+        pdf.docx_to_pdf(b"PK", timeout=30)
+    assert runs.read_text().count("run") == 1 + pdf.CRASH_RETRIES
+
+
+def test_an_ordinary_failure_is_not_retried(tmp_path, monkeypatch):
+    runs = _fake_soffice(tmp_path, monkeypatch, crashes=0, then="fail")
+    with pytest.raises(pdf.PdfFailed, match="could not be loaded") as caught:
+        pdf.docx_to_pdf(b"PK", timeout=30)
+    assert not isinstance(caught.value, pdf.PdfCrashed)
+    assert runs.read_text().count("run") == 1
+
+
 def _document(people, tree) -> Document:
     req = c.replied(people["clerk"], tree["dept"])
     ctx = context_for(req, Kind.REPLY, number="金东发改公复〔2026〕9号", verification_code="TASKTEST22")
