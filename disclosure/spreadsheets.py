@@ -32,13 +32,13 @@ from openpyxl.cell.cell import ERROR_CODES
 # A text a spreadsheet would evaluate, behind any apostrophes already there: escaping "'=x" too keeps
 # restore() exact ("'=x" → "''=x" → "'=x") while a plain leading apostrophe ("'quoted'") is kept.
 _FORMULA_LIKE = re.compile(r"'*[=+\-@\t\r]")
-FORMULA_FIRST = frozenset("=+-@\t\r'")  # a cheap test first: most cells start otherwise
+_FIRST = frozenset("=+-@\t\r'")  # a cheap test first: most cells start otherwise
 
 
 def neutralise(value):
     """A value as a spreadsheet cell may safely hold it: text that would start a formula gets a
     leading apostrophe; everything else (numbers, dates, other text) is returned unchanged."""
-    if isinstance(value, str) and value[:1] in FORMULA_FIRST and _FORMULA_LIKE.match(value):
+    if isinstance(value, str) and value[:1] in _FIRST and _FORMULA_LIKE.match(value):
         return "'" + value
     return value
 

@@ -34,6 +34,10 @@ class PdfFailed(Exception):
     """LibreOffice ran and produced no PDF (or ran out of time); the message says what happened."""
 
 
+class PdfCrashed(PdfFailed):
+    """LibreOffice was ended by a signal (exit code 128 + N, or -N): docx_to_pdf tries once more."""
+
+
 def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -70,10 +74,6 @@ def docx_to_pdf(data: bytes, *, timeout: int) -> bytes:
             if retries == 0:
                 raise
             retries -= 1
-
-
-class PdfCrashed(PdfFailed):
-    """LibreOffice was ended by a signal (exit code 128 + N, or -N)."""
 
 
 def _convert(exe: str, data: bytes, *, timeout: int) -> bytes:

@@ -21,7 +21,7 @@ from .. import deadlines as dl
 from ..access import mask_contact, mask_id_number
 from ..models import Consultation, DisclosureRequest, FeeNotice, Unit
 from ..services import case_dates
-from ..spreadsheets import FORMULA_FIRST, neutralise, write_only_value
+from ..spreadsheets import neutralise, write_only_value
 from ..workflow import CONCLUDED_STATUSES
 from .columns import COMPUTED_COLUMNS, LEDGER_COLUMNS, MODEL_FIELDS, ledger_values
 
@@ -163,22 +163,6 @@ def _flat(value):
     return value
 
 
-def _csv_cell(value):
-    """neutralise(_flat(value)) in one call, the common types first: a CSV export makes one per cell."""
-    if value is None:
-        return ""
-    kind = type(value)
-    if kind is str:
-        return neutralise(value) if value[:1] in FORMULA_FIRST else value
-    if kind is date:
-        return value.isoformat()
-    if kind is bool:
-        return "yes" if value else "no"
-    if kind is int:
-        return value
-    return neutralise(_flat(value))
-
-
 STREAM_ROWS = 500  # rows per chunk of a streamed CSV or JSON
 
 
@@ -195,7 +179,7 @@ def iter_csv(rows: Iterable[dict], *, headers: str = "zh", count: _Count | None 
     count = count or _Count()
     keys = [c.key for c in EXPORT_COLUMNS]
     for row in rows:
-        writer.writerow([_csv_cell(row[k]) for k in keys])
+        writer.writerow([neutralise(_flat(row[k])) for k in keys])
         count.rows += 1
         if count.rows % STREAM_ROWS == 0:
             yield buffer.getvalue()
